@@ -1,0 +1,285 @@
+"""Run a scenario with Keras's own `fit`, on whichever backend Keras was imported with.
+
+The caller (scen.runner) has already set KERAS_BACKEND, or chosen a subprocess: Keras fixes its
+backend at import, so this module only ever runs in a process whose Keras matches the run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+
+import numpy as np
+
+from scen.observe import Observers, RunInfo
+from scen.scenario import Dataset, Fit, Scenario
+
+POLICIES = {"fp32": "float32", "fp16": "mixed_float16", "bf16": "mixed_bfloat16"}
+
+
+def train_size(data: Dataset, fit: Fit) -> int:
+    n = len(data.y)
+    # Keras keeps the first int(n * (1 - split)) samples for training.
+    return int(n * (1 - fit.validation_split)) if fit.validation_split else n
+
+
+def steps_per_epoch(data: Dataset, fit: Fit) -> int:
+    return fit.steps_per_epoch or math.ceil(train_size(data, fit) / fit.batch_size)
+
+
+def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
+    """Train; return the raw outcome (history, step losses, status) for scen.runner."""
+    import keras
+
+    backend = keras.backend.backend()
+    seed_everything(keras, spec.seed)
+    keras.config.set_dtype_policy(POLICIES[spec.precision])
+    try:
+        with _device_scope(keras, spec.device):
+            return _fit(keras, backend, spec, scenario, run_dir, observers)
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+def seed_everything(keras, seed: int) -> None:
+    """keras.utils.set_random_seed, less its import of TensorFlow on the other backends (which
+    costs ~1.7 s and prints TF's start-up log): Python, NumPy, torch and Keras's seed generator."""
+    if keras.backend.backend() == "tensorflow":
+        return keras.utils.set_random_seed(seed)
+    import random
+
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.manual_seed(seed)
+
+
+def _device_scope(keras, device):
+    if keras.backend.backend() == "torch":
+        return keras.device(device)  # torch: every tensor and variable lands there
+    import contextlib
+
+    return contextlib.nullcontext()  # TF and JAX: the worker's environment chose the device
+
+
+def _fit(keras, backend, spec, scenario, run_dir, observers) -> dict:
+    config = scenario.config_for(spec.variant)
+    data = scenario.make_data(config, spec.seed)
+    model = scenario.build_model(config)
+    fit = scenario.fit(config)
+    epochs = spec.epochs or fit.epochs
+    info = RunInfo(
+        scenario=scenario.name,
+        variant=spec.variant,
+        backend=spec.backend,
+        device=spec.device,
+        precision=spec.precision,
+        policy=keras.config.dtype_policy().name,
+        seed=spec.seed,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch(data, fit),
+        run_dir=run_dir,
+        versions=versions(keras),
+    )
+    hooks = _hooks_class(keras)(observers, model, data, fit)
+    callbacks = [hooks]
+    if fit.reduce_lr_on_plateau:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(**fit.reduce_lr_on_plateau))
+    initial = KerasProbe(model, data, fit).weights()
+    observers.on_train_begin(info)
+    status, error = "completed", None
+    started = time.perf_counter()
+    try:
+        model.fit(
+            data.x,
+            data.y,
+            batch_size=fit.batch_size,
+            epochs=epochs,
+            steps_per_epoch=fit.steps_per_epoch,
+            validation_split=fit.validation_split,
+            validation_data=data.validation,
+            shuffle=fit.shuffle and spec.shuffle,
+            callbacks=callbacks,
+            verbose=0,
+        )
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except Exception as e:  # the backend refused the program: that is the observed behaviour
+        status, error = "raised", f"{type(e).__name__}: {_first_line(e)}"
+        with open(f"{run_dir}/error.txt", "w") as f:
+            f.write(traceback.format_exc())
+    seconds = time.perf_counter() - started
+    observers.on_train_end(status, error)
+    return dict(
+        info=info,
+        status=status,
+        error=error,
+        history=hooks.history,
+        step_losses=hooks.step_losses,
+        seconds=seconds,
+        weight_change=largest_change(initial, KerasProbe(model, data, fit).weights()),
+        data_note=data.note,
+    )
+
+
+def largest_change(before: dict, after: dict) -> float:
+    return max((float(np.max(np.abs(after[k] - before[k]))) for k in before), default=0.0)
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else ""
+
+
+def versions(keras) -> dict:
+    import sys
+
+    out = {"python": sys.version.split()[0], "keras": keras.__version__, "numpy": np.__version__}
+    for name in ("torch", "tensorflow", "jax"):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "__version__"):
+            out[name] = module.__version__
+    return out
+
+
+def _hooks_class(keras):
+    """KerasHooks subclasses keras.callbacks.Callback, so it is built once Keras is imported."""
+    global _KerasHooks
+    if _KerasHooks is None:
+        _KerasHooks = type("KerasHooks", (_HooksMixin, keras.callbacks.Callback), {})
+    return _KerasHooks
+
+
+_KerasHooks = None
+
+
+class _HooksMixin:
+    """Turns Keras's callback events into scen's observer events."""
+
+    def __init__(self, observers: Observers, model, data: Dataset, fit: Fit):
+        super().__init__()
+        self.observers = observers
+        self.data, self.fit = data, fit
+        self.history: dict[str, list[float]] = {}
+        self.step_losses: list[float] = []
+        self._keras_model = model
+        self._scale = 1.0
+
+    def on_train_begin(self, logs=None):
+        import keras
+
+        self.keras = keras
+        self.backend = keras.backend.backend()
+        tracker = self._keras_model._loss_tracker
+        # The per-step loss: Keras logs only the epoch's running mean, so read the loss
+        # tracker's total and count before and after each step.
+        self._tracker_index = [
+            i
+            for i, v in enumerate(self._keras_model.metrics_variables)
+            if v is tracker.total or v is tracker.count
+        ]
+
+    def _tracker_totals(self) -> tuple[float, float]:
+        if self.backend == "jax":  # JAX keeps the live state outside the variables mid-epoch
+            values = self._keras_model._jax_state["metrics_variables"]
+            total, count = (float(values[i]) for i in self._tracker_index)
+        else:
+            tracker = self._keras_model._loss_tracker
+            total = float(self.keras.ops.convert_to_numpy(tracker.total))
+            count = float(self.keras.ops.convert_to_numpy(tracker.count))
+        return total, count
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_steps: list[float] = []
+        self._last = (0.0, 0.0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        scale = getattr(self._keras_model.optimizer, "dynamic_scale", None)
+        if scale is not None:  # fp16: remember the scale this step's gradients carry
+            self._scale = float(self.keras.ops.convert_to_numpy(scale))
+
+    def on_train_batch_end(self, batch, logs=None):
+        total, count = self._tracker_totals()
+        d_count = count - self._last[1]
+        self._epoch_steps.append((total - self._last[0]) / d_count if d_count else math.nan)
+        self._last = (total, count)
+        self.observers.on_batch_end(batch, {k: float(v) for k, v in (logs or {}).items()})
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        lr = self._keras_model.optimizer.learning_rate
+        logs["learning_rate"] = float(self.keras.ops.convert_to_numpy(lr))
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(v)
+        self.step_losses.extend(self._epoch_steps)
+        probe = KerasProbe(self._keras_model, self.data, self.fit, self._scale)
+        self.observers.on_epoch_end(epoch, logs, np.asarray(self._epoch_steps), probe)
+
+
+class KerasProbe:
+    """Weights and gradients of a Keras model, as numpy, by Keras path."""
+
+    def __init__(self, model, data: Dataset, fit: Fit, loss_scale: float = 1.0):
+        self.model, self.data, self.fit, self.loss_scale = model, data, fit, loss_scale
+
+    def weights(self) -> dict[str, np.ndarray]:
+        import keras
+
+        return {v.path: keras.ops.convert_to_numpy(v) for v in self.model.trainable_weights}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        import keras
+
+        if keras.backend.backend() == "torch":
+            # Keras's torch trainer leaves the last step's gradients on the variables.
+            out = {}
+            for v in self.model.trainable_weights:
+                g = v.value.grad
+                if g is not None:
+                    out[v.path] = g.detach().float().cpu().numpy() / self.loss_scale
+            return out
+        return _recomputed_gradients(self.model, self.data, self.fit)
+
+
+def _recomputed_gradients(model, data: Dataset, fit: Fit) -> dict[str, np.ndarray]:
+    """TF and JAX keep no gradients after a step: recompute them on the last training batch."""
+    import keras
+
+    n = train_size(data, fit)
+    start = max(0, n - fit.batch_size)
+    x = [a[start:n] for a in data.x] if isinstance(data.x, (list, tuple)) else data.x[start:n]
+    y = data.y[start:n]
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        grads = tape.gradient(loss, model.trainable_variables)
+    elif backend == "jax":
+        import jax
+
+        def loss_of(trainable):
+            y_pred, _ = model.stateless_call(
+                trainable, [v.value for v in model.non_trainable_variables], x, training=True
+            )
+            return model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+
+        grads = jax.grad(loss_of)([v.value for v in model.trainable_variables])
+    else:
+        return {}
+    return {
+        v.path: keras.ops.convert_to_numpy(g)
+        for v, g in zip(model.trainable_variables, grads)
+        if g is not None
+    }

@@ -1,0 +1,80 @@
+"""The events of a training run, shared by every backend.
+
+Keras's `fit` reports through callbacks; the native loop reports the same events itself. Both
+speak to `Observer`s (the progress bar, the TensorBoard writer, the diagnostics recorder), so an
+observer is written once and sees every backend alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass
+class RunInfo:
+    scenario: str
+    variant: str
+    backend: str
+    device: str
+    precision: str
+    policy: str  # the Keras dtype policy (or its native equivalent) that ran
+    seed: int
+    epochs: int
+    steps_per_epoch: int
+    run_dir: str
+    versions: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Probe(Protocol):
+    """A look inside the model at the end of an epoch."""
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every trainable weight, by its Keras path (e.g. 'dense/kernel')."""
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """The gradient of the last training batch per weight, unscaled; {} if unknown."""
+
+
+class Observer:
+    """Base class: every hook is optional."""
+
+    def on_train_begin(self, info: RunInfo) -> None:
+        pass
+
+    def on_batch_end(self, batch: int, logs: dict) -> None:
+        """Live, within an epoch; `logs` are Keras's running means. Not every backend calls it."""
+
+    def on_epoch_end(self, epoch: int, logs: dict, step_losses: np.ndarray, probe: Probe) -> None:
+        """`epoch` counts from 0; `step_losses` is the loss of each step in this epoch."""
+
+    def on_train_end(self, status: str, error: str | None) -> None:
+        """status: 'completed', 'interrupted' or 'raised' (the backend raised `error`)."""
+
+
+class Observers(Observer):
+    """Fan one event out to many observers."""
+
+    def __init__(self, observers: list[Observer]):
+        self.observers = list(observers)
+
+    def on_train_begin(self, info):
+        for o in self.observers:
+            o.on_train_begin(info)
+
+    def on_batch_end(self, batch, logs):
+        for o in self.observers:
+            o.on_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs, step_losses, probe):
+        for o in self.observers:
+            o.on_epoch_end(epoch, logs, step_losses, probe)
+
+    def on_train_end(self, status, error):
+        for o in self.observers:
+            o.on_train_end(status, error)

@@ -1,0 +1,142 @@
+"""The spine: a run through the library API, its TensorBoard logs, its reproducibility."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from scen_test_util import accumulator, scalars
+
+from scen.observe import Observer
+from scen.runner import RunSpec, run
+
+
+def test_same_seed_same_metrics_other_seed_other_metrics(logdir):
+    a = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, quiet=True))
+    b = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, quiet=True))
+    c = run(RunSpec("toy-blobs", epochs=4, seed=4, logdir=logdir, quiet=True))
+    assert a.history == b.history and a.step_losses == b.step_losses
+    assert a.history["loss"] != c.history["loss"]
+    assert a.run_dir != b.run_dir  # never overwrites an earlier run
+
+
+def test_step_losses_average_to_the_epoch_loss(logdir):
+    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, quiet=True))
+    steps = np.asarray(r.step_losses).reshape(3, 13)  # 400 samples, batch 32
+    sizes = np.array([32] * 12 + [16])
+    epoch_means = (steps * sizes).sum(axis=1) / sizes.sum()
+    np.testing.assert_allclose(epoch_means, r.history["loss"], rtol=1e-5)
+
+
+def test_tensorboard_logs_curves_histograms_and_metadata(logdir):
+    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, quiet=True))
+    train = accumulator(f"{r.run_dir}/train")
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate", "batch_loss"} <= set(
+        train.Tags()["scalars"])
+    assert [e.value for e in train.Scalars("epoch_loss")] == pytest.approx(r.history["loss"])
+    assert len(train.Scalars("batch_loss")) == 3 * 13
+    histograms = set(train.Tags()["histograms"])
+    for layer in ("dense", "dense_1"):
+        for weight in ("kernel", "bias"):
+            assert f"weights/{layer}/{weight}" in histograms
+            assert f"gradients/{layer}/{weight}" in histograms
+    root = accumulator(r.run_dir)
+    assert "run/text_summary" in root.Tags()["tensors"]
+    assert "final/loss" in root.Tags()["scalars"]
+
+
+def test_gradient_histogram_is_the_last_batch_gradient(logdir):
+    """The logged gradient is what Keras applied on the epoch's last step."""
+    seen = {}
+
+    class Grab(Observer):
+        def on_epoch_end(self, epoch, logs, step_losses, probe):
+            seen["grads"] = probe.gradients()
+
+    run(RunSpec("toy-blobs", epochs=1, logdir=logdir, quiet=True), observers=[Grab()])
+    grads = seen["grads"]
+    assert set(grads) == {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"}
+    assert all(np.all(np.isfinite(g)) and np.any(g != 0) for g in grads.values())
+
+
+def test_validation_metrics_go_to_the_validation_run(logdir):
+    r = run(RunSpec("plateau", epochs=2, logdir=logdir, quiet=True))
+    assert "val_loss" in r.history
+    assert scalars(f"{r.run_dir}/validation", "epoch_loss") == pytest.approx(r.history["val_loss"])
+
+
+def test_labels_1_2_raise_on_the_torch_backend_as_observed_behaviour(logdir):
+    r = run(RunSpec("toy-blobs", variant="labels-1-2", epochs=2, logdir=logdir, quiet=True))
+    assert r.status == "raised"
+    assert "all elements of target should be between 0 and 1" in r.error
+    assert json.load(open(f"{r.run_dir}/result.json"))["status"] == "raised"
+
+
+@pytest.mark.parametrize("precision, policy", [("fp16", "mixed_float16"),
+                                               ("bf16", "mixed_bfloat16")])
+def test_mixed_precision_policies(logdir, precision, policy):
+    seen = {}
+
+    class Grab(Observer):
+        def on_epoch_end(self, epoch, logs, step_losses, probe):
+            seen["grads"] = probe.gradients()
+
+    r = run(RunSpec("toy-blobs", variant="adam-lr-0.1", epochs=2, precision=precision,
+                    logdir=logdir, quiet=True), observers=[Grab()])
+    assert r.status == "completed" and r.info["policy"] == policy
+    # Unscaled: a loss scale of 2**15 would leave gradients far above 1 here.
+    assert max(np.abs(g).max() for g in seen["grads"].values()) < 10
+    import keras
+
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
+
+
+def test_interrupt_inside_training_keeps_the_logs(logdir):
+    class CtrlC(Observer):
+        def on_epoch_end(self, epoch, logs, step_losses, probe):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    r = run(RunSpec("toy-blobs", epochs=50, logdir=logdir, quiet=True), observers=[CtrlC()])
+    assert r.status == "interrupted"
+    assert len(scalars(f"{r.run_dir}/train", "epoch_loss")) == 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_tensorboard_server_serves_the_run(logdir):
+    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, quiet=True))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1",
+         "--port", str(port), "--load_fast", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        run_name = f"{r.run_dir.split(logdir)[1].strip('/')}/train"
+        deadline = time.time() + 60
+        scalars_tags = histogram_tags = {}
+        while time.time() < deadline:
+            try:
+                base = f"http://127.0.0.1:{port}/data/plugin"
+                scalars_tags = json.load(urllib.request.urlopen(f"{base}/scalars/tags", timeout=5))
+                histogram_tags = json.load(
+                    urllib.request.urlopen(f"{base}/histograms/tags", timeout=5))
+                if run_name in scalars_tags and run_name in histogram_tags:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert "epoch_loss" in scalars_tags[run_name]
+        assert "gradients/dense/kernel" in histogram_tags[run_name]
+        assert "weights/dense_1/bias" in histogram_tags[run_name]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
