@@ -64,7 +64,7 @@ def make_data(config: dict, seed: int) -> Dataset:
     # A rating grows with the user's generosity and the item's quality (each a direction in
     # feature space), plus taste noise: learnable, but not perfectly.
     generosity, quality = rng.normal(size=(2, FEATURES)) / np.sqrt(FEATURES)
-    affinity = users @ generosity + items @ quality + 0.5 * rng.normal(size=SAMPLES)
+    affinity = users @ generosity + items @ quality + 1.2 * rng.normal(size=SAMPLES)
     cuts = np.quantile(affinity, np.cumsum(SHARES)[:-1])
     rating = np.searchsorted(cuts, affinity) + 1  # 1..5
     if config["target"] == "one-hot":

@@ -42,8 +42,8 @@ def test_tensorboard_logs_curves_histograms_and_metadata(logdir):
     histograms = set(train.Tags()["histograms"])
     for layer in ("dense", "dense_1"):
         for weight in ("kernel", "bias"):
-            assert f"weights/{layer}/{weight}" in histograms
-            assert f"gradients/{layer}/{weight}" in histograms
+            assert f"weights/sequential/{layer}/{weight}" in histograms
+            assert f"gradients/sequential/{layer}/{weight}" in histograms
     root = accumulator(r.run_dir)
     assert "run/text_summary" in root.Tags()["tensors"]
     assert "final/loss" in root.Tags()["scalars"]
@@ -59,7 +59,8 @@ def test_gradient_histogram_is_the_last_batch_gradient(logdir):
 
     run(RunSpec("toy-blobs", epochs=1, logdir=logdir, quiet=True), observers=[Grab()])
     grads = seen["grads"]
-    assert set(grads) == {"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"}
+    assert {k.removeprefix("sequential/") for k in grads} == {
+        "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"}
     assert all(np.all(np.isfinite(g)) and np.any(g != 0) for g in grads.values())
 
 
@@ -135,8 +136,8 @@ def test_tensorboard_server_serves_the_run(logdir):
                 pass
             time.sleep(0.5)
         assert "epoch_loss" in scalars_tags[run_name]
-        assert "gradients/dense/kernel" in histogram_tags[run_name]
-        assert "weights/dense_1/bias" in histogram_tags[run_name]
+        assert "gradients/sequential/dense/kernel" in histogram_tags[run_name]
+        assert "weights/sequential/dense_1/bias" in histogram_tags[run_name]
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -16,7 +16,7 @@ Line references are to keras/src of Keras 3.15 (read it, the rules are not obvio
     like 2 give *negative* losses, and ``log(1-p)`` instead of torch's ``log1p(-p)``
     (ULP-level difference).  JAX never looks at the pre-activation logits.
   - ``"tensorflow"`` (backend/tensorflow/nn.py): ``_get_logits`` (l.1262) takes
-    ``output._keras_logits`` -- set by *both* ``sigmoid`` and ``softmax`` (l.41, l.161)
+    ``output._keras_logits`` -- set by *both* ``sigmoid`` and ``softmax`` (l.44, l.172)
     -- and switches to ``from_logits=True``.  So with ``logits`` given, binary CE is
     ``sigmoid_cross_entropy_with_logits`` and categorical CE is
     ``softmax_cross_entropy_with_logits`` over those logits, *even when they were
@@ -47,7 +47,7 @@ FLAVOURS = ("torch", "jax", "tensorflow")
 
 
 # ----------------------------------------------------------------------------- losses
-def _prepare(y_true, y_pred, label_dtype=torch.float32):
+def _prepare(y_true, y_pred):
     """Loss.__call__ (loss.py l.56) converts both to float32, then
     LossFunctionWrapper.call squeezes/expands ranks (loss.py l.119)."""
     y_pred = torch.as_tensor(y_pred, dtype=torch.float32)
@@ -63,7 +63,7 @@ def _prepare(y_true, y_pred, label_dtype=torch.float32):
             y_true = y_true.unsqueeze(-1)
         else:
             y_pred = y_pred.squeeze(-1)
-    return y_true.to(label_dtype), y_pred
+    return y_true, y_pred
 
 
 def _reduce(values):
@@ -228,6 +228,18 @@ class KerasOptimizer(torch.optim.Optimizer):
         with torch.no_grad():
             self._iterations.fill_(int(value))
 
+    def state_dict(self):
+        sd = super().state_dict()
+        sd["keras"] = {"learning_rate": self.learning_rate, "iterations": self.iterations}
+        return sd
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        extra = state_dict.pop("keras", None)
+        super().load_state_dict(state_dict)
+        if extra:
+            self.learning_rate, self.iterations = extra["learning_rate"], extra["iterations"]
+
     def _slots(self, name, params):
         """Optimizer slots start at zero, like add_optimizer_variables in Keras."""
         out = []
@@ -356,7 +368,7 @@ class SGD(KerasOptimizer):
 _OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
 # Keys of a Keras get_config() that we accept only at their default (inactive) value.
 _INERT = {"weight_decay": None, "clipnorm": None, "clipvalue": None,
-          "global_clipnorm": None, "use_ema": False, "ema_momentum": None,
+          "global_clipnorm": None, "use_ema": False, "ema_momentum": 0.99,
           "ema_overwrite_frequency": None, "loss_scale_factor": None,
           "gradient_accumulation_steps": None}
 
@@ -385,7 +397,7 @@ def get_optimizer(name_or_config, params) -> KerasOptimizer:
     for key in list(kwargs):
         if key in _INERT:
             val = kwargs.pop(key)
-            if val not in (_INERT[key], None, False) and key != "ema_momentum":
+            if val not in (_INERT[key], None, False):
                 raise ValueError(f"{name}: {key}={val!r} is not supported here")
     return cls(params, **kwargs)
 
@@ -400,10 +412,10 @@ _UP_METRICS = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy",
 class ReduceLROnPlateau:
     """keras.callbacks.ReduceLROnPlateau without a model.  Subtleties kept from Keras:
     the improvement test ``ops.less(current - min_delta, best)`` (monitor_callback.py
-    l.117) converts Python floats to *float32* tensors before comparing; min_delta is
+    l.104) converts Python floats to *float32* tensors before comparing; min_delta is
     negated in min mode; the epoch on which cooldown runs out already counts toward
     ``wait``; the lr is reduced only while ``old_lr > np.float32(min_lr)``
-    (reduce_lr_on_plateau.py l.70) and is stored as float32.
+    (reduce_lr_on_plateau.py l.83) and is stored as float32.
     In mode='auto' Keras asks the model's metrics for their direction; here 'loss'
     means min, well-known accuracy-like names mean max, anything else must name a mode."""
 

@@ -32,12 +32,13 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     """Train; return the raw outcome (history, step losses, status) for scen.runner."""
     import keras
 
-    backend = keras.backend.backend()
+    # A fresh session per run: layer names (and so TensorBoard tags) restart at 'dense'.
+    keras.backend.clear_session()
     seed_everything(keras, spec.seed)
     keras.config.set_dtype_policy(POLICIES[spec.precision])
     try:
         with _device_scope(keras, spec.device):
-            return _fit(keras, backend, spec, scenario, run_dir, observers)
+            return _fit(keras, spec, scenario, run_dir, observers)
     finally:
         keras.config.set_dtype_policy("float32")
 
@@ -71,7 +72,7 @@ def _device_scope(keras, device):
     return contextlib.nullcontext()  # TF and JAX: the worker's environment chose the device
 
 
-def _fit(keras, backend, spec, scenario, run_dir, observers) -> dict:
+def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     config = scenario.config_for(spec.variant)
     data = scenario.make_data(config, spec.seed)
     model = scenario.build_model(config)
@@ -230,6 +231,9 @@ class KerasProbe:
 
     def __init__(self, model, data: Dataset, fit: Fit, loss_scale: float = 1.0):
         self.model, self.data, self.fit, self.loss_scale = model, data, fit, loss_scale
+
+    def keras_model(self):
+        return self.model
 
     def weights(self) -> dict[str, np.ndarray]:
         import keras

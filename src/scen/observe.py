@@ -40,6 +40,9 @@ class Probe(Protocol):
     def gradients(self) -> dict[str, np.ndarray]:
         """The gradient of the last training batch per weight, unscaled; {} if unknown."""
 
+    def keras_model(self):
+        """The Keras model holding the current weights (the native loop copies them back)."""
+
 
 class Observer:
     """Base class: every hook is optional."""

@@ -14,6 +14,10 @@ depends on the backend the model was built on.
     y = ported(x1, x2)                    # same order as model.inputs
     y, logits = ported.forward_with_logits(x1, x2)
     model.set_weights(keras_weights(ported))
+
+Limits, on purpose: one output; float32 throughout (a mixed-precision model's float16/bfloat16
+compute is not reproduced); inputs are used as given (Keras's Functional also squeezes or
+expands a trailing axis of size 1 when an input's rank is off by one - the port does not).
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ _ACTIVATIONS: dict[Callable, tuple[str, Callable[[torch.Tensor], torch.Tensor]]]
     keras.activations.log_sigmoid: ("log_sigmoid", F.logsigmoid),
     keras.activations.log_softmax: ("log_softmax", lambda x: F.log_softmax(x, dim=-1)),
 }
-SUPPORTED_ACTIVATIONS = tuple(sorted(name for name, _ in _ACTIVATIONS.values()) + ["swish"])
+SUPPORTED_ACTIVATIONS = tuple(sorted([name for name, _ in _ACTIVATIONS.values()] + ["swish", "hard_swish"]))
 
 # Keras's TensorFlow backend computes cross-entropy from the tensor *before* these two
 # (the `_keras_logits` attribute set in keras/src/activations/activations.py), so a native
@@ -219,6 +223,21 @@ def _make_module(layer) -> nn.Module:
     raise _layer_error(layer, "unsupported layer class")
 
 
+def _claim_weights(layer, module) -> dict[int, tuple[nn.Parameter, bool]]:
+    """{id(keras variable): (torch parameter, transposed?)} for one translated layer."""
+    if not isinstance(module, _Dense):
+        if layer.weights:  # e.g. a future layer with state: refuse rather than drop it silently
+            raise _layer_error(layer, "it has weights this port does not know about")
+        return {}
+    claimed = {id(layer.kernel): (module.weight, True)}
+    if layer.bias is not None:
+        claimed[id(layer.bias)] = (module.bias, False)
+    for v in (layer.kernel, layer.bias):
+        if v is not None and not v.trainable:  # a frozen Keras layer stays frozen in torch
+            claimed[id(v)][0].requires_grad_(False)
+    return claimed
+
+
 # --------------------------------------------------------------------------------------------
 # Graph walking
 # --------------------------------------------------------------------------------------------
@@ -313,6 +332,7 @@ class PortedModel(nn.Module):
 
         slots: dict[int, int] = {id(t): i for i, t in enumerate(graph.inputs)}
         keys: dict[int, str] = {}  # id(keras layer) -> module key; a shared layer maps once
+        owner: dict[int, tuple[nn.Parameter, bool]] = {}  # id(keras variable) -> (param, transpose)
         steps: list[_Step] = []
         final_act: dict[int, str | None] = {}  # slot -> activation that produced it
         for node in _node_order(graph):
@@ -330,6 +350,7 @@ class PortedModel(nn.Module):
                 key = layer.name.replace(".", "_")  # ModuleDict keys cannot contain dots
                 self.layer_modules[key] = _make_module(layer)
                 keys[id(layer)] = key
+                owner.update(_claim_weights(layer, self.layer_modules[key]))
             key = keys[id(layer)]
             module = self.layer_modules[key]
             if baked_training and isinstance(module, _Dropout):
@@ -345,7 +366,7 @@ class PortedModel(nn.Module):
             steps.append(_Step(key, ins, out, many))
             if hasattr(module, "act"):
                 final_act[out] = module.act.name
-            elif isinstance(module, _Dropout):
+            elif isinstance(module, _Dropout) and not module.always:
                 final_act[out] = final_act.get(ins[0])  # identity at eval keeps the logits
         self._steps = steps
         out_tensor = graph.outputs[0]
@@ -355,22 +376,8 @@ class PortedModel(nn.Module):
         self.output_name = out_tensor.name
         self.final_activation = final_act.get(self._output_slot)
 
-        # Map every Keras variable to its torch parameter, in model.weights order, which is
-        # exactly the order of model.get_weights() / set_weights() (Layer.get_weights).
-        owner: dict[int, tuple[nn.Parameter, bool]] = {}
-        for node in _node_order(graph):
-            layer = node.operation
-            module = self.layer_modules[keys[id(layer)]]
-            if isinstance(module, _Dense):
-                owner[id(layer.kernel)] = (module.weight, True)
-                if layer.bias is not None:
-                    owner[id(layer.bias)] = (module.bias, False)
-                # A frozen Keras layer stays frozen in torch.
-                for v in (layer.kernel, layer.bias):
-                    if v is not None and not v.trainable:
-                        owner[id(v)][0].requires_grad_(False)
-            elif layer.weights:
-                raise _layer_error(layer, "it has weights this port does not know about")
+        # Record the weights in model.weights order, which is exactly the order of
+        # model.get_weights() / set_weights() (Layer.get_weights), matched by variable identity.
         self._weights: list[_WeightSpec] = []
         for v in model.weights:
             if id(v) in owner:
@@ -435,8 +442,8 @@ class PortedModel(nn.Module):
             if w.param is None:
                 result.append((w.path, w.constant.copy()))
                 continue
-            value = w.param.detach().cpu().numpy()
-            result.append((w.path, np.ascontiguousarray(value.T if w.transpose else value)))
+            value = w.param.detach().cpu().numpy()  # shares memory with the parameter: copy
+            result.append((w.path, np.array(value.T if w.transpose else value, order="C")))
         return result
 
     def keras_weights(self) -> list[np.ndarray]:
