@@ -76,11 +76,14 @@ def run_command(
     seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    semantics: str = typer.Option("torch", help="--backend torch only: compute losses as "
+                                  "Keras's torch, jax or tensorflow backend does."),
 ):
     """Train a scenario and print what happened beside what the question reported."""
     from scen.runner import RunSpec, run
 
-    spec = RunSpec(name, variant, backend, device, precision, epochs, seed, logdir, quiet)
+    spec = RunSpec(name, variant, backend, device, precision, epochs, seed, logdir, quiet,
+                   semantics=semantics)
     try:
         result = run(spec)
     except ScenError as e:

@@ -32,6 +32,7 @@ INSTALL_HINT = {
 }
 # TensorFlow's C++ start-up chatter buries the progress bar; Keras imports TF to seed it.
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+SEMANTICS = ("torch", "jax", "tensorflow")
 PRECISIONS = ("fp32", "fp16", "bf16")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -48,6 +49,7 @@ class RunSpec:
     logdir: str = "runs"
     quiet: bool = False
     shuffle: bool = True  # False: batches in data order, the same on every backend
+    semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
 
     def check(self) -> scenarios.Scenario:
         """Every bad input becomes one clear ScenError before anything heavy is imported."""
@@ -56,6 +58,7 @@ class RunSpec:
         _one_of("backend", self.backend, list(BACKENDS))
         _one_of("device", self.device, DEVICES)
         _one_of("precision", self.precision, PRECISIONS)
+        _one_of("semantics", self.semantics, SEMANTICS)
         if self.epochs is not None and self.epochs <= 0:
             raise ScenError(f"--epochs must be a positive number of epochs, not {self.epochs}")
         return scenario

@@ -1,0 +1,255 @@
+"""The native PyTorch backend: the scenario's Keras model, translated, trained by a plain loop.
+
+Same model, same initial weights, same losses and optimizer updates as Keras on its torch
+backend (scen.port, scen.keras_exact), and even the same batch order: the loop draws its
+shuffles from torch's global generator exactly as Keras's torch DataLoader does. What changes
+is the speed: the data sits on the device once, batches are taken by index, and nothing is
+copied back to the host until the end of an epoch.
+
+Mixed precision is torch's own (nanoGPT's recipe): autocast for the forward pass, and a
+GradScaler that is enabled only for fp16.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+
+import numpy as np
+import torch
+
+from scen import keras_exact
+from scen.keras_run import largest_change, seed_everything, train_size, versions
+from scen.observe import Observers, RunInfo
+from scen.port import translate
+from scen.scenario import Dataset, Fit, Scenario
+
+AUTOCAST = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
+    import keras
+
+    # Build exactly as the Keras run does (same session, seed, float32 policy), so the port
+    # starts from the very weights Keras-on-torch starts from.
+    keras.backend.clear_session()
+    seed_everything(keras, spec.seed)
+    keras.config.set_dtype_policy("float32")
+    config = scenario.config_for(spec.variant)
+    data = scenario.make_data(config, spec.seed)
+    with keras.device("cpu"):
+        model = scenario.build_model(config)
+    fit = scenario.fit(config)
+    trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
+                      semantics=spec.semantics, shuffle=fit.shuffle and spec.shuffle)
+    epochs = spec.epochs or fit.epochs
+    info = RunInfo(
+        scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
+        precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
+        steps_per_epoch=trainer.steps_per_epoch, run_dir=run_dir, versions=versions(keras),
+    )
+    initial = trainer.probe().weights()
+    observers.on_train_begin(info)
+    status, error = "completed", None
+    started = time.perf_counter()
+    try:
+        trainer.fit(epochs, observers)
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except RuntimeError as e:  # e.g. torch's label check in binary cross-entropy, as in Keras
+        status, error = "raised", f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+    seconds = time.perf_counter() - started
+    observers.on_train_end(status, error)
+    return dict(
+        info=info, status=status, error=error, history=trainer.history,
+        step_losses=trainer.step_losses, seconds=seconds,
+        weight_change=largest_change(initial, trainer.probe().weights()), data_note=data.note,
+    )
+
+
+def loss_name(model) -> str:
+    loss = model.loss
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
+
+
+def accuracy_kind(y: np.ndarray, outputs: int) -> str:
+    """What Keras makes of metrics=['accuracy'] (trainers/compile_utils.get_metric)."""
+    if outputs == 1:
+        return "binary"
+    if y.ndim < 2 or y.shape[-1] == 1:
+        return "sparse"
+    return "categorical"
+
+
+class Trainer:
+    """fit() for a ported Keras model, step for step what Keras's torch trainer computes."""
+
+    def __init__(self, model, data: Dataset, fit: Fit, device="cpu", precision="fp32",
+                 semantics="torch", shuffle=True):
+        self.keras_model, self.fit_args, self.shuffle = model, fit, shuffle
+        self.device = torch.device(device)
+        with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
+            self.net = translate(model).to(self.device)
+        self.loss_fn = keras_exact.get_loss(loss_name(model), flavour=semantics)
+        inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
+        import keras
+
+        self.optimizer = keras_exact.get_optimizer(keras.optimizers.serialize(inner),
+                                                   list(self.net.parameters()))
+        self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
+                        if fit.reduce_lr_on_plateau else None)
+        self.autocast = AUTOCAST[precision]
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=precision == "fp16")
+        self.policy = {"fp32": "float32", "fp16": "autocast float16 + GradScaler",
+                       "bf16": "autocast bfloat16"}[precision]
+
+        # The data, on the device once. Keras trains on the first int(n * (1 - split)).
+        n_train = train_size(data, fit)
+        xs = list(data.x) if isinstance(data.x, (list, tuple)) else [data.x]
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype="float32"), device=self.device)
+        self.x = [as_tensor(a[:n_train]) for a in xs]
+        self.y = as_tensor(data.y[:n_train])
+        if data.validation is not None:
+            vx, vy = data.validation
+            vxs = list(vx) if isinstance(vx, (list, tuple)) else [vx]
+            self.val = ([as_tensor(a) for a in vxs], as_tensor(vy))
+        elif fit.validation_split:
+            self.val = ([as_tensor(a[n_train:]) for a in xs], as_tensor(data.y[n_train:]))
+        else:
+            self.val = None
+        self.n = n_train
+        self.batches = math.ceil(n_train / fit.batch_size)
+        self.steps_per_epoch = fit.steps_per_epoch or self.batches
+        self.accuracy = accuracy_kind(data.y, self.net(*[a[:1] for a in self.x]).shape[-1])
+        self.history: dict[str, list[float]] = {}
+        self.step_losses: list[float] = []
+        self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
+
+    # ---- the batch order, drawn as Keras's torch DataLoader draws it -----------------------
+    # Keras's EpochIterator (trainers/epoch_iterator.py) makes a torch DataLoader iterator per
+    # pass over the data. Each new iterator takes one int64 from the global generator (its
+    # workers' base seed); a shuffling RandomSampler takes one more, lazily, at the first batch,
+    # to seed its randperm. Replaying those draws gives the port Keras's exact batch order.
+    def _new_iterator(self) -> None:
+        torch.empty((), dtype=torch.int64).random_()
+        self._order, self._seen = None, 0
+
+    def _draw_order(self) -> torch.Tensor:
+        if not self.shuffle:
+            return torch.arange(self.n, device=self.device)
+        generator = torch.Generator()
+        generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+        return torch.randperm(self.n, generator=generator).to(self.device)
+
+    def _start(self) -> None:
+        """fit() first peeks at one batch to build the model (Trainer._symbolic_build), then
+        resets the iterator."""
+        self._new_iterator()
+        self._draw_order()
+        self._order, self._seen, self._fresh = None, 0, True
+
+    def _epoch_batches(self):
+        """Keras's _enumerate_iterator: with steps_per_epoch the pass carries over epochs."""
+        if self._fresh or self.fit_args.steps_per_epoch is None:
+            self._new_iterator()
+            self._fresh = False
+        b = self.fit_args.batch_size
+        for _ in range(self.steps_per_epoch):
+            if self._seen >= self.batches:
+                break  # Keras: "Your input ran out of data"
+            if self._order is None:
+                self._order = self._draw_order()
+            yield self._order[self._seen * b:(self._seen + 1) * b]
+            self._seen += 1
+        if self._seen >= self.batches:
+            self._new_iterator()  # made eagerly at the end of a pass
+
+    # ---- one step ----------------------------------------------------------------------------
+    def _forward(self, xs):
+        ctx = (torch.autocast(self.device.type, dtype=self.autocast) if self.autocast
+               else contextlib.nullcontext())
+        with ctx:
+            out, logits = self.net.forward_with_logits(*xs)
+        # Keras computes losses in float32 under mixed precision too.
+        return out.float(), (logits.float() if logits is not None else None)
+
+    def _matches(self, y, out) -> torch.Tensor:
+        if self.accuracy == "binary":
+            y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
+            return (y2 == (out > 0.5).to(y2.dtype)).float().sum()
+        if self.accuracy == "sparse":
+            return (y.reshape(-1) == out.argmax(-1).to(y.dtype)).float().sum()
+        return (y.argmax(-1) == out.argmax(-1)).float().sum()
+
+    def fit(self, epochs: int, observers: Observers) -> None:
+        self._start()
+        self.net.train()
+        for epoch in range(epochs):
+            losses, sizes, correct = [], [], torch.zeros((), device=self.device)
+            for idx in self._epoch_batches():
+                xb, yb = [a[idx] for a in self.x], self.y[idx]
+                out, logits = self._forward(xb)
+                loss = self.loss_fn(yb, out, logits)
+                self.optimizer.zero_grad(set_to_none=True)
+                self.scaler.scale(loss).backward()
+                self.scaler.step(self.optimizer)  # unscales the gradients in place first
+                self.scaler.update()
+                losses.append(loss.detach())
+                sizes.append(len(idx))
+                correct += self._matches(yb, out.detach())
+            # One host transfer per epoch.
+            step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
+            w = np.asarray(sizes, dtype=float)
+            logs = {"accuracy": float(correct) / w.sum(), "loss": float((step_losses * w).sum() / w.sum())}
+            if self.val is not None:
+                logs.update(self.evaluate(*self.val, prefix="val_"))
+            logs["learning_rate"] = self.optimizer.learning_rate
+            if self.plateau is not None:
+                self.plateau.on_epoch_end(epoch, logs)
+            for k, v in logs.items():
+                self.history.setdefault(k, []).append(v)
+            self.step_losses.extend(step_losses.tolist())
+            observers.on_epoch_end(epoch, logs, step_losses, self.probe())
+
+    @torch.no_grad()
+    def evaluate(self, xs, y, prefix="") -> dict:
+        """Keras's evaluate during fit: batches of the fit's batch size, in order."""
+        # Its DataLoader iterator, and the one made eagerly at the end of the pass.
+        torch.empty((2,), dtype=torch.int64).random_()
+        self.net.eval()
+        total, correct, b = torch.zeros((), device=self.device), torch.zeros((), device=self.device), self.fit_args.batch_size
+        n = len(y)
+        for start in range(0, n, b):
+            xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
+            out, logits = self._forward(xb)
+            total += self.loss_fn(yb, out, logits) * len(yb)
+            correct += self._matches(yb, out)
+        self.net.train()
+        return {f"{prefix}accuracy": float(correct) / n, f"{prefix}loss": float(total) / n}
+
+    def probe(self) -> NativeProbe:
+        return NativeProbe(self)
+
+
+class NativeProbe:
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return dict(self.trainer.net.named_keras_weights())
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        out = {}  # GradScaler.step has already unscaled them
+        for path, p in self.trainer.net.keras_paths.items():
+            if p.grad is not None:
+                g = p.grad.detach().float().cpu().numpy()
+                out[path] = g.T if g.ndim == 2 else g  # Keras lays kernels out (in, out)
+        return out
+
+    def keras_model(self):
+        model = self.trainer.keras_model
+        model.set_weights(self.trainer.net.keras_weights())
+        return model
