@@ -73,6 +73,8 @@ def run_command(
     precision: str = typer.Option("fp32", help="fp32, fp16 (mixed_float16 with loss scaling) "
                                   "or bf16 (mixed_bfloat16)."),
     epochs: Optional[int] = typer.Option(None, help="Epochs to train [default: as posted]."),
+    steps_per_epoch: Optional[int] = typer.Option(
+        None, help="Shorter epochs, as fit(steps_per_epoch=N) [default: as posted]."),
     seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
@@ -82,8 +84,8 @@ def run_command(
     """Train a scenario and print what happened beside what the question reported."""
     from scen.runner import RunSpec, run
 
-    spec = RunSpec(name, variant, backend, device, precision, epochs, seed, logdir, quiet,
-                   semantics=semantics)
+    spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
+                   logdir, quiet, semantics=semantics)
     try:
         result = run(spec)
     except ScenError as e:

@@ -6,6 +6,7 @@ backend at import, so this module only ever runs in a process whose Keras matche
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
@@ -16,6 +17,17 @@ from scen.observe import Observers, RunInfo
 from scen.scenario import Dataset, Fit, Scenario
 
 POLICIES = {"fp32": "float32", "fp16": "mixed_float16", "bf16": "mixed_bfloat16"}
+
+
+def fit_for(spec, scenario: Scenario, config: dict) -> Fit:
+    """The posted fit() settings, with the run's overrides (epochs, steps, shuffling)."""
+    fit = scenario.fit(config)
+    return dataclasses.replace(
+        fit,
+        epochs=spec.epochs or fit.epochs,
+        steps_per_epoch=spec.steps_per_epoch or fit.steps_per_epoch,
+        shuffle=fit.shuffle and spec.shuffle,
+    )
 
 
 def train_size(data: Dataset, fit: Fit) -> int:
@@ -76,8 +88,9 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     config = scenario.config_for(spec.variant)
     data = scenario.make_data(config, spec.seed)
     model = scenario.build_model(config)
-    fit = scenario.fit(config)
-    epochs = spec.epochs or fit.epochs
+    start_from(model, spec.initial_weights, run_dir)
+    fit = fit_for(spec, scenario, config)
+    epochs = fit.epochs
     info = RunInfo(
         scenario=scenario.name,
         variant=spec.variant,
@@ -108,7 +121,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
             steps_per_epoch=fit.steps_per_epoch,
             validation_split=fit.validation_split,
             validation_data=data.validation,
-            shuffle=fit.shuffle and spec.shuffle,
+            shuffle=fit.shuffle,
             callbacks=callbacks,
             verbose=0,
         )
@@ -119,6 +132,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         with open(f"{run_dir}/error.txt", "w") as f:
             f.write(traceback.format_exc())
     seconds = time.perf_counter() - started
+    save_weights(model.get_weights(), f"{run_dir}/final_weights.npz")
     observers.on_train_end(status, error)
     return dict(
         info=info,
@@ -130,6 +144,23 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         weight_change=largest_change(initial, KerasProbe(model, data, fit).weights()),
         data_note=data.note,
     )
+
+
+def save_weights(weights: list, path: str) -> None:
+    """model.get_weights() order, as w000, w001, ...: what set_weights takes back."""
+    np.savez(path, **{f"w{i:03d}": np.asarray(w) for i, w in enumerate(weights)})
+
+
+def load_weights(path: str) -> list[np.ndarray]:
+    with np.load(path) as f:
+        return [f[k] for k in sorted(f.files)]
+
+
+def start_from(model, initial_weights: str | None, run_dir: str) -> None:
+    """Load the given initial weights, if any, and record the ones this run starts from."""
+    if initial_weights:
+        model.set_weights(load_weights(initial_weights))
+    save_weights(model.get_weights(), f"{run_dir}/initial_weights.npz")
 
 
 def largest_change(before: dict, after: dict) -> float:
@@ -180,16 +211,33 @@ class _HooksMixin:
 
         self.keras = keras
         self.backend = keras.backend.backend()
-        tracker = self._keras_model._loss_tracker
-        # The per-step loss: Keras logs only the epoch's running mean, so read the loss
-        # tracker's total and count before and after each step.
+        model = self._keras_model
+        # The per-step loss. Keras logs only the epoch's running mean. On torch, where the
+        # train step is plain Python, record each step's loss as Keras computes it; TF and JAX
+        # compile the step, so read the loss tracker's float32 total and count around it.
+        self._step_loss = None
+        if self.backend == "torch":
+            compute_loss = model._compute_loss
+
+            def recording(*args, **kwargs):
+                loss = compute_loss(*args, **kwargs)
+                if kwargs.get("training"):
+                    self._step_loss = loss.detach()
+                return loss
+
+            model._compute_loss = recording
+        tracker = model._loss_tracker
         self._tracker_index = [
-            i
-            for i, v in enumerate(self._keras_model.metrics_variables)
+            i for i, v in enumerate(model.metrics_variables)
             if v is tracker.total or v is tracker.count
         ]
 
-    def _tracker_totals(self) -> tuple[float, float]:
+    def on_train_end(self, logs=None):
+        self._keras_model.__dict__.pop("_compute_loss", None)
+
+    def _step_loss_now(self) -> float:
+        if self._step_loss is not None:
+            return float(self._step_loss)
         if self.backend == "jax":  # JAX keeps the live state outside the variables mid-epoch
             values = self._keras_model._jax_state["metrics_variables"]
             total, count = (float(values[i]) for i in self._tracker_index)
@@ -197,7 +245,9 @@ class _HooksMixin:
             tracker = self._keras_model._loss_tracker
             total = float(self.keras.ops.convert_to_numpy(tracker.total))
             count = float(self.keras.ops.convert_to_numpy(tracker.count))
-        return total, count
+        last_total, last_count = self._last
+        self._last = (total, count)
+        return (total - last_total) / (count - last_count) if count > last_count else math.nan
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_steps: list[float] = []
@@ -209,10 +259,7 @@ class _HooksMixin:
             self._scale = float(self.keras.ops.convert_to_numpy(scale))
 
     def on_train_batch_end(self, batch, logs=None):
-        total, count = self._tracker_totals()
-        d_count = count - self._last[1]
-        self._epoch_steps.append((total - self._last[0]) / d_count if d_count else math.nan)
-        self._last = (total, count)
+        self._epoch_steps.append(self._step_loss_now())
         self.observers.on_batch_end(batch, {k: float(v) for k, v in (logs or {}).items()})
 
     def on_epoch_end(self, epoch, logs=None):

@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from scen import keras_exact
-from scen.keras_run import largest_change, seed_everything, train_size, versions
+from scen.keras_run import (fit_for, largest_change, save_weights, seed_everything,
+                            start_from, train_size, versions)
 from scen.observe import Observers, RunInfo
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
@@ -40,10 +41,11 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     data = scenario.make_data(config, spec.seed)
     with keras.device("cpu"):
         model = scenario.build_model(config)
-    fit = scenario.fit(config)
+    start_from(model, spec.initial_weights, run_dir)
+    fit = fit_for(spec, scenario, config)
     trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
-                      semantics=spec.semantics, shuffle=fit.shuffle and spec.shuffle)
-    epochs = spec.epochs or fit.epochs
+                      semantics=spec.semantics)
+    epochs = fit.epochs
     info = RunInfo(
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
         precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
@@ -60,6 +62,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     except RuntimeError as e:  # e.g. torch's label check in binary cross-entropy, as in Keras
         status, error = "raised", f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
     seconds = time.perf_counter() - started
+    save_weights(trainer.net.keras_weights(), f"{run_dir}/final_weights.npz")
     observers.on_train_end(status, error)
     return dict(
         info=info, status=status, error=error, history=trainer.history,
@@ -88,8 +91,8 @@ class Trainer:
     """fit() for a ported Keras model, step for step what Keras's torch trainer computes."""
 
     def __init__(self, model, data: Dataset, fit: Fit, device="cpu", precision="fp32",
-                 semantics="torch", shuffle=True):
-        self.keras_model, self.fit_args, self.shuffle = model, fit, shuffle
+                 semantics="torch"):
+        self.keras_model, self.fit_args, self.shuffle = model, fit, fit.shuffle
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
             self.net = translate(model).to(self.device)

@@ -45,11 +45,13 @@ class RunSpec:
     device: str = "auto"
     precision: str = "fp32"
     epochs: int | None = None  # None: as posted
+    steps_per_epoch: int | None = None  # shorter epochs (fit's steps_per_epoch); None: as posted
     seed: int = 0
     logdir: str = "runs"
     quiet: bool = False
     shuffle: bool = True  # False: batches in data order, the same on every backend
     semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
+    initial_weights: str | None = None  # a run's initial_weights.npz: start every backend alike
 
     def check(self) -> scenarios.Scenario:
         """Every bad input becomes one clear ScenError before anything heavy is imported."""
@@ -59,8 +61,12 @@ class RunSpec:
         _one_of("device", self.device, DEVICES)
         _one_of("precision", self.precision, PRECISIONS)
         _one_of("semantics", self.semantics, SEMANTICS)
+        if self.initial_weights and not os.path.isfile(self.initial_weights):
+            raise ScenError(f"no such weights file: {self.initial_weights}")
         if self.epochs is not None and self.epochs <= 0:
             raise ScenError(f"--epochs must be a positive number of epochs, not {self.epochs}")
+        if self.steps_per_epoch is not None and self.steps_per_epoch <= 0:
+            raise ScenError(f"--steps-per-epoch must be positive, not {self.steps_per_epoch}")
         return scenario
 
 

@@ -1,0 +1,56 @@
+"""The native port against Keras on its torch backend, the reference as oracle.
+
+Same initial weights and the same batch order (the port replays Keras's shuffles), so the two
+must agree step by step: every scenario, every variant.
+"""
+
+import numpy as np
+import pytest
+
+from scen.keras_run import load_weights
+from scen.runner import RunSpec, run
+from scen.scenario import all_scenarios
+
+STEPS = 200  # per-step losses compared
+# Enough epochs for STEPS steps; MNIST's 1875-step epochs are cut to 200 steps.
+SHORT = {"toy-blobs": dict(epochs=16), "rating": dict(epochs=10), "plateau": dict(epochs=1),
+         "mnist-sigmoid": dict(epochs=1, steps_per_epoch=200)}
+CASES = [(s.name, v.name) for s in all_scenarios().values() for v in s.variants]
+
+
+def both(name, variant, logdir, **kw):
+    spec = dict(scenario=name, variant=variant, logdir=logdir, quiet=True, **SHORT[name], **kw)
+    return run(RunSpec(backend="keras-torch", **spec)), run(RunSpec(backend="torch", **spec))
+
+
+@pytest.mark.parametrize("name, variant", CASES)
+def test_native_port_trains_like_keras_on_torch(name, variant, logdir):
+    reference, port = both(name, variant, logdir)
+    assert port.status == reference.status
+    if reference.status == "raised":  # e.g. labels 1/2: torch's own label check, in both
+        assert port.error == reference.error
+        return
+    a, b = np.asarray(reference.step_losses[:STEPS]), np.asarray(port.step_losses[:STEPS])
+    assert len(a) == len(b) == min(STEPS, len(reference.step_losses))
+    worst = int(np.argmax(np.abs(a - b)))
+    assert abs(a[worst] - b[worst]) <= 1e-5, f"step {worst}: keras {a[worst]} port {b[worst]}"
+    for w_ref, w_port in zip(load_weights(f"{reference.run_dir}/final_weights.npz"),
+                             load_weights(f"{port.run_dir}/final_weights.npz")):
+        np.testing.assert_allclose(w_port, w_ref, atol=1e-4, rtol=0)
+    for metric in reference.history:
+        np.testing.assert_allclose(port.history[metric], reference.history[metric],
+                                   atol=1e-4, err_msg=metric)
+
+
+def test_same_weights_and_batch_order_without_shuffling(logdir):
+    reference, port = both("toy-blobs", "rmsprop", logdir, shuffle=False)
+    np.testing.assert_allclose(port.step_losses, reference.step_losses, atol=1e-5)
+
+
+def test_a_given_start_is_honoured_by_both(logdir):
+    first = run(RunSpec("toy-blobs", epochs=1, seed=5, logdir=logdir, quiet=True))
+    start = f"{first.run_dir}/initial_weights.npz"
+    reference, port = both("toy-blobs", "as-posted", logdir, seed=9, initial_weights=start)
+    for r in (reference, port):
+        for w, w0 in zip(load_weights(f"{r.run_dir}/initial_weights.npz"), load_weights(start)):
+            np.testing.assert_array_equal(w, w0)
