@@ -65,7 +65,7 @@ def show(name: str = typer.Argument(..., help="A scenario, as `scen list` names 
 
 @app.command("run")
 def run_command(
-    name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it, or 'all'."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
     backend: str = typer.Option("keras-torch", help="keras-torch, torch (the native port), "
                                 "keras-tensorflow or keras-jax."),
@@ -84,15 +84,131 @@ def run_command(
     """Train a scenario and print what happened beside what the question reported."""
     from scen.runner import RunSpec, run
 
-    spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
-                   logdir, quiet, semantics=semantics)
     try:
+        if name == "all":
+            return run_all(backend, seed, logdir, device, precision)
+        spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
+                       logdir, quiet, semantics=semantics)
         result = run(spec)
     except ScenError as e:
         fail(str(e))
     print_summary(result)
     if result.status == "interrupted":
         raise typer.Exit(130)
+
+
+@app.command()
+def golden(
+    update: bool = typer.Option(False, "--update", help="Re-record the golden files."),
+    directory: str = typer.Option("tests/golden", "--dir", help="Where the golden files live."),
+    backend: list[str] = typer.Option(None, help="Only these backends [default: all installed]."),
+    scenario: Optional[str] = typer.Option(None, help="Only this scenario [default: all]."),
+    logdir: str = typer.Option("runs/golden", help="Where the golden runs log."),
+):
+    """Check (or re-record) every scenario's per-epoch behaviour on every backend."""
+    import importlib.util
+
+    from scen import golden as g
+    from scen.runner import BACKENDS as KERAS_BACKENDS
+
+    try:
+        if scenario:
+            scenarios.get(scenario)
+        for b in backend or []:
+            if b not in g.BACKENDS:
+                raise ScenError(f"unknown backend {b!r}; choose from {', '.join(g.BACKENDS)}")
+    except ScenError as e:
+        fail(str(e))
+    todo = g.cases(scenario)
+    problems = []
+    for b in backend or g.BACKENDS:
+        if importlib.util.find_spec(KERAS_BACKENDS[b]) is None:
+            err.print(f"{b}: not installed, skipped")
+            continue
+        err.print(f"{b}: {len(todo)} runs")
+        fresh = g.record_backend(b, todo, logdir)
+        if update:
+            for p in g.write(directory, fresh):
+                out.print(f"wrote {p}")
+            continue
+        for rec in fresh.values():
+            old = g.load(directory, rec["scenario"], rec["variant"], b)
+            if old is None:
+                problems.append(f"{rec['scenario']} [{rec['variant']}] on {b}: no golden file")
+            else:
+                problems += g.differences(old, rec, g.TOLERANCE[b])
+    for line in problems:
+        out.print(line, highlight=False, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    if not update:
+        out.print("every case matches its golden file")
+
+
+@app.command()
+def compare(
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
+    variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
+    backends: str = typer.Option("keras-torch,torch,keras-tensorflow,keras-jax",
+                                 help="Comma-separated; the first is the reference."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs [default: the scenario's quick "
+                                         "run, else as posted]."),
+    steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
+    seed: int = typer.Option(0, help="Seeds the data and the reference's initial weights."),
+    tolerance: float = typer.Option(1e-4, help="Relative per-step loss difference that counts."),
+    logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+):
+    """Run a scenario on several backends from the same initial weights and batch order, and
+    say where and why they part."""
+    from scen.compare import compare as compare_backends
+
+    try:
+        c = compare_backends(name, variant, [b.strip() for b in backends.split(",") if b.strip()],
+                             epochs, steps_per_epoch, seed, logdir, tolerance)
+    except ScenError as e:
+        fail(str(e))
+    metrics = sorted({m for r in c.runs.values() for m in r.history if m != "learning_rate"})
+    table = Table("backend", "status", *metrics, "parts at step", "largest diff",
+                  title="final metrics; per-step loss against the first backend that trained")
+    table.columns[0].no_wrap = True
+    for label, r in c.runs.items():
+        finals = [f"{r.history[m][-1]:.4g}" if r.history.get(m) else "" for m in metrics]
+        parted = c.parted_at.get(label)
+        table.add_row(label, r.status, *finals, "-" if parted is None else str(parted),
+                      f"{c.largest.get(label, float('nan')):.2g}")
+    steps = max(len(r.step_losses) for r in c.runs.values())
+    out.print(f"[bold]{name}[/] \\[{variant}]: same initial weights, batches in data order, "
+              f"{steps} steps")
+    out.print(table)
+    for line in c.verdict:
+        out.print("- " + line, highlight=False, markup=False)
+
+
+def run_all(backend: str, seed: int, logdir: str, device: str, precision: str) -> None:
+    """`scen run all`: every scenario and variant, one table."""
+    from scen.runner import RunSpec, run
+
+    table = Table("scenario", "variant", "backend", "verdict", "measured (reported)")
+    for s in scenarios.all_scenarios().values():
+        for v in s.variants:
+            spec = RunSpec(s.name, v.name, backend, device, precision, s.quick_epochs,
+                           seed=seed, logdir=logdir, quiet=True)
+            r = run(spec)
+            shows = any(c.holds for c in r.checks) or r.status == "raised"
+            if v.fixes:
+                verdict = "[red]symptom remains[/]" if shows else "[green]fixed[/]"
+            else:
+                verdict = "[green]reproduced[/]" if shows else "[yellow]not reproduced[/]"
+            if r.status == "raised":
+                numbers = f"raised {r.error}"
+            else:
+                numbers = "\n".join(
+                    f"{c.name}: {c.measured}" + ("" if c.reported is None else f" ({c.reported})")
+                    for c in r.checks)
+            epochs = f" ({r.epochs_run} epochs)" if s.quick_epochs else ""
+            table.add_row(s.name, v.name + epochs, backend, verdict, numbers)
+            err.print(f"{s.name} [{v.name}]: done in {r.seconds:.1f} s", highlight=False)
+    out.print(table)
 
 
 def print_summary(result) -> None:

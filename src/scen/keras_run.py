@@ -102,6 +102,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         epochs=epochs,
         steps_per_epoch=steps_per_epoch(data, fit),
         run_dir=run_dir,
+        loss=loss_name(model),
         versions=versions(keras),
     )
     hooks = _hooks_class(keras)(observers, model, data, fit)
@@ -144,6 +145,13 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         weight_change=largest_change(initial, KerasProbe(model, data, fit).weights()),
         data_note=data.note,
     )
+
+
+def loss_name(model) -> str:
+    loss = model.loss
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
 
 
 def save_weights(weights: list, path: str) -> None:

@@ -20,12 +20,15 @@ import numpy as np
 import torch
 
 from scen import keras_exact
-from scen.keras_run import (fit_for, largest_change, save_weights, seed_everything,
+from scen.keras_run import (fit_for, largest_change, loss_name, save_weights, seed_everything,
                             start_from, train_size, versions)
 from scen.observe import Observers, RunInfo
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
 
+# Below this, a step is a few microseconds of arithmetic per op, and handing each op to a
+# second thread costs more than it saves (and far more when the cores are busy).
+SMALL_STEP_FLOPS = 50_000_000
 AUTOCAST = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -49,7 +52,8 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     info = RunInfo(
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
         precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
-        steps_per_epoch=trainer.steps_per_epoch, run_dir=run_dir, versions=versions(keras),
+        steps_per_epoch=trainer.steps_per_epoch, run_dir=run_dir, loss=loss_name(model),
+        versions=versions(keras),
     )
     initial = trainer.probe().weights()
     observers.on_train_begin(info)
@@ -69,13 +73,6 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         step_losses=trainer.step_losses, seconds=seconds,
         weight_change=largest_change(initial, trainer.probe().weights()), data_note=data.note,
     )
-
-
-def loss_name(model) -> str:
-    loss = model.loss
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
 
 
 def accuracy_kind(y: np.ndarray, outputs: int) -> str:
@@ -98,10 +95,9 @@ class Trainer:
             self.net = translate(model).to(self.device)
         self.loss_fn = keras_exact.get_loss(loss_name(model), flavour=semantics)
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
-        import keras
-
-        self.optimizer = keras_exact.get_optimizer(keras.optimizers.serialize(inner),
-                                                   list(self.net.parameters()))
+        # What keras.optimizers.serialize gives, without its import of TensorFlow.
+        serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
+        self.optimizer = keras_exact.get_optimizer(serialized, list(self.net.parameters()))
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
         self.autocast = AUTOCAST[precision]
@@ -188,6 +184,19 @@ class Trainer:
         return (y.argmax(-1) == out.argmax(-1)).float().sum()
 
     def fit(self, epochs: int, observers: Observers) -> None:
+        threads = torch.get_num_threads()
+        if self.device.type == "cpu" and self._step_flops() < SMALL_STEP_FLOPS:
+            torch.set_num_threads(1)
+        try:
+            self._fit(epochs, observers)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _step_flops(self) -> int:
+        """Forward and backward: about 6 multiply-adds per weight per sample."""
+        return 6 * self.fit_args.batch_size * sum(p.numel() for p in self.net.parameters())
+
+    def _fit(self, epochs: int, observers: Observers) -> None:
         self._start()
         self.net.train()
         for epoch in range(epochs):

@@ -25,6 +25,7 @@ class RunInfo:
     epochs: int
     steps_per_epoch: int
     run_dir: str
+    loss: str = ""  # the compiled loss, by Keras name
     versions: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
