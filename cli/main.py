@@ -80,6 +80,8 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     semantics: str = typer.Option("torch", help="--backend torch only: compute losses as "
                                   "Keras's torch, jax or tensorflow backend does."),
+    compile: bool = typer.Option(False, "--compile", help="--backend torch only: torch.compile "
+                                 "the step (CUDA graphs on a GPU); pays off on long runs."),
 ):
     """Train a scenario and print what happened beside what the question reported."""
     from scen.runner import RunSpec, run
@@ -88,7 +90,7 @@ def run_command(
         if name == "all":
             return run_all(backend, seed, logdir, device, precision)
         spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
-                       logdir, quiet, semantics=semantics)
+                       logdir, quiet, semantics=semantics, compile=compile)
         result = run(spec)
     except ScenError as e:
         fail(str(e))

@@ -47,7 +47,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     start_from(model, spec.initial_weights, run_dir)
     fit = fit_for(spec, scenario, config)
     trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
-                      semantics=spec.semantics)
+                      semantics=spec.semantics, compile=spec.compile)
     epochs = fit.epochs
     info = RunInfo(
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
@@ -88,7 +88,7 @@ class Trainer:
     """fit() for a ported Keras model, step for step what Keras's torch trainer computes."""
 
     def __init__(self, model, data: Dataset, fit: Fit, device="cpu", precision="fp32",
-                 semantics="torch"):
+                 semantics="torch", compile=False):
         self.keras_model, self.fit_args, self.shuffle = model, fit, fit.shuffle
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
@@ -98,6 +98,13 @@ class Trainer:
         # What keras.optimizers.serialize gives, without its import of TensorFlow.
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
         self.optimizer = keras_exact.get_optimizer(serialized, list(self.net.parameters()))
+        if compile:
+            # Forward and loss become one generated kernel (and AOTAutograd fuses their
+            # backward); the optimizer's foreach updates become another. On CUDA,
+            # "reduce-overhead" also captures them in CUDA graphs.
+            mode = "reduce-overhead" if self.device.type == "cuda" else None
+            self._loss_and_output = torch.compile(self._loss_and_output, mode=mode)
+            self.optimizer.step = torch.compile(self.optimizer.step, mode=mode)
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
         self.autocast = AUTOCAST[precision]
@@ -175,6 +182,10 @@ class Trainer:
         # Keras computes losses in float32 under mixed precision too.
         return out.float(), (logits.float() if logits is not None else None)
 
+    def _loss_and_output(self, xb, yb):
+        out, logits = self._forward(xb)
+        return self.loss_fn(yb, out, logits), out.detach()
+
     def _matches(self, y, out) -> torch.Tensor:
         if self.accuracy == "binary":
             y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
@@ -203,15 +214,14 @@ class Trainer:
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)
             for idx in self._epoch_batches():
                 xb, yb = [a[idx] for a in self.x], self.y[idx]
-                out, logits = self._forward(xb)
-                loss = self.loss_fn(yb, out, logits)
+                loss, out = self._loss_and_output(xb, yb)
                 self.optimizer.zero_grad(set_to_none=True)
                 self.scaler.scale(loss).backward()
                 self.scaler.step(self.optimizer)  # unscales the gradients in place first
                 self.scaler.update()
                 losses.append(loss.detach())
                 sizes.append(len(idx))
-                correct += self._matches(yb, out.detach())
+                correct += self._matches(yb, out)
             # One host transfer per epoch.
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
             w = np.asarray(sizes, dtype=float)

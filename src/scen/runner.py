@@ -52,6 +52,7 @@ class RunSpec:
     shuffle: bool = True  # False: batches in data order, the same on every backend
     semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
     initial_weights: str | None = None  # a run's initial_weights.npz: start every backend alike
+    compile: bool = False  # the native loop under torch.compile
 
     def check(self) -> scenarios.Scenario:
         """Every bad input becomes one clear ScenError before anything heavy is imported."""
@@ -61,6 +62,8 @@ class RunSpec:
         _one_of("device", self.device, DEVICES)
         _one_of("precision", self.precision, PRECISIONS)
         _one_of("semantics", self.semantics, SEMANTICS)
+        if self.compile and self.backend != "torch":
+            raise ScenError("--compile applies to the native backend: add --backend torch")
         if self.initial_weights and not os.path.isfile(self.initial_weights):
             raise ScenError(f"no such weights file: {self.initial_weights}")
         if self.epochs is not None and self.epochs <= 0:
