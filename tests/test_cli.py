@@ -102,3 +102,16 @@ def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
     from scen_test_util import scalars
 
     assert len(scalars(run_dir / "train", "epoch_loss")) == epochs
+
+
+def test_native_backend_from_the_cli_trains_like_keras_on_torch(tmp_path):
+    """The CLI process imports Keras itself: the port must still build on Keras-torch, with
+    the same initial weights and shuffles as a Keras-torch run of the same seed."""
+    for backend in ("torch", "keras-torch"):
+        r = scen("run", "toy-blobs", "--backend", backend, "--epochs", "3", "--seed", "2",
+                 "--logdir", str(tmp_path / backend), "-q")
+        assert r.returncode == 0, r.stderr
+    (port,) = (tmp_path / "torch").glob("toy-blobs/*/result.json")
+    (reference,) = (tmp_path / "keras-torch").glob("toy-blobs/*/result.json")
+    a, b = json.loads(port.read_text()), json.loads(reference.read_text())
+    assert a["step_losses"] == pytest.approx(b["step_losses"], abs=1e-6)

@@ -6,6 +6,7 @@ backend at import, so this module only ever runs in a process whose Keras matche
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -55,6 +56,27 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         keras.config.set_dtype_policy("float32")
 
 
+# Below this many multiply-adds a step, each op is a few microseconds of arithmetic, and
+# handing it to a second thread costs more than it saves: far more when the cores are busy
+# (measured here: toy-blobs on Keras-torch, 4.2 s with one thread, 49 s with two, under load).
+SMALL_STEP_FLOPS = 50_000_000
+
+
+@contextlib.contextmanager
+def cpu_threads_for(params: int, batch_size: int, device: str):
+    """One torch thread for small models on the CPU (forward and backward: ~6 flops per
+    weight per sample); torch's own choice otherwise."""
+    import torch
+
+    threads = torch.get_num_threads()
+    if device == "cpu" and 6 * params * batch_size < SMALL_STEP_FLOPS:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def seed_everything(keras, seed: int) -> None:
     """keras.utils.set_random_seed, less its import of TensorFlow on the other backends (which
     costs ~1.7 s and prints TF's start-up log): Python, NumPy, torch and Keras's seed generator."""
@@ -70,10 +92,9 @@ def seed_everything(keras, seed: int) -> None:
     global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
     random.seed(seed)
     np.random.seed(seed)
-    if keras.backend.backend() == "torch":
-        import torch
+    import torch  # the native loop's shuffles come from torch too, whatever Keras runs on
 
-        torch.manual_seed(seed)
+    torch.manual_seed(seed)
 
 
 def _device_scope(keras, device):
@@ -114,18 +135,19 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     status, error = "completed", None
     started = time.perf_counter()
     try:
-        model.fit(
-            data.x,
-            data.y,
-            batch_size=fit.batch_size,
-            epochs=epochs,
-            steps_per_epoch=fit.steps_per_epoch,
-            validation_split=fit.validation_split,
-            validation_data=data.validation,
-            shuffle=fit.shuffle,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        with cpu_threads_for(model.count_params(), fit.batch_size, spec.device):
+            model.fit(
+                data.x,
+                data.y,
+                batch_size=fit.batch_size,
+                epochs=epochs,
+                steps_per_epoch=fit.steps_per_epoch,
+                validation_split=fit.validation_split,
+                validation_data=data.validation,
+                shuffle=fit.shuffle,
+                callbacks=callbacks,
+                verbose=0,
+            )
     except KeyboardInterrupt:
         status = "interrupted"
     except Exception as e:  # the backend refused the program: that is the observed behaviour

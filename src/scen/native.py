@@ -20,15 +20,12 @@ import numpy as np
 import torch
 
 from scen import keras_exact
-from scen.keras_run import (fit_for, largest_change, loss_name, save_weights, seed_everything,
-                            start_from, train_size, versions)
+from scen.keras_run import (cpu_threads_for, fit_for, largest_change, loss_name, save_weights,
+                            seed_everything, start_from, train_size, versions)
 from scen.observe import Observers, RunInfo
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
 
-# Below this, a step is a few microseconds of arithmetic per op, and handing each op to a
-# second thread costs more than it saves (and far more when the cores are busy).
-SMALL_STEP_FLOPS = 50_000_000
 AUTOCAST = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -195,17 +192,9 @@ class Trainer:
         return (y.argmax(-1) == out.argmax(-1)).float().sum()
 
     def fit(self, epochs: int, observers: Observers) -> None:
-        threads = torch.get_num_threads()
-        if self.device.type == "cpu" and self._step_flops() < SMALL_STEP_FLOPS:
-            torch.set_num_threads(1)
-        try:
+        params = sum(p.numel() for p in self.net.parameters())
+        with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
             self._fit(epochs, observers)
-        finally:
-            torch.set_num_threads(threads)
-
-    def _step_flops(self) -> int:
-        """Forward and backward: about 6 multiply-adds per weight per sample."""
-        return 6 * self.fit_args.batch_size * sum(p.numel() for p in self.net.parameters())
 
     def _fit(self, epochs: int, observers: Observers) -> None:
         self._start()

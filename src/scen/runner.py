@@ -111,8 +111,8 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     scenario = spec.check()
     spec.device = resolve_device(spec)
     run_dir = new_run_dir(spec)
-    keras_backend = BACKENDS[spec.backend]
-    if spec.backend != "torch" and not _keras_matches(keras_backend, spec.device):
+    # The native port builds its model with Keras on torch, so it needs that Keras too.
+    if not _keras_matches(BACKENDS[spec.backend], spec.device):
         return _run_in_subprocess(spec, run_dir)
     return run_here(spec, scenario, run_dir, observers)
 
