@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scen import scenario as scenarios
@@ -97,6 +98,32 @@ def run_command(
     print_summary(result)
     if result.status == "interrupted":
         raise typer.Exit(130)
+
+
+@app.command()
+def diagnose(
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
+    variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
+    backend: str = typer.Option("keras-torch", help="keras-torch, torch, keras-tensorflow or "
+                                "keras-jax."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs to train [default: as posted]."),
+    steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
+    seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
+    logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+):
+    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix."""
+    from scen.runner import RunSpec, run
+
+    try:
+        result = run(RunSpec(name, variant, backend, epochs=epochs, seed=seed, logdir=logdir,
+                             quiet=True, steps_per_epoch=steps_per_epoch))
+    except ScenError as e:
+        fail(str(e))
+    out.print(f"[bold]{name}[/] \\[{variant}] on {backend}: {result.status}, "
+              f"{result.epochs_run} epochs" + (f", raised {result.error}" if result.error else ""),
+              highlight=False)
+    print_findings(result.findings, brief=False)
+    out.print(f"diagnosis.json and TensorBoard text in {result.run_dir}")
 
 
 @app.command()
@@ -237,7 +264,27 @@ def print_summary(result) -> None:
             reported = "" if c.reported is None else str(c.reported)
             table.add_row(c.name, str(c.measured), reported, shows)
         out.print(table)
+    print_findings(result.findings, brief=True)
     out.print(f"logs: {result.run_dir}  (tensorboard --logdir {result.spec.logdir})")
+
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def print_findings(findings: list[dict], brief: bool) -> None:
+    shown = [f for f in findings if not brief or f["severity"] != "info"]
+    if not shown:
+        out.print("[bold]Diagnosis[/]: [green]nothing wrong found[/]")
+        return
+    out.print("[bold]Diagnosis[/]")
+    for f in shown:
+        where = ", ".join(x for x in (f.get("layer") and f"layer {f['layer']}",
+                                      f.get("epoch") and f"epoch {f['epoch']}") if x)
+        out.print(f"[{SEVERITY_STYLE[f['severity']]}]{f['severity']}[/] {f['name']}: "
+                  f"{escape(f['summary'])}" + (f" [dim]({where})[/]" if where else ""))
+        if not brief:
+            out.print(f"    evidence: {escape(f['evidence'])}", highlight=False)
+        out.print(f"    fix: {escape(f['fix'])}", highlight=False)
 
 
 def main():  # pragma: no cover - the console script

@@ -131,6 +131,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     if fit.reduce_lr_on_plateau:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(**fit.reduce_lr_on_plateau))
     initial = KerasProbe(model, data, fit).weights()
+    observers.before_training(model, data)
     observers.on_train_begin(info)
     status, error = "completed", None
     started = time.perf_counter()

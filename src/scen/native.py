@@ -53,6 +53,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         versions=versions(keras),
     )
     initial = trainer.probe().weights()
+    observers.before_training(model, data)
     observers.on_train_begin(info)
     status, error = "completed", None
     started = time.perf_counter()

@@ -48,6 +48,9 @@ class Probe(Protocol):
 class Observer:
     """Base class: every hook is optional."""
 
+    def before_training(self, model, data) -> None:
+        """The built Keras model (initial weights loaded) and its scen Dataset, before fit."""
+
     def on_train_begin(self, info: RunInfo) -> None:
         pass
 
@@ -66,6 +69,10 @@ class Observers(Observer):
 
     def __init__(self, observers: list[Observer]):
         self.observers = list(observers)
+
+    def before_training(self, model, data):
+        for o in self.observers:
+            o.before_training(model, data)
 
     def on_train_begin(self, info):
         for o in self.observers:

@@ -7,12 +7,14 @@ subprocess of its own (`python -m scen.worker`), and its result comes back as th
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 from scen import scenario as scenarios
@@ -90,6 +92,7 @@ class RunResult:
     seconds: float
     weight_change: float  # the largest change of any trainable weight from start to end
     checks: list[Check] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)  # scen.diagnose findings, as dicts
     data_note: str = ""
 
     @property
@@ -113,25 +116,28 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     run_dir = new_run_dir(spec)
     # The native port builds its model with Keras on torch, so it needs that Keras too.
     if not _keras_matches(BACKENDS[spec.backend], spec.device):
+        if observers:
+            raise ScenError(f"{spec.backend} runs in a subprocess here (this process's Keras is "
+                            "on another backend): observers cannot follow it there")
         return _run_in_subprocess(spec, run_dir)
     return run_here(spec, scenario, run_dir, observers)
 
 
 def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) -> RunResult:
+    from scen.diagnose import Diagnostics
     from scen.progress import ProgressBar
     from scen.tensorboard import TensorBoardLogger
 
-    observers = Observers([TensorBoardLogger(run_dir), *extra])
+    diagnosis = Diagnostics()  # samples the run's own data before training
+    observers = Observers([diagnosis, TensorBoardLogger(run_dir), *extra])
     if not spec.quiet:
         observers.observers.append(ProgressBar())
-    if spec.backend == "torch":
-        from scen import native
-
-        outcome = native.run(spec, scenario, run_dir, observers)
-    else:
-        from scen import keras_run
-
-        outcome = keras_run.run(spec, scenario, run_dir, observers)
+    backend = "native" if spec.backend == "torch" else "keras_run"
+    module = importlib.import_module(f"scen.{backend}")
+    with warnings.catch_warnings():
+        # Keras repeats some warnings on every call (a softmax over one unit, on torch): once.
+        warnings.filterwarnings("once", category=UserWarning)
+        outcome = module.run(spec, scenario, run_dir, observers)
     info = outcome.pop("info")
     result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), **outcome)
     if result.history:
@@ -139,9 +145,20 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
         reported = scenario.variant(spec.variant).reported
         checks = scenario.symptom(config, result)
         result.checks = [replace(c, reported=reported.get(c.name, c.reported)) for c in checks]
+    result.findings = [f.as_dict() for f in diagnosis.findings()]
+    diagnosis.to_json(os.path.join(run_dir, "diagnosis.json"))
+    _log_diagnosis(run_dir, diagnosis.report())
     with open(os.path.join(run_dir, "result.json"), "w") as f:
         f.write(result.to_json())
     return result
+
+
+def _log_diagnosis(run_dir: str, report: str) -> None:
+    """The diagnosis as TensorBoard text beside the run's other texts."""
+    from scen.tensorboard import summary_writer_class
+
+    with summary_writer_class()(run_dir) as writer:
+        writer.add_text("diagnosis", "```\n" + report + "\n```", 0)
 
 
 def resolve_device(spec: RunSpec) -> str:
