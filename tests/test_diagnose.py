@@ -235,6 +235,7 @@ def _one_thread():
 
 
 def mlp(n_in, hidden, out, activation, loss, hidden_activation="relu", optimizer="adam"):
+    keras.backend.clear_session()  # layer names restart at 'dense' whatever ran before
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((n_in,)),
                               layers.Dense(hidden, activation=hidden_activation),
