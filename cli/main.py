@@ -127,6 +127,46 @@ def diagnose(
 
 
 @app.command()
+def sweep(
+    name: str = typer.Argument(..., help="A scenario with a learning_rate setting (toy-blobs)."),
+    variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
+    seeds: str = typer.Option("256", help="A count (256), a range (0-9) or a list (1,2,5)."),
+    lr: str = typer.Option("0.001,0.01,0.1", help="Learning rates, comma-separated."),
+    backend: str = typer.Option("torch", help="torch (all seeds as one batched model) or "
+                                "keras-torch (one process per seed)."),
+    device: str = typer.Option("cpu", help="cpu, cuda or auto."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs per seed [default: as posted]."),
+    executor: str = typer.Option("local", help="local, or ray (a local Ray cluster unless "
+                                 "--ray-address is given)."),
+    ray_address: Optional[str] = typer.Option(None, help="An existing Ray cluster's address."),
+    logdir: str = typer.Option("runs", help="The sweep's directory goes under LOGDIR/<scenario>/."),
+):
+    """How often does a configuration fail? Train many seeds per learning rate and report the
+    share that succeed, epochs to the threshold, and the share stuck at chance."""
+    from scen.sweep import SweepSpec, run_sweep
+
+    spec = SweepSpec(name, variant, seeds, lr, backend, device, epochs, executor, ray_address,
+                     logdir)
+
+    def progress(event: dict) -> None:
+        if event["event"] == "start":
+            err.print(f"sweeping {event['seeds']} seeds x {len(event['learning_rates'])} "
+                      f"learning rates into {event['run_dir']}")
+        elif event["event"] == "config":
+            err.print(f"learning rate {event['learning_rate']:g}: done")
+
+    try:
+        result = run_sweep(spec, progress=progress)
+    except ScenError as e:
+        fail(str(e))
+    out.print(result.format_table(), highlight=False, markup=False)
+    out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png; "
+              f"tensorboard --logdir {logdir}: HParams)")
+    if result.status == "interrupted":
+        raise typer.Exit(130)
+
+
+@app.command()
 def golden(
     update: bool = typer.Option(False, "--update", help="Re-record the golden files."),
     directory: str = typer.Option("tests/golden", "--dir", help="Where the golden files live."),

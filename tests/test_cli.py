@@ -101,7 +101,8 @@ def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
 
     from scen_test_util import scalars
 
-    assert len(scalars(run_dir / "train", "epoch_loss")) == epochs
+    # Ctrl-C can land between the history and the event file's write of the same epoch.
+    assert abs(len(scalars(run_dir / "train", "epoch_loss")) - epochs) <= 1
 
 
 def test_native_backend_from_the_cli_trains_like_keras_on_torch(tmp_path):
