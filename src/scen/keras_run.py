@@ -334,34 +334,9 @@ class KerasProbe:
 
 def _recomputed_gradients(model, data: Dataset, fit: Fit) -> dict[str, np.ndarray]:
     """TF and JAX keep no gradients after a step: recompute them on the last training batch."""
-    import keras
+    from scen.diagnose import recomputed_gradients
 
     n = train_size(data, fit)
     start = max(0, n - fit.batch_size)
     x = [a[start:n] for a in data.x] if isinstance(data.x, (list, tuple)) else data.x[start:n]
-    y = data.y[start:n]
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            y_pred = model(x, training=True)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-        grads = tape.gradient(loss, model.trainable_variables)
-    elif backend == "jax":
-        import jax
-
-        def loss_of(trainable):
-            y_pred, _ = model.stateless_call(
-                trainable, [v.value for v in model.non_trainable_variables], x, training=True
-            )
-            return model.compute_loss(x=x, y=y, y_pred=y_pred, training=True)
-
-        grads = jax.grad(loss_of)([v.value for v in model.trainable_variables])
-    else:
-        return {}
-    return {
-        v.path: keras.ops.convert_to_numpy(g)
-        for v, g in zip(model.trainable_variables, grads)
-        if g is not None
-    }
+    return recomputed_gradients(model, x, data.y[start:n])

@@ -183,8 +183,13 @@ def resolve_device(spec: RunSpec) -> str:
 
 def new_run_dir(spec: RunSpec) -> str:
     """runs/<scenario>/<time>-<variant>-<backend>-s<seed>, never reusing an existing one."""
+    return fresh_dir(spec.logdir, spec.scenario, f"{spec.variant}-{spec.backend}-s{spec.seed}")
+
+
+def fresh_dir(logdir: str, scenario: str, name: str) -> str:
+    """<logdir>/<scenario>/<time>-<name>, with a numbered suffix rather than overwriting."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = os.path.join(spec.logdir, spec.scenario, f"{stamp}-{spec.variant}-{spec.backend}-s{spec.seed}")
+    base = os.path.join(logdir, scenario, f"{stamp}-{name}")
     try:
         os.makedirs(os.path.dirname(base), exist_ok=True)
         for n in range(1000):
@@ -195,7 +200,7 @@ def new_run_dir(spec: RunSpec) -> str:
             except FileExistsError:
                 continue
     except OSError as e:
-        raise ScenError(f"cannot write the log directory {spec.logdir!r}: {e.strerror}") from None
+        raise ScenError(f"cannot write the log directory {logdir!r}: {e.strerror}") from None
     raise ScenError(f"too many runs named {base!r}")
 
 

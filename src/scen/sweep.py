@@ -1596,20 +1596,9 @@ def _ray(spec, lrs, seeds, epochs, device):
 # ---------------------------------------------------------------------------- the sweep
 def new_sweep_dir(spec: SweepSpec) -> str:
     """<logdir>/<scenario>/<time>-sweep-<variant>-<backend>, never reusing an existing one."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = os.path.join(spec.logdir, spec.scenario, f"{stamp}-sweep-{spec.variant}-{spec.backend}")
-    try:
-        os.makedirs(os.path.dirname(base), exist_ok=True)
-        for n in range(1000):
-            path = base if n == 0 else f"{base}.{n}"
-            try:
-                os.mkdir(path)
-                return path
-            except FileExistsError:
-                continue
-    except OSError as e:
-        raise ScenError(f"cannot write the log directory {spec.logdir!r}: {e.strerror}") from None
-    raise ScenError(f"too many sweeps named {base!r}")
+    from scen.runner import fresh_dir
+
+    return fresh_dir(spec.logdir, spec.scenario, f"sweep-{spec.variant}-{spec.backend}")
 
 
 def _resolve_device(spec: SweepSpec) -> str:
