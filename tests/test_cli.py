@@ -116,3 +116,11 @@ def test_native_backend_from_the_cli_trains_like_keras_on_torch(tmp_path):
     (reference,) = (tmp_path / "keras-torch").glob("toy-blobs/*/result.json")
     a, b = json.loads(port.read_text()), json.loads(reference.read_text())
     assert a["step_losses"] == pytest.approx(b["step_losses"], abs=1e-6)
+
+
+def test_mnist_without_a_copy_is_one_line_saying_how_to_get_it(tmp_path):
+    env = dict(os.environ, SCEN_MNIST=str(tmp_path / "missing.npz"))
+    r = scen("run", "mnist-sigmoid", "--epochs", "1", "--logdir", str(tmp_path), "-q", env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "SCEN_MNIST" in lines[0]
