@@ -195,7 +195,10 @@ def golden(
             err.print(f"{b}: not installed, skipped")
             continue
         err.print(f"{b}: {len(todo)} runs")
-        fresh = g.record_backend(b, todo, logdir)
+        try:
+            fresh = g.record_backend(b, todo, logdir)
+        except ScenError as e:
+            fail(str(e))
         if update:
             for p in g.write(directory, fresh):
                 out.print(f"wrote {p}")

@@ -81,8 +81,12 @@ def record_in_own_process(backend: str, todo: list[tuple[str, str]], logdir: str
     with tempfile.TemporaryDirectory() as tmp:
         todo_path, out_path = f"{tmp}/todo.json", f"{tmp}/out.json"
         Path(todo_path).write_text(json.dumps([backend, todo, logdir]))
-        subprocess.run([sys.executable, "-m", "scen.golden", todo_path, out_path], env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        proc = subprocess.run([sys.executable, "-m", "scen.golden", todo_path, out_path],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise scenarios.ScenError(f"the {backend} golden runs failed: {last}")
         return json.loads(Path(out_path).read_text())
 
 

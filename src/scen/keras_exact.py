@@ -256,11 +256,17 @@ class KerasOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        self.update()
+        return loss
+
+    @torch.no_grad()
+    def update(self):
+        """The step itself, without torch.optim's per-call hooks and profiling (~60 us of a
+        ~500 us step on a small model): what a tight training loop calls."""
         params = [p for p in self._params if p.grad is not None]  # _filter_empty_gradients
         if params:
             self._update([p.grad for p in params], params)
         self._iterations.add_(1)
-        return loss
 
     def apply(self, grads, params=None):
         """Keras-style ``optimizer.apply(grads)``; grads aligned with the params."""

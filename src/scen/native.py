@@ -95,14 +95,15 @@ class Trainer:
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
         # What keras.optimizers.serialize gives, without its import of TensorFlow.
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
-        self.optimizer = keras_exact.get_optimizer(serialized, list(self.net.parameters()))
+        self.params = list(self.net.parameters())
+        self.optimizer = keras_exact.get_optimizer(serialized, self.params)
         if compile:
             # Forward and loss become one generated kernel (and AOTAutograd fuses their
             # backward); the optimizer's foreach updates become another. On CUDA,
             # "reduce-overhead" also captures them in CUDA graphs.
             mode = "reduce-overhead" if self.device.type == "cuda" else None
             self._loss_and_output = torch.compile(self._loss_and_output, mode=mode)
-            self.optimizer.step = torch.compile(self.optimizer.step, mode=mode)
+            self.optimizer.update = torch.compile(self.optimizer.update, mode=mode)
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
         self.autocast = AUTOCAST[precision]
@@ -205,10 +206,15 @@ class Trainer:
             for idx in self._epoch_batches():
                 xb, yb = [a[idx] for a in self.x], self.y[idx]
                 loss, out = self._loss_and_output(xb, yb)
-                self.optimizer.zero_grad(set_to_none=True)
-                self.scaler.scale(loss).backward()
-                self.scaler.step(self.optimizer)  # unscales the gradients in place first
-                self.scaler.update()
+                for p in self.params:
+                    p.grad = None
+                if self.scaler.is_enabled():
+                    self.scaler.scale(loss).backward()
+                    self.scaler.step(self.optimizer)  # unscales the gradients in place first
+                    self.scaler.update()
+                else:
+                    loss.backward()
+                    self.optimizer.update()
                 losses.append(loss.detach())
                 sizes.append(len(idx))
                 correct += self._matches(yb, out)
