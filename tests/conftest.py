@@ -14,6 +14,20 @@ if _shared_mnist.exists():
 
 import pytest  # noqa: E402
 
+_KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests on real MNIST need a local copy (nothing is downloaded during the tests)."""
+    local = os.environ.get("SCEN_MNIST")
+    if (local and Path(local).is_file()) or _KERAS_CACHE.is_file():
+        return
+    skip = pytest.mark.skip(reason="no local MNIST: set SCEN_MNIST=/path/to/mnist.npz, or run "
+                            "keras.datasets.mnist.load_data() once online")
+    for item in items:
+        if "mnist" in item.nodeid:
+            item.add_marker(skip)
+
 
 @pytest.fixture
 def logdir(tmp_path):

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -118,7 +117,7 @@ def test_native_backend_from_the_cli_trains_like_keras_on_torch(tmp_path):
     assert a["step_losses"] == pytest.approx(b["step_losses"], abs=1e-6)
 
 
-def test_mnist_without_a_copy_is_one_line_saying_how_to_get_it(tmp_path):
+def test_a_missing_data_set_copy_is_one_line_saying_how_to_get_it(tmp_path):
     env = dict(os.environ, SCEN_MNIST=str(tmp_path / "missing.npz"))
     r = scen("run", "mnist-sigmoid", "--epochs", "1", "--logdir", str(tmp_path), "-q", env=env)
     assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -275,7 +275,7 @@ def _my_lr_sequence(values, monitor, **cb_kwargs):
     opt = ke.SGD([torch.nn.Parameter(torch.zeros(1))], learning_rate=0.1)
     cb = ke.ReduceLROnPlateau(opt, monitor=monitor, **cb_kwargs)
     cb.on_train_begin()
-    lrs, returned = [], []
+    lrs = []
     for epoch, v in enumerate(values):
         before = opt.learning_rate
         new = cb.on_epoch_end(epoch, {monitor: v})

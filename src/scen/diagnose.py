@@ -640,7 +640,7 @@ def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
             f"class indices outside 0..{(units or 1) - 1} for {units} output units",
             f"the labels take values {_values_text(y)}, but the output has {units} "
             f"unit(s), so valid class indices are 0..{(units or 1) - 1}.",
-            f"Relabel classes as 0..K-1 (e.g. y - y.min()) and give the output Dense(K, "
+            "Relabel classes as 0..K-1 (e.g. y - y.min()) and give the output Dense(K, "
             "activation='softmax') with K the number of classes.", layer=layer))
     return f
 
