@@ -54,3 +54,12 @@ def test_a_given_start_is_honoured_by_both(logdir):
     for r in (reference, port):
         for w, w0 in zip(load_weights(f"{r.run_dir}/initial_weights.npz"), load_weights(start)):
             np.testing.assert_array_equal(w, w0)
+
+
+def test_compiled_whole_step_trains_like_the_eager_loop(logdir):
+    """--compile: forward, loss, backward and the Keras-exact update as one graph."""
+    spec = dict(scenario="rating", variant="classifier", backend="torch", epochs=3, logdir=logdir,
+                quiet=True)
+    eager, compiled = run(RunSpec(**spec)), run(RunSpec(compile=True, **spec))
+    np.testing.assert_allclose(compiled.step_losses, eager.step_losses, atol=1e-5)
+    assert compiled.history["accuracy"] == pytest.approx(eager.history["accuracy"])

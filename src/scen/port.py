@@ -431,8 +431,11 @@ class PortedModel(nn.Module):
         logits = pre.get(self._output_slot) if self.final_activation in _LOGIT_ACTIVATIONS else None
         return out, logits
 
-    def forward(self, *inputs) -> torch.Tensor:
-        return self.forward_with_logits(*inputs)[0]
+    def forward(self, *inputs, with_logits: bool = False):
+        """The output; with_logits=True gives forward_with_logits's pair (for functional_call,
+        which calls forward)."""
+        out, logits = self.forward_with_logits(*inputs)
+        return (out, logits) if with_logits else out
 
     # ---- weights ---------------------------------------------------------------------------
     def named_keras_weights(self) -> list[tuple[str, np.ndarray]]:
