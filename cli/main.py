@@ -141,8 +141,10 @@ def sweep(
     ray_address: Optional[str] = typer.Option(None, help="An existing Ray cluster's address."),
     logdir: str = typer.Option("runs", help="The sweep's directory goes under LOGDIR/<scenario>/."),
 ):
-    """How often does a configuration fail? Train many seeds per learning rate and report the
-    share that succeed, epochs to the threshold, and the share stuck at chance."""
+    """How often does a configuration fail? Many seeds per learning rate, one table.
+
+    For each learning rate: the share of seeds that reach the threshold, epochs to reach it,
+    and the share stuck at chance; a plot, per-seed CSV/JSON and TensorBoard HParams."""
     from scen.sweep import SweepSpec, run_sweep
 
     spec = SweepSpec(name, variant, seeds, lr, backend, device, epochs, executor, ray_address,
@@ -230,8 +232,9 @@ def compare(
     tolerance: float = typer.Option(1e-4, help="Relative per-step loss difference that counts."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
 ):
-    """Run a scenario on several backends from the same initial weights and batch order, and
-    say where and why they part."""
+    """The same run on several backends: where and why they part.
+
+    Every backend starts from the first one's initial weights and takes batches in data order."""
     from scen.compare import compare as compare_backends
 
     try:
