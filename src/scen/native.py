@@ -190,8 +190,10 @@ class Trainer:
         out, logits = self._forward(xb)
         return self.loss_fn(yb, out, logits), out.detach()
 
-    def _whole_step(self, xb, yb):
-        """One training step as a pure function of the parameters (for torch.compile)."""
+    def _whole_step(self, idx):
+        """One training step, from the batch's indices on, as a function of the parameters
+        (for torch.compile: the gather joins the graph too)."""
+        xb, yb = [a[idx] for a in self.x], self.y[idx]
         def loss_of(params):
             ctx = (torch.autocast(self.device.type, dtype=self.autocast) if self.autocast
                    else contextlib.nullcontext())
@@ -229,13 +231,13 @@ class Trainer:
         for epoch in range(epochs):
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)
             for idx in self._epoch_batches():
-                xb, yb = [a[idx] for a in self.x], self.y[idx]
                 if self._compiled_step is not None:
-                    loss, matches, grads = self._compiled_step(xb, yb)
+                    loss, matches, grads = self._compiled_step(idx)
                     losses.append(loss)
                     sizes.append(len(idx))
                     correct += matches
                     continue
+                xb, yb = [a[idx] for a in self.x], self.y[idx]
                 loss, out = self._loss_and_output(xb, yb)
                 for p in self.params:
                     p.grad = None
