@@ -2,10 +2,15 @@
 
 `scen --help`, `scen list` and `scen show` import neither Keras nor torch, so they answer at once;
 `scen run` imports them only once its arguments are known to be good.
+
+Every bad input ends as one line on stderr and exit status 2 (scen's own checks raise ScenError;
+Typer's parse errors are caught in `main`); an interrupt (Ctrl-C or SIGTERM) exits 130.
 """
 
 from __future__ import annotations
 
+import math
+import signal
 import sys
 from typing import Optional
 
@@ -22,25 +27,50 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: as posted]" is not markup
 )
 out = Console()
 err = Console(stderr=True)
+INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 
 
 def fail(message: str, code: int = 2):
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr (user text is never read as Rich markup), then exit `code`."""
+    err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"scen {version('scen')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                 help="Print scen's version and exit."),
+):
+    """scen: real Keras training failures, rebuilt, run on every backend, diagnosed."""
 
 
 @app.command("list")
 def list_scenarios():
     """The scenarios, their variants and the question each rebuilds."""
-    table = Table("scenario", "variant", "what it changes", "question", show_lines=True)
     for s in scenarios.all_scenarios().values():
-        names = "\n".join(v.name for v in s.variants)
-        changes = "\n".join(v.summary for v in s.variants)
-        table.add_row(s.name, names, changes, f"{s.title}\n[dim]{', '.join(s.seeds)}[/]")
-    out.print(table)
+        out.print(f"[bold]{s.name}[/]: {escape(s.title)} [dim]({', '.join(s.seeds)})[/]")
+        table = Table("variant", "what it changes", box=None, padding=(0, 2))
+        table.columns[0].no_wrap = True  # the names you type are never cut
+        for v in s.variants:
+            table.add_row(v.name, escape(v.summary))
+        out.print(table)
+        out.print()
 
 
 @app.command()
@@ -84,12 +114,20 @@ def run_command(
     compile: bool = typer.Option(False, "--compile", help="--backend torch only: torch.compile "
                                  "the step (CUDA graphs on a GPU); pays off on long runs."),
 ):
-    """Train a scenario and print what happened beside what the question reported."""
+    """Train a scenario and print what happened beside what the question reported.
+
+    `scen run all` runs every scenario and variant (each at its quick length unless --epochs
+    is given) and prints one table."""
     from scen.runner import RunSpec, run
 
     try:
         if name == "all":
-            return run_all(backend, seed, logdir, device, precision)
+            if variant != scenarios.AS_POSTED:
+                raise ScenError("`run all` runs every variant: drop --variant")
+            template = RunSpec(name, variant, backend, device, precision, epochs,
+                               steps_per_epoch, seed, logdir, quiet=True, semantics=semantics,
+                               compile=compile)
+            return run_all(template)
         spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
                        logdir, quiet, semantics=semantics, compile=compile)
         result = run(spec)
@@ -97,7 +135,7 @@ def run_command(
         fail(str(e))
     print_summary(result)
     if result.status == "interrupted":
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)
 
 
 @app.command()
@@ -119,11 +157,13 @@ def diagnose(
                              quiet=True, steps_per_epoch=steps_per_epoch))
     except ScenError as e:
         fail(str(e))
-    out.print(f"[bold]{name}[/] \\[{variant}] on {backend}: {result.status}, "
-              f"{result.epochs_run} epochs" + (f", raised {result.error}" if result.error else ""),
-              highlight=False)
+    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}] on {backend}: {result.status}, "
+              f"{result.epochs_run} epochs"
+              + (f", raised {escape(result.error)}" if result.error else ""), highlight=False)
     print_findings(result.findings, brief=False)
-    out.print(f"diagnosis.json and TensorBoard text in {result.run_dir}")
+    out.print(f"diagnosis.json and TensorBoard text in {escape(result.run_dir)}", highlight=False)
+    if result.status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
 
 
 @app.command()
@@ -147,6 +187,8 @@ def sweep(
     and the share stuck at chance; a plot, per-seed CSV/JSON and TensorBoard HParams."""
     from scen.sweep import SweepSpec, run_sweep
 
+    if ray_address is not None and executor != "ray":
+        fail("--ray-address applies to --executor ray")
     spec = SweepSpec(name, variant, seeds, lr, backend, device, epochs, executor, ray_address,
                      logdir)
 
@@ -163,60 +205,93 @@ def sweep(
         fail(str(e))
     out.print(result.format_table(), highlight=False, markup=False)
     out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png; "
-              f"tensorboard --logdir {logdir}: HParams)")
+              f"tensorboard --logdir {logdir}: HParams)", highlight=False, markup=False)
     if result.status == "interrupted":
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)
 
 
 @app.command()
 def golden(
-    update: bool = typer.Option(False, "--update", help="Re-record the golden files."),
-    directory: str = typer.Option("tests/golden", "--dir", help="Where the golden files live."),
+    update: bool = typer.Option(False, "--update", help="Re-record the golden files (each "
+                                "case also runs from its weights moved one ulp up and down, "
+                                "to measure how far each epoch can be trusted)."),
+    directory: Optional[str] = typer.Option(
+        None, "--dir", help="Where the golden files live [default: the project's tests/golden, "
+        "or $SCEN_GOLDEN]."),
     backend: list[str] = typer.Option(None, help="Only these backends [default: all installed]."),
     scenario: Optional[str] = typer.Option(None, help="Only this scenario [default: all]."),
-    logdir: str = typer.Option("runs/golden", help="Where the golden runs log."),
+    logdir: Optional[str] = typer.Option(None, help="Keep the golden runs' logs here "
+                                         "[default: a temporary directory, removed after]."),
 ):
     """Check (or re-record) every scenario's per-epoch behaviour on every backend."""
     import importlib.util
+    import os
+    import tempfile
 
     from scen import golden as g
     from scen.runner import BACKENDS as KERAS_BACKENDS
+    from scen.runner import check_writable
 
     try:
-        if scenario:
+        if scenario is not None:
             scenarios.get(scenario)
         for b in backend or []:
             if b not in g.BACKENDS:
                 raise ScenError(f"unknown backend {b!r}; choose from {', '.join(g.BACKENDS)}")
+        if logdir is not None:
+            check_writable(logdir, "--logdir")
+        if directory is not None and not directory.strip():
+            raise ScenError("--dir is empty: name the golden directory, or leave it out")
+        where = g.default_directory() if directory is None else directory
+        if update:
+            check_writable(str(where), "--dir")
+        elif not os.path.isdir(where):
+            raise ScenError(f"no golden directory at {where}")
     except ScenError as e:
         fail(str(e))
     todo = g.cases(scenario)
-    problems = []
-    for b in backend or g.BACKENDS:
-        if importlib.util.find_spec(KERAS_BACKENDS[b]) is None:
-            err.print(f"{b}: not installed, skipped")
-            continue
-        err.print(f"{b}: {len(todo)} runs")
-        try:
-            fresh = g.record_backend(b, todo, logdir)
-        except ScenError as e:
-            fail(str(e))
-        if update:
-            for p in g.write(directory, fresh):
-                out.print(f"wrote {p}")
-            continue
-        for rec in fresh.values():
-            old = g.load(directory, rec["scenario"], rec["variant"], b)
-            if old is None:
-                problems.append(f"{rec['scenario']} [{rec['variant']}] on {b}: no golden file")
-            else:
-                problems += g.differences(old, rec, g.TOLERANCE[b])
+    chosen = list(dict.fromkeys(backend or g.BACKENDS))
+    installed = [b for b in chosen if importlib.util.find_spec(KERAS_BACKENDS[b]) is not None]
+    for b in chosen:
+        if b not in installed:
+            err.print(f"{b}: not installed, skipped", highlight=False)
+    if not installed:
+        fail("nothing to check: none of " + ", ".join(chosen) + " is installed")
+    problems, records = [], {}
+    with tempfile.TemporaryDirectory(prefix="scen-golden-") as tmp:
+        runs_dir = logdir or tmp
+        for i, b in enumerate(installed, start=1):
+            what = "recording (with one-ulp twins)" if update else "checking"
+            err.print(f"[{i}/{len(installed)}] {b}: {what} {len(todo)} cases", highlight=False,
+                      markup=False)
+            try:
+                fresh = (g.record_with_twins(b, todo, runs_dir) if update
+                         else g.record_backend(b, todo, runs_dir))
+            except ScenError as e:
+                fail(str(e))
+            except KeyboardInterrupt:
+                err.print("interrupted: no golden file was changed" if update else "interrupted")
+                raise typer.Exit(INTERRUPTED)
+            records.update(fresh)
+            if update:
+                continue
+            for rec in fresh.values():
+                old = g.load(where, rec["scenario"], rec["variant"], b)
+                if old is None:
+                    problems.append(f"{rec['scenario']} [{rec['variant']}] on {b}: "
+                                    f"no golden file in {where}")
+                else:
+                    problems += g.differences(old, rec)
+    if update:  # only once every backend completed: an interrupted update changes nothing
+        for p in g.write(where, records):
+            out.print(f"wrote {p}", highlight=False, markup=False)
+        return
     for line in problems:
         out.print(line, highlight=False, markup=False)
     if problems:
         raise typer.Exit(1)
-    if not update:
-        out.print("every case matches its golden file")
+    out.print(f"all {len(records)} cases match their golden files in {where}", highlight=False,
+              markup=False)
 
 
 @app.command()
@@ -237,53 +312,86 @@ def compare(
     Every backend starts from the first one's initial weights and takes batches in data order."""
     from scen.compare import compare as compare_backends
 
+    def progress(i: int, total: int, label: str) -> None:
+        err.print(f"[{i}/{total}] {label}", highlight=False, markup=False)
+
     try:
-        c = compare_backends(name, variant, [b.strip() for b in backends.split(",") if b.strip()],
-                             epochs, steps_per_epoch, seed, logdir, tolerance)
+        c = compare_backends(name, variant, [b.strip() for b in backends.split(",")],
+                             epochs, steps_per_epoch, seed, logdir, tolerance, progress=progress)
     except ScenError as e:
         fail(str(e))
+    # One column per backend, one row per number: four backends fit in 80 columns.
     metrics = sorted({m for r in c.runs.values() for m in r.history if m != "learning_rate"})
-    table = Table("backend", "status", *metrics, "parts at step", "largest diff",
-                  title="final metrics; per-step loss against the first backend that trained")
-    table.columns[0].no_wrap = True
-    for label, r in c.runs.items():
-        finals = [f"{r.history[m][-1]:.4g}" if r.history.get(m) else "" for m in metrics]
-        parted = c.parted_at.get(label)
-        table.add_row(label, r.status, *finals, "-" if parted is None else str(parted),
-                      f"{c.largest.get(label, float('nan')):.2g}")
+    table = Table("", *c.runs, title="final metrics; per-step loss against the first backend "
+                  "that trained")
+    table.add_row("status", *(r.status for r in c.runs.values()))
+    for m in metrics:
+        table.add_row(m, *(f"{r.history[m][-1]:.4g}" if r.history.get(m) else ""
+                           for r in c.runs.values()))
+    table.add_row("parts at step", *("-" if c.parted_at.get(k) is None else str(c.parted_at[k])
+                                     for k in c.runs))
+    table.add_row("largest diff", *(f"{c.largest.get(k, float('nan')):.2g}" for k in c.runs))
     steps = max(len(r.step_losses) for r in c.runs.values())
-    out.print(f"[bold]{name}[/] \\[{variant}]: same initial weights, batches in data order, "
-              f"{steps} steps")
+    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}]: same initial weights, batches "
+              f"in data order, {steps} steps")
     out.print(table)
     for line in c.verdict:
         out.print("- " + line, highlight=False, markup=False)
+    if any(r.status == "interrupted" for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
 
 
-def run_all(backend: str, seed: int, logdir: str, device: str, precision: str) -> None:
-    """`scen run all`: every scenario and variant, one table."""
-    from scen.runner import RunSpec, run
+def run_all(template) -> None:
+    """`scen run all`: every scenario and variant, one table; Ctrl-C stops and prints the table
+    so far."""
+    from dataclasses import replace
+
+    from scen.runner import run
 
     table = Table("scenario", "variant", "backend", "verdict", "measured (reported)")
-    for s in scenarios.all_scenarios().values():
-        for v in s.variants:
-            spec = RunSpec(s.name, v.name, backend, device, precision, s.quick_epochs,
-                           seed=seed, logdir=logdir, quiet=True)
+    todo = [(s, v) for s in scenarios.all_scenarios().values() for v in s.variants]
+    interrupted = False
+    for i, (s, v) in enumerate(todo, start=1):
+        spec = replace(template, scenario=s.name, variant=v.name,
+                       epochs=template.epochs or s.quick_epochs)
+        try:
             r = run(spec)
-            shows = any(c.holds for c in r.checks) or r.status == "raised"
-            if v.fixes:
-                verdict = "[red]symptom remains[/]" if shows else "[green]fixed[/]"
-            else:
-                verdict = "[green]reproduced[/]" if shows else "[yellow]not reproduced[/]"
-            if r.status == "raised":
-                numbers = f"raised {r.error}"
-            else:
-                numbers = "\n".join(
-                    f"{c.name}: {c.measured}" + ("" if c.reported is None else f" ({c.reported})")
-                    for c in r.checks)
-            epochs = f" ({r.epochs_run} epochs)" if s.quick_epochs else ""
-            table.add_row(s.name, v.name + epochs, backend, verdict, numbers)
-            err.print(f"{s.name} [{v.name}]: done in {r.seconds:.1f} s", highlight=False)
+        except KeyboardInterrupt:
+            r = None
+        if r is None or r.status == "interrupted":
+            table.add_row(s.name, v.name, spec.backend, "[yellow]interrupted[/]", "")
+            interrupted = True
+            break
+        table.add_row(s.name, f"{v.name} ({r.epochs_run} epochs)", spec.backend,
+                      verdict(v, r), escape(measured_text(r)))
+        err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: {r.status} in {r.seconds:.1f} s",
+                  highlight=False, markup=False)
     out.print(table)
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
+
+
+def verdict(variant, result) -> str:
+    """Does the run show the question's symptom, and is that what the variant should do?"""
+    checks = [c.holds for c in result.checks if c.holds is not None]
+    if result.status != "raised" and not checks and result.checks:
+        return "[yellow]too short to tell[/]"
+    shows = any(checks) or result.status == "raised"
+    if variant.fixes:
+        return "[red]symptom remains[/]" if shows else "[green]fixed[/]"
+    return "[green]reproduced[/]" if shows else "[yellow]not reproduced[/]"
+
+
+def measured_text(result) -> str:
+    if result.status == "raised":
+        return f"raised {result.error}"
+    return "\n".join(f"{c.name}: {show_value(c.measured, result.epochs_run)}"
+                     + ("" if c.reported is None else f" ({c.reported})") for c in result.checks)
+
+
+def show_value(value, epochs: int) -> str:
+    """A check's number as a person reads it: None means the run never got there."""
+    return f"not in {epochs} epochs" if value is None else str(value)
 
 
 def print_summary(result) -> None:
@@ -294,24 +402,26 @@ def print_summary(result) -> None:
     if epochs:
         per_epoch = result.seconds / epochs
         out.print(f"{epochs} epochs in {result.seconds:.1f} s ({per_epoch * 1000:.1f} ms/epoch, "
-                  f"{len(result.step_losses) / result.seconds:.0f} steps/s)")
+                  f"{len(result.step_losses) / max(result.seconds, 1e-9):.0f} steps/s)")
         finals = "  ".join(f"{k} {v[-1]:.4g}" for k, v in history.items())
         out.print(f"final: {finals}")
     if result.status == "raised":
-        out.print(f"[yellow]the backend raised[/] {result.error}", highlight=False)
+        out.print(f"[yellow]the backend raised[/] {escape(result.error)}", highlight=False)
     elif result.status == "interrupted":
         out.print(f"[yellow]interrupted[/] after {epochs} epochs; logs kept")
     if result.data_note:
-        out.print(f"data: {result.data_note}", style="dim")
+        out.print(f"data: {escape(result.data_note)}", style="dim")
     if result.checks:
         table = Table("symptom check", "measured", "reported", "symptom shows")
         for c in result.checks:
-            shows = {True: "[red]yes[/]", False: "[green]no[/]", None: ""}[c.holds]
+            shows = {True: "[red]yes[/]", False: "[green]no[/]",
+                     None: f"[dim]{escape(c.note)}[/]" if c.note.startswith("too short") else ""}
             reported = "" if c.reported is None else str(c.reported)
-            table.add_row(c.name, str(c.measured), reported, shows)
+            table.add_row(c.name, escape(show_value(c.measured, epochs)), escape(reported), shows[c.holds])
         out.print(table)
     print_findings(result.findings, brief=True)
-    out.print(f"logs: {result.run_dir}  (tensorboard --logdir {result.spec.logdir})")
+    out.print(f"logs: {escape(result.run_dir)}  (tensorboard --logdir {escape(result.spec.logdir)})",
+              highlight=False)
 
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -327,14 +437,37 @@ def print_findings(findings: list[dict], brief: bool) -> None:
         where = ", ".join(x for x in (f.get("layer") and f"layer {f['layer']}",
                                       f.get("epoch") and f"epoch {f['epoch']}") if x)
         out.print(f"[{SEVERITY_STYLE[f['severity']]}]{f['severity']}[/] {f['name']}: "
-                  f"{escape(f['summary'])}" + (f" [dim]({where})[/]" if where else ""))
+                  f"{escape(f['summary'])}" + (f" [dim]({escape(where)})[/]" if where else ""))
         if not brief:
             out.print(f"    evidence: {escape(f['evidence'])}", highlight=False)
         out.print(f"    fix: {escape(f['fix'])}", highlight=False)
 
 
-def main():  # pragma: no cover - the console script
-    app()
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM takes Ctrl-C's path: logs kept, children stopped
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: run the app; Typer's parse errors become one line, exit 2."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        code = app(args=argv, prog_name="scen", standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        return INTERRUPTED
+    except Exception as e:
+        # click's UsageError family (a bad value, an unknown option, a missing argument) carry
+        # their own message and exit code; anything else is a bug and keeps its traceback.
+        if not (callable(getattr(e, "format_message", None)) and hasattr(e, "exit_code")):
+            raise
+        if type(e).__name__ == "NoArgsIsHelpError":
+            out.print(e.format_message(), highlight=False, markup=False)
+            return 0
+        command = e.ctx.command_path if getattr(e, "ctx", None) else "scen"
+        err.print(f"[bold red]error:[/] {escape(one_line(e.format_message()))} "
+                  f"(see {escape(command)} --help)", highlight=False, soft_wrap=True)
+        return e.exit_code
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -92,8 +92,8 @@ def symptom(config: dict, run) -> list[Check]:
     return [
         Check(EARLY, round(early, 5)),
         Check(LATE, round(late, 6)),
-        Check(SLOWDOWN, round(slowdown, 1), holds=n >= 20 and slowdown > 10,
-              note="fast, then a crawl (needs 20+ epochs to judge)"),
+        Check(SLOWDOWN, round(slowdown, 1), holds=slowdown > 10 if n >= 20 else None,
+              note="fast, then a crawl" if n >= 20 else "too short to tell: needs 20+ epochs"),
         Check(FINAL, f"{loss[-1]:.4f} / {val[-1]:.4f}"),
     ]
 

@@ -95,11 +95,18 @@ def fit(config: dict) -> Fit:
     return Fit(epochs=config["epochs"], batch_size=32)
 
 
+STUCK_EPOCHS = 10  # epochs at chance that count as "stuck" (the answer saw ~30)
+
+
 def symptom(config: dict, run) -> list[Check]:
     accuracy, loss = run.history["accuracy"], run.history["loss"]
     stuck = epochs_stuck_from_start(accuracy, 0.55)
+    if stuck < STUCK_EPOCHS and stuck == len(accuracy):  # at chance throughout, but briefly
+        shows, note = None, f"too short to tell: the symptom is {STUCK_EPOCHS}+ epochs at chance"
+    else:
+        shows, note = stuck >= STUCK_EPOCHS, "the symptom: stuck at chance"
     checks = [
-        Check(STUCK, stuck, holds=stuck >= 10, note="the symptom: stuck at chance"),
+        Check(STUCK, stuck, holds=shows, note=note),
         Check(REACHED, first_epoch_reaching(accuracy, 0.95)),
     ]
     if min(loss) < 0:  # a cross-entropy of proper labels is never negative

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -59,8 +60,8 @@ def test_run_help_explains_every_option_with_its_default():
     (["run", "toy-blobs", "--device", "tpu"], "unknown device 'tpu'"),
     (["run", "toy-blobs", "--precision", "fp8"], "unknown precision 'fp8'"),
     (["run", "toy-blobs", "--backend", "mxnet"], "unknown backend 'mxnet'"),
-    (["run", "toy-blobs", "--epochs", "0"], "--epochs must be a positive"),
-    (["run", "toy-blobs", "--logdir", "/proc/no-such-place"], "cannot write the log directory"),
+    (["run", "toy-blobs", "--epochs", "0"], "--epochs must be between 1 and"),
+    (["run", "toy-blobs", "--logdir", "/proc/no-such-place"], "cannot write in /proc"),
     (["show", "platea"], "did you mean 'plateau'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, says):
@@ -123,3 +124,93 @@ def test_a_missing_data_set_copy_is_one_line_saying_how_to_get_it(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "SCEN_MNIST" in lines[0]
+
+
+def test_help_keeps_every_default_text():
+    out = scen("run", "--help").stdout
+    assert "[default: as posted]" in out and "Epochs to train ." not in out
+
+
+def test_version():
+    r = scen("--version")
+    assert r.returncode == 0 and r.stdout.startswith("scen ")
+
+
+def test_list_gives_one_row_per_variant_and_never_cuts_a_name():
+    from scen import scenario
+
+    for columns in ("80", "160"):
+        out = scen("list", env=dict(os.environ, COLUMNS=columns)).stdout
+        rows = [line.split() for line in out.splitlines() if line.strip()]
+        for s in scenario.all_scenarios().values():
+            for v in s.variants:
+                assert any(row[0] == v.name for row in rows), (columns, v.name)
+
+
+def test_markup_in_user_text_is_printed_not_interpreted():
+    r = scen("run", "[/x]")
+    assert r.returncode == 2 and "'[/x]'" in r.stderr and "Traceback" not in r.stderr
+
+
+def _scen_script():
+    """The installed console script: its sys.path starts at its own directory, as a user's does."""
+    return [str(Path(sys.executable).parent / "scen")]
+
+
+def _wait_for(pattern_dir, pattern, count=1, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline and len(list(pattern_dir.glob(pattern))) < count:
+        time.sleep(0.2)
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path):
+    proc = subprocess.Popen([*_scen_script(), "run", "toy-blobs", "--logdir", str(tmp_path), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(tmp_path, "toy-blobs/*/train/events.*")
+    time.sleep(2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    (run_dir,) = tmp_path.glob("toy-blobs/*")
+    assert json.loads((run_dir / "result.json").read_text())["status"] == "interrupted"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.5, 1.5])
+def test_an_interrupt_at_any_moment_leaves_no_run_or_a_readable_one(tmp_path, delay):
+    """Ctrl-C during start-up, the first epochs or anywhere between: the run directory either
+    does not exist or holds an event file and a result.json that says what happened."""
+    proc = subprocess.Popen([*_scen_script(), "run", "rating", "--logdir", str(tmp_path), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay + 2.0)  # start-up (imports) takes a few seconds
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    for run_dir in tmp_path.glob("rating/*"):
+        result = json.loads((run_dir / "result.json").read_text())
+        assert result["status"] in ("interrupted", "completed")
+        assert list(run_dir.glob("events.*")), "no readable event file"
+    assert proc.returncode in (0, 130)
+
+
+def test_ctrl_c_in_run_all_stops_and_prints_the_table_so_far(tmp_path):
+    proc = subprocess.Popen([*_scen_script(), "run", "all", "--backend", "torch",
+                             "--logdir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(tmp_path, "*/*/result.json", count=1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in out and "Traceback" not in err
+    runs = list(tmp_path.glob("*/*"))
+    assert len(runs) < 21  # it stopped
+
+
+def test_workers_import_installed_code_not_the_current_directory(tmp_path):
+    """A keras.py in the user's directory must not replace Keras in a backend's worker."""
+    pytest.importorskip("jax")
+    (tmp_path / "keras.py").write_text("raise SystemExit('the wrong keras was imported')\n")
+    r = subprocess.run([*_scen_script(), "run", "rating", "--backend", "keras-jax", "--epochs",
+                        "1", "-q", "--logdir", str(tmp_path / "runs")],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "wrong keras" not in r.stderr

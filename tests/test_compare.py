@@ -57,3 +57,66 @@ def test_compare_needs_two_backends(logdir):
 
     with pytest.raises(ScenError, match="at least two"):
         compare("toy-blobs", "as-posted", ["torch"], logdir=logdir)
+
+
+# ---- the verdict, from made-up runs: it must read what the steps show, at any length ---------
+
+def _run(step_losses, loss="categorical_crossentropy"):
+    from scen.runner import RunResult
+
+    return RunResult(spec=RunSpec("mnist-sigmoid"), run_dir="", status="completed", error=None,
+                     info={"loss": loss}, history={"loss": [float(np.mean(step_losses))]},
+                     step_losses=list(step_losses), seconds=1.0, weight_change=1.0)
+
+
+def _verdict(runs, tolerance=1e-4):
+    from scen.compare import Comparison, explain, first_parting
+
+    c = Comparison("mnist-sigmoid", "as-posted", runs, tolerance)
+    reference = next(iter(runs.values())).step_losses
+    for label, r in runs.items():
+        same, c.largest[label] = first_parting(reference, r.step_losses, tolerance)
+        c.parted_at[label] = None if same == len(r.step_losses) else same + 1
+    return " ".join(explain(c))
+
+
+@pytest.mark.parametrize("port_larger", [True, False])
+def test_a_gap_at_step_one_is_a_different_computation_whichever_run_is_larger(port_larger):
+    """The port-as-TF run may end above or below Keras-on-TF (rounding in a saturated run):
+    the explanation must not depend on which."""
+    torch_steps = [2.3, 2.3, 2.29, 2.28]
+    tf_steps = [50.0, 400.0, 900.0, 1100.0]
+    port_steps = [50.0, 400.0, 900.0, 1100.0 * (1.1 if port_larger else 0.9)]
+    text = _verdict({"keras-torch": _run(torch_steps), "torch": _run(torch_steps),
+                     "keras-tensorflow": _run(tf_steps), PORT_AS_TF: _run(port_steps)})
+    assert "keras-tensorflow computes the loss differently" in text
+    assert "pre-activation logits" in text and PORT_AS_TF in text
+    assert "rounding, amplified" not in text
+
+
+def test_a_slow_drift_is_rounding():
+    a = [1.0, 0.9, 0.8, 0.7, 0.6]
+    b = [1.0, 0.9, 0.8 + 2e-4, 0.7 + 5e-4, 0.6 + 1e-3]
+    text = _verdict({"keras-torch": _run(a), "keras-jax": _run(b)})
+    assert "keras-jax parts from keras-torch at step 3" in text and "rounding" in text
+
+
+def test_a_jump_in_a_loss_without_logits_is_not_blamed_on_tensorflow():
+    a = [1.0, 0.9, 0.8]
+    b = [1.0, 0.9, 3.0]
+    text = _verdict({"keras-torch": _run(a, "mse"), "keras-tensorflow": _run(b, "mse")})
+    assert "computes the loss differently" in text and "logits" not in text
+
+
+@pytest.mark.parametrize("backends, says", [
+    (["torch", "torch"], "twice"),
+    (["keras-torch", "mxnet"], "unknown backend 'mxnet'"),
+])
+def test_bad_backends_fail_before_any_run(backends, says, logdir):
+    from pathlib import Path
+
+    from scen.scenario import ScenError
+
+    with pytest.raises(ScenError, match=says):
+        compare("toy-blobs", "as-posted", backends, logdir=logdir)
+    assert not Path(logdir).exists()

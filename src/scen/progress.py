@@ -31,14 +31,23 @@ class ProgressBar(Observer):
         self.console.print(title)
         self.epochs = self.progress.add_task("epochs", total=info.epochs, metrics="")
         self.steps = self.progress.add_task("steps", total=info.steps_per_epoch, metrics="")
+        self.batches_seen = False
 
     def on_batch_end(self, batch: int, logs: dict) -> None:
+        self.batches_seen = True
         self.progress.update(self.steps, completed=batch + 1, metrics=_metrics(logs))
 
     def on_epoch_end(self, epoch, logs, step_losses, probe) -> None:
-        self.progress.update(self.steps, completed=0)
+        if self.steps is not None and not self.batches_seen:
+            # The native loop reports whole epochs only (one host transfer each): a steps bar
+            # would sit at 0 forever.
+            self.progress.remove_task(self.steps)
+            self.steps = None
+        elif self.steps is not None:
+            self.progress.update(self.steps, completed=0)
         self.progress.update(self.epochs, completed=epoch + 1, metrics=_metrics(logs))
 
     def on_train_end(self, status: str, error: str | None) -> None:
-        self.progress.remove_task(self.steps)
+        if self.steps is not None:
+            self.progress.remove_task(self.steps)
         self.progress.stop()

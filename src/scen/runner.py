@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +39,9 @@ QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 SEMANTICS = ("torch", "jax", "tensorflow")
 PRECISIONS = ("fp32", "fp16", "bf16")
 DEVICES = ("auto", "cpu", "cuda")
+MAX_SEED = 2**32 - 1  # numpy's RandomState and Keras-on-TensorFlow take seeds in [0, 2**32)
+MAX_EPOCHS = 1_000_000  # beyond this a run could not finish in a lifetime of a toy model
+MAX_STEPS = 10_000_000
 
 
 @dataclass
@@ -64,20 +69,48 @@ class RunSpec:
         _one_of("device", self.device, DEVICES)
         _one_of("precision", self.precision, PRECISIONS)
         _one_of("semantics", self.semantics, SEMANTICS)
+        if self.semantics != "torch" and self.backend != "torch":
+            raise ScenError("--semantics applies to the native backend: add --backend torch")
         if self.compile and self.backend != "torch":
             raise ScenError("--compile applies to the native backend: add --backend torch")
         if self.initial_weights and not os.path.isfile(self.initial_weights):
             raise ScenError(f"no such weights file: {self.initial_weights}")
-        if self.epochs is not None and self.epochs <= 0:
-            raise ScenError(f"--epochs must be a positive number of epochs, not {self.epochs}")
-        if self.steps_per_epoch is not None and self.steps_per_epoch <= 0:
-            raise ScenError(f"--steps-per-epoch must be positive, not {self.steps_per_epoch}")
+        check_seed(self.seed)
+        check_count("--epochs", self.epochs, MAX_EPOCHS)
+        check_count("--steps-per-epoch", self.steps_per_epoch, MAX_STEPS)
+        check_writable(self.logdir, "--logdir")
+        require_installed(BACKENDS[self.backend])
         return scenario
 
 
 def _one_of(what: str, value: str, choices) -> None:
     if value not in choices:
         raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+
+
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise ScenError(f"--seed must be between 0 and {MAX_SEED} (2**32 - 1), not {seed}")
+
+
+def check_writable(directory: str, option: str) -> None:
+    """A directory that exists and is writable, or could be made there (nothing is left)."""
+    if not directory.strip():
+        raise ScenError(f"{option} is empty: name a directory")
+    probe = os.path.abspath(directory)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    try:  # a permission bit says less than a try (root, /proc, read-only mounts)
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as e:
+        raise ScenError(f"{option} {directory!r}: cannot write in {probe} ({e.strerror})") from None
+
+
+def check_count(option: str, value: int | None, most: int) -> None:
+    """None (as posted) or a positive count no larger than `most`."""
+    if value is not None and not 0 < value <= most:
+        raise ScenError(f"{option} must be between 1 and {most:,}, not {value}")
 
 
 @dataclass
@@ -111,16 +144,64 @@ class RunResult:
 
 
 def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
+    """Train one scenario variant; the RunResult is also in <run_dir>/result.json.
+
+    Raises ScenError for bad input (before any directory is made) and for a run that cannot
+    start (its directory is removed again). An interrupt (Ctrl-C, SIGTERM through the CLI)
+    inside training returns status 'interrupted'; outside it, the run directory is left with a
+    readable event file and a result.json that says 'interrupted', and KeyboardInterrupt goes on.
+    """
     scenario = spec.check()
     spec.device = resolve_device(spec)
     run_dir = new_run_dir(spec)
-    # The native port builds its model with Keras on torch, so it needs that Keras too.
-    if not _keras_matches(BACKENDS[spec.backend], spec.device):
-        if observers:
-            raise ScenError(f"{spec.backend} runs in a subprocess here (this process's Keras is "
-                            "on another backend): observers cannot follow it there")
-        return _run_in_subprocess(spec, run_dir)
-    return run_here(spec, scenario, run_dir, observers)
+    try:
+        # The native port builds its model with Keras on torch, so it needs that Keras too.
+        if not keras_matches(BACKENDS[spec.backend], spec.device):
+            if observers:
+                raise ScenError(f"{spec.backend} runs in a subprocess here (this process's Keras "
+                                "is on another backend): observers cannot follow it there")
+            return _run_in_subprocess(spec, run_dir)
+        return run_here(spec, scenario, run_dir, observers)
+    except ScenError:
+        shutil.rmtree(run_dir, ignore_errors=True)  # the run never started: nothing to keep
+        raise
+    except KeyboardInterrupt:
+        if not os.path.exists(os.path.join(run_dir, "result.json")):
+            mark_interrupted(spec, run_dir)
+        raise
+
+
+def mark_interrupted(spec: RunSpec, run_dir: str) -> None:
+    """An interrupt outside training: say so in result.json and in TensorBoard's text tab."""
+    with _signals_held():
+        from scen.tensorboard import summary_writer_class
+
+        with summary_writer_class()(run_dir) as writer:
+            writer.add_text("status", "**interrupted** before training finished", 0)
+        result = RunResult(spec=spec, run_dir=run_dir, status="interrupted", error=None, info={},
+                           history={}, step_losses=[], seconds=0.0, weight_change=0.0)
+        write_atomically(os.path.join(run_dir, "result.json"), result.to_json())
+
+
+def write_atomically(path: str, text: str) -> None:
+    """A new file renamed over the old: a reader sees the old or the new, never half."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+class _signals_held:
+    """Hold Ctrl-C and SIGTERM for a few lines (the final writes), then deliver them."""
+
+    def __enter__(self):
+        self.held = hasattr(signal, "pthread_sigmask")
+        if self.held:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    def __exit__(self, *exc):
+        if self.held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) -> RunResult:
@@ -135,8 +216,10 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
     backend = "native" if spec.backend == "torch" else "keras_run"
     module = importlib.import_module(f"scen.{backend}")
     with warnings.catch_warnings():
-        # Keras repeats some warnings on every call (a softmax over one unit, on torch): once.
+        # Keras on torch warns of a softmax over one unit at every call; the diagnosis reports
+        # it once, with its consequence and fix. Other warnings: once.
         warnings.filterwarnings("once", category=UserWarning)
+        warnings.filterwarnings("ignore", message="You are using a softmax over axis")
         outcome = module.run(spec, scenario, run_dir, observers)
     info = outcome.pop("info")
     result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), **outcome)
@@ -146,10 +229,10 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
         checks = scenario.symptom(config, result)
         result.checks = [replace(c, reported=reported.get(c.name, c.reported)) for c in checks]
     result.findings = [f.as_dict() for f in diagnosis.findings()]
-    diagnosis.to_json(os.path.join(run_dir, "diagnosis.json"))
-    _log_diagnosis(run_dir, diagnosis.report())
-    with open(os.path.join(run_dir, "result.json"), "w") as f:
-        f.write(result.to_json())
+    with _signals_held():  # result.json says what happened, whole, or is not there yet
+        diagnosis.to_json(os.path.join(run_dir, "diagnosis.json"))
+        _log_diagnosis(run_dir, diagnosis.report())
+        write_atomically(os.path.join(run_dir, "result.json"), result.to_json())
     return result
 
 
@@ -182,8 +265,9 @@ def resolve_device(spec: RunSpec) -> str:
 
 
 def new_run_dir(spec: RunSpec) -> str:
-    """runs/<scenario>/<time>-<variant>-<backend>-s<seed>, never reusing an existing one."""
-    return fresh_dir(spec.logdir, spec.scenario, f"{spec.variant}-{spec.backend}-s{spec.seed}")
+    """runs/<scenario>/<time>-<variant>-<backend>-<precision>-s<seed>, never reusing one."""
+    name = f"{spec.variant}-{spec.backend}-{spec.precision}-s{spec.seed}"
+    return fresh_dir(spec.logdir, spec.scenario, name)
 
 
 def fresh_dir(logdir: str, scenario: str, name: str) -> str:
@@ -204,11 +288,11 @@ def fresh_dir(logdir: str, scenario: str, name: str) -> str:
     raise ScenError(f"too many runs named {base!r}")
 
 
-def _keras_matches(backend: str, device: str) -> bool:
+def keras_matches(backend: str, device: str) -> bool:
     """Can this process run Keras on `backend`? Yes if Keras is not imported yet (we choose its
     backend now) or was imported with this one."""
     if "keras" not in sys.modules:
-        _require(backend)
+        require_installed(backend)
         os.environ.update(KERAS_BACKEND=backend, **QUIET_TF)
         if backend != "torch":
             os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # TF/JAX: CPU only for now
@@ -218,30 +302,73 @@ def _keras_matches(backend: str, device: str) -> bool:
     return keras.backend.backend() == backend
 
 
-def _require(backend: str) -> None:
+def require_installed(backend: str) -> None:
+    """ScenError with the install command unless the Keras backend's package is installed."""
     import importlib.util
 
     if importlib.util.find_spec(backend) is None:
         raise ScenError(f"the {backend} backend is not installed: {INSTALL_HINT[backend]}")
 
 
-def _run_in_subprocess(spec: RunSpec, run_dir: str) -> RunResult:
-    backend = BACKENDS[spec.backend]
-    _require(backend)
+def subprocess_env(backend: str) -> dict:
+    """The environment of a worker that runs Keras on `backend`."""
     env = dict(os.environ, KERAS_BACKEND=backend, **QUIET_TF)
     if backend != "torch":
         env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def python_module(module: str, *args: str) -> list[str]:
+    """`python -m module args` that imports only installed code: without -P (-I before Python
+    3.11) the current directory comes first on sys.path, and a keras.py there would be Keras."""
+    isolate = "-P" if sys.version_info >= (3, 11) else "-I"
+    return [sys.executable, isolate, "-m", module, *args]
+
+
+def run_child(cmd: list[str], env: dict, stdout=None, stderr=None,
+              grace_seconds: float = 30.0) -> subprocess.CompletedProcess:
+    """Run a worker process to its end, and never leave it behind.
+
+    The worker gets a session of its own, so a terminal's Ctrl-C reaches only scen; scen passes
+    an interrupt (Ctrl-C or SIGTERM) on to it once as SIGINT, gives it `grace_seconds` to write
+    what it has (an interrupted run's logs), kills it after that, and raises KeyboardInterrupt.
+    stderr is captured as text when `stderr` is subprocess.PIPE.
+    """
+    proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=grace_seconds)
+        except BaseException:  # a second interrupt, or the grace is over
+            proc.kill()
+            proc.wait()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _run_in_subprocess(spec: RunSpec, run_dir: str) -> RunResult:
+    backend = BACKENDS[spec.backend]
+    require_installed(backend)
     with tempfile.TemporaryDirectory() as tmp:
         spec_path, result_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "result.json")
         with open(spec_path, "w") as f:
             json.dump(asdict(spec), f)
-        cmd = [sys.executable, "-m", "scen.worker", spec_path, run_dir, result_path]
+        cmd = python_module("scen.worker", spec_path, run_dir, result_path)
         try:
-            proc = subprocess.run(cmd, env=env, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+            proc = run_child(cmd, subprocess_env(backend), stdout=sys.stderr,
+                             stderr=subprocess.PIPE)
         except KeyboardInterrupt:
-            proc = None  # the worker saw the same Ctrl-C and writes its interrupted result
+            if os.path.exists(result_path):  # the worker finished its interrupted run
+                with open(result_path) as f:
+                    return RunResult.from_json(f.read())
+            raise
         if not os.path.exists(result_path):
-            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1] if proc else "interrupted"
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            if proc.returncode == 2 and tail.startswith("error: "):
+                raise ScenError(tail[len("error: "):])
             raise ScenError(f"the {spec.backend} worker failed: {tail}")
         with open(result_path) as f:
             return RunResult.from_json(f.read())

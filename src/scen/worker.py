@@ -1,20 +1,31 @@
 """`python -m scen.worker SPEC RUN_DIR RESULT`: one run in a process of its own.
 
 scen.runner starts this with KERAS_BACKEND already set, so Keras here is imported on the
-backend the run asks for.
+backend the run asks for. Exit status: 0 with RESULT written (also for a run interrupted inside
+training), 2 with `error: ...` as the last line of stderr for a user-facing error, 130 for an
+interrupt outside training (RUN_DIR then says so).
 """
 
 import json
+import os
 import sys
 
 from scen import scenario as scenarios
-from scen.runner import RunSpec, run_here
+from scen.runner import RunSpec, mark_interrupted, run_here
 
 
 def main(spec_path: str, run_dir: str, result_path: str) -> None:
     with open(spec_path) as f:
         spec = RunSpec(**json.load(f))
-    result = run_here(spec, scenarios.get(spec.scenario), run_dir)
+    try:
+        result = run_here(spec, scenarios.get(spec.scenario), run_dir)
+    except scenarios.ScenError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        if not os.path.exists(os.path.join(run_dir, "result.json")):
+            mark_interrupted(spec, run_dir)
+        sys.exit(130)
     with open(result_path, "w") as f:
         f.write(result.to_json())
 
