@@ -52,7 +52,8 @@ class Entry:
 _BY_SCALING = ("Scale the inputs: x / 255 for pixels, or standardise per feature ((x - mean) / "
                "std, e.g. a keras.layers.Normalization layer adapted on the training data as the "
                "model's first layer).")
-_LOWER_LR = "Lower the learning rate 10x{lr_hint}, clip gradients (clipnorm=1.0), and scale the inputs."
+_LOWER_LR = ("Lower the learning rate 10x{lr_hint}, clip gradients (clipnorm=1.0), and scale the "
+             "inputs.")
 _WORSE_FIX = ("Check that the output layer can produce the targets (activation, units) and the "
               "learning rate; for large regression targets standardise them.")
 _SHAPE = "labels of width {width} for an output of {units} units"

@@ -15,8 +15,8 @@ import numpy as np
 from scen.diagnose.activations import ActivationExtractor, check_activations
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import (CROSS_ENTROPY, ONE_OF_K, PROBABILITY, RANGES, SELF_SCALING,
-                                 UNBOUNDED, OutputSpec, arrays, consumers, has_graph, activation_of,
-                                 layer_tensors, output_specs, sample)
+                                 UNBOUNDED, OutputSpec, activation_of, arrays, consumers,
+                                 has_graph, layer_tensors, output_specs, sample)
 from scen.diagnose.report import sorted_findings
 
 INPUT_ABS_LIMIT = 20.0  # 99.9th percentile of |x|: standardised features rarely pass ~5; raw
