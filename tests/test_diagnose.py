@@ -39,7 +39,7 @@ def make_trace(loss, acc=None, val=None, facts=None, grad=0.1, change=0.01, lr=0
                                      ndim=ndim)
                 g = grads[e][k] if isinstance(grads[e], (list, tuple)) else grads[e]
                 gs[path] = dict(norm=g, max_abs=g, zero=1.0 if g == 0 else 0.0, nonfinite=0)
-        records.append(EpochRecord(e, logs, dx._step_stats(np.array([loss[e]])), weights, gs,
+        records.append(EpochRecord(e, logs, dx.step_stats(np.array([loss[e]])), weights, gs,
                                    activations[e] if activations else None))
     return Trace(facts or Facts(), records, status, error)
 
@@ -207,7 +207,7 @@ def test_symptoms_become_info_when_an_error_explains_them():
 def test_report_and_json(tmp_path):
     fs = [Finding("b", "warning", "w", "ev", "fx", epoch=3), Finding("a", "error", "e", "ev", "fx",
                                                                      layer="dense")]
-    text = dx.format_report(dx._sorted(fs))
+    text = dx.format_report(dx.sorted_findings(fs))
     assert text.splitlines()[0] == "scen diagnose: 1 error(s), 1 warning(s)"
     assert text.splitlines()[1].startswith("[error] a (layer dense)")
     assert fs[0].as_dict()["epoch"] == 3

@@ -1,0 +1,129 @@
+"""Units on a data sample: activation statistics per layer (`ActivationExtractor`,
+`activation_stats`) and the check over them (`check_activations`: saturated, dead or tied
+units). Preflight runs it at initialisation; the in-run detector `detect_units` on the last
+epoch with statistics.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+
+from scen.diagnose.catalogue import Finding, finding
+from scen.diagnose.model import activation_of, layer_tensors
+
+SIGMOID_SATURATED = 0.0025  # sigmoid'(z) = s(1-s) below 1% of its maximum 0.25: |z| > ~6.
+TANH_SATURATED = 0.01  # tanh'(z) = 1 - t^2 below 1% of its maximum 1: |z| > ~3.
+SOFTMAX_SATURATED = 0.99  # a row whose largest probability is above this is one-hot already.
+SATURATED_SHARE = 0.5  # "most of the batch": over half the unit-sample pairs are saturated.
+DEAD_RELU_SHARE = 0.5  # over half a layer's ReLUs never fire on the sample. Some dead units are
+# normal (a unit whose weights all point away from positive data); a majority wastes the layer.
+TIE_SHARE_WARNING = 0.1  # rows whose largest output is tied (exactly equal values): argmax, and
+TIE_SHARE_ERROR = 0.5  # so Keras's accuracy, picks the first; at half the rows accuracy is noise.
+
+
+class ActivationExtractor:
+    """A keras.Model over the outputs of every layer with a known activation (plus the model's
+    output), sharing the live layers, so its answers follow the weights as they train.
+    Calling it on a sample gives {layer name: activation_stats(...)}, and "(output)" for the
+    model's output (ties and non-finite values) when it has more than one unit."""
+
+    KINDS = {"sigmoid", "hard_sigmoid", "tanh", "relu", "relu6", "softmax"}
+
+    def __init__(self, model):
+        import keras
+
+        self.layers = [l for l in model.layers
+                       if activation_of(l) in self.KINDS and len(layer_tensors(l, "output")) == 1]
+        inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]
+        outputs = [l.output for l in self.layers] + [model.outputs[0]]
+        self.model = keras.Model(inputs, outputs)
+        self.keras = keras
+
+    def __call__(self, x) -> dict[str, dict]:
+        context = contextlib.nullcontext()
+        if self.keras.backend.backend() == "torch":
+            import torch
+
+            context = torch.no_grad()
+        with context, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras warns about input structure and batch size
+            values = self.model(x, training=False)
+        values = [np.asarray(self.keras.ops.convert_to_numpy(v), dtype=np.float32) for v in values]
+        stats = {l.name: activation_stats(activation_of(l), v) for l, v in zip(self.layers, values)}
+        out = values[-1]
+        if out.ndim >= 2 and out.shape[-1] > 1:
+            stats["(output)"] = dict(kind="output", ties=_tie_share(out),
+                                     nonfinite=int((~np.isfinite(out)).sum()))
+        return stats
+
+
+def activation_stats(kind: str, a: np.ndarray) -> dict:
+    """Saturated share (derivative under 1% of its maximum), exact limits in float32, dead
+    ReLU units (never positive on the sample), and non-finite values. `a`: (samples, ...,
+    units); shares are fractions in [0, 1]."""
+    a = np.asarray(a, dtype=np.float32)
+    s = dict(kind=kind, nonfinite=int((~np.isfinite(a)).sum()), units=int(a.shape[-1]))
+    if kind in ("sigmoid", "hard_sigmoid"):
+        s["saturated"] = float(np.mean(a * (1 - a) < SIGMOID_SATURATED))
+        s["exact"] = float(np.mean((a == 0.0) | (a == 1.0)))
+    elif kind == "tanh":
+        s["saturated"] = float(np.mean(1 - a * a < TANH_SATURATED))
+        s["exact"] = float(np.mean(np.abs(a) == 1.0))
+    elif kind in ("relu", "relu6"):
+        fired = (a > 0).reshape(-1, a.shape[-1]).any(axis=0)
+        s["dead"] = float(1 - fired.mean())
+        s["zero"] = float(np.mean(a <= 0))
+    elif kind == "softmax" and a.shape[-1] > 1:
+        s["saturated"] = float(np.mean(a.max(axis=-1) > SOFTMAX_SATURATED))
+    if a.ndim >= 2 and a.shape[-1] > 1 and kind in ("sigmoid", "hard_sigmoid", "softmax"):
+        s["ties"] = _tie_share(a)
+    return s
+
+
+def _tie_share(a: np.ndarray) -> float:
+    rows = a.reshape(-1, a.shape[-1])
+    return float(np.mean((rows == rows.max(axis=1, keepdims=True)).sum(axis=1) >= 2))
+
+
+def check_activations(stats: dict[str, dict], when: str, output_layer: str | None = None,
+                      argmax: bool = True) -> list[Finding]:
+    """Units saturated, dead or tied on the sample, from `activation_stats` per layer.
+    `when` words the evidence ("at initialisation", "after epoch 3").
+    `output_layer`: exempt from saturation once trained (a confident output saturates).
+    `argmax`: the accuracy is an argmax over the outputs (one-of-K), so ties matter."""
+    f = []
+    for layer, s in stats.items():
+        kind = s["kind"]
+        if s.get("nonfinite"):
+            f.append(finding("nonfinite_activations",
+                             f"{s['nonfinite']} non-finite values on the sample {when}.",
+                             layer=layer, when=when))
+            continue
+        if kind in ("sigmoid", "hard_sigmoid", "tanh") and s["saturated"] > SATURATED_SHARE and (
+                layer != output_layer):
+            f.append(finding(
+                "saturated_units",
+                f"{s['saturated']:.0%} of the unit outputs of layer '{layer}' ({kind}) are at "
+                f"their limits {when} (derivative under 1% of its maximum), {s['exact']:.0%} "
+                "exactly at them in float32: almost no gradient flows through.",
+                layer=layer, kind=kind, when=when))
+        if kind in ("relu", "relu6") and s["dead"] > DEAD_RELU_SHARE:
+            every = s["dead"] >= 1.0  # all dead: nothing below this layer learns at all
+            f.append(finding(
+                "dead_relu",
+                f"{round(s['dead'] * s['units'])} of {s['units']} units of layer '{layer}' "
+                f"output 0 for every sample {when}; a dead ReLU gets no gradient and never recovers"
+                + ("; with all of them dead nothing below this layer learns." if every else "."),
+                severity="error" if every else "warning", layer=layer, dead=s["dead"], when=when))
+        ties = s.get("ties", 0.0)
+        if ties > TIE_SHARE_WARNING and layer == "(output)" and argmax:
+            f.append(finding(
+                "argmax_ties",
+                f"in {ties:.0%} of the sample rows the largest output value is shared by two or "
+                f"more units {when} (typically sigmoids saturated at exactly 1.0 in float32); "
+                "argmax, and so Keras's accuracy, picks the first of them.",
+                severity="error" if ties > TIE_SHARE_ERROR else "warning"))
+    return f

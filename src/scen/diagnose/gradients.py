@@ -1,0 +1,110 @@
+"""In-run detectors over weights and gradients: gradients exactly zero (all run, from some epoch
+on, or for some weights only), and gradients vanishing or exploding towards the first layers.
+
+Each takes a `Trace` and returns a list of findings (texts in catalogue.py); the gradient
+statistics per weight are `trace.grad_stats`, recorded on the sampled epochs only on TF/JAX.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.trace import Trace, at_floor
+
+DIED_MIN_EPOCHS = 2  # "died": the last 2 recorded epochs (and half of them) all zero; one
+# epoch of zero gradients can be a clipped-probability moment that the next step leaves.
+WITHOUT_GRADIENT_MIN_EPOCHS = 2  # a weight with zero gradient at one epoch only says little.
+VANISHING_RATIO = 1e-3  # first layer's relative gradient (|g|/|w|) vs the last layer's: a
+# thousandfold gap (10 sigmoid layers give ~1e-6; healthy ReLU stacks stay within ~10x).
+VANISHING_MIN_DEPTH = 3  # kernels: with two, "first" and "last" are neighbours, not a stack.
+NORM_FLOOR = 1e-12  # keeps |g|/|w| finite for a weight of norm 0.
+
+
+def detect_no_gradient(t: Trace) -> list[Finding]:
+    """Every gradient exactly zero at every recorded epoch (or from some epoch to the end);
+    without gradients recorded, no weight changing at all."""
+    with_grads = [r for r in t.records if r.grads]
+    changes = [w["change"] for r in t.records for w in r.weights.values()
+               if w["change"] is not None]
+    frozen = bool(changes) and max(changes) == 0.0
+    if not with_grads:
+        if frozen and len(t.records) >= 2:
+            return [finding("weights_never_change",
+                            f"the largest weight change over {len(t.records)} epochs was 0.")]
+        return []
+    zero = [all(g["zero"] == 1.0 for g in r.grads.values()) for r in with_grads]
+    streak = 0  # recorded epochs, counted back from the last, whose gradients are all zero
+    while streak < len(zero) and zero[-1 - streak]:
+        streak += 1
+    if at_floor(t):
+        return []  # a fitted model whose probabilities are clipped at 1.0 has zero gradient
+    if streak == len(zero) and (frozen or not changes):
+        return [finding(
+            "no_gradient",
+            f"all gradients of all {len(with_grads[0].grads)} weights were exactly 0.0 at "
+            f"each of {len(with_grads)} epoch(s)" + ("; no weight changed at all" if frozen else "")
+            + ". The output does not depend on the weights (a softmax over one unit, an "
+            "all-dead ReLU layer, a loss that is constant).")]
+    if streak >= min(DIED_MIN_EPOCHS, len(zero)) and streak >= len(zero) // 2:
+        return [_gradients_died(t, with_grads[len(zero) - streak].epoch + 1)]
+    return _weights_without_gradient(with_grads)
+
+
+def _gradients_died(t: Trace, first: int) -> Finding:
+    """The weights moved, then every gradient was zero from epoch `first` (1-based) on."""
+    lr = t.records[0].logs.get("learning_rate")
+    sat = _output_saturation(t)
+    return finding(
+        "gradients_died",
+        f"the weights moved, then from epoch {first} on every gradient was exactly 0.0 "
+        f"(loss stuck at {fmt(t.series('loss')[-1])})"
+        + (f"; {sat:.0%} of the sample's output rows are saturated at exactly 0/1, where "
+           "Keras's clipped cross-entropy has no gradient" if sat else "")
+        + (f"; learning rate {fmt(lr)}" if lr is not None else "")
+        + ". A step too large pushed the units out of their working range.",
+        epoch=first, lr_hint=f" (learning_rate={fmt(lr / 10)})" if lr else "")
+
+
+def _weights_without_gradient(with_grads: list) -> list[Finding]:
+    """Some weights (not all) had exactly zero gradient at every recorded epoch."""
+    dead = [k for k in with_grads[0].grads
+            if all(r.grads.get(k, {}).get("zero") == 1.0 for r in with_grads)]
+    if not dead or len(with_grads) < WITHOUT_GRADIENT_MIN_EPOCHS:
+        return []
+    return [finding(
+        "weights_without_gradient",
+        f"gradients of {', '.join(dead[:5])} were exactly 0.0 at every epoch; those "
+        "weights never learn (dead units above them, or not connected to the loss).",
+        layer=dead[0].rsplit("/", 1)[0], count=len(dead))]
+
+
+def _output_saturation(t: Trace) -> float:
+    """Share of sample rows whose output is saturated, on the last epoch with statistics."""
+    recorded = [r for r in t.records if r.activations]
+    if not recorded or not t.facts.output_layer:
+        return 0.0
+    s = recorded[-1].activations.get(t.facts.output_layer, {})
+    return float(s.get("saturated", 0.0))
+
+
+def detect_vanishing_gradients(t: Trace) -> list[Finding]:
+    """First vs last layer relative gradient |g|/|w|, median over epochs; needs depth >= 3."""
+    ratios = []
+    for r in t.records:
+        kernels = [(k, r.grads[k]["norm"] / max(r.weights[k]["norm"], NORM_FLOOR))
+                   for k, w in r.weights.items() if w["ndim"] >= 2 and k in r.grads]
+        if len(kernels) >= VANISHING_MIN_DEPTH and kernels[-1][1] > 0:
+            ratios.append((kernels[0][0], kernels[-1][0], kernels[0][1] / kernels[-1][1]))
+    if not ratios:
+        return []
+    median = float(np.median([x[2] for x in ratios]))
+    first, last = ratios[-1][0], ratios[-1][1]
+    evidence = (f"the relative gradient |g|/|w| of '{first}' is {fmt(median)} times that of "
+                f"'{last}' (median over {len(ratios)} epochs)")
+    if median < VANISHING_RATIO:
+        return [finding("vanishing_gradients", evidence + ": the first layers barely learn.",
+                        layer=first.rsplit("/", 1)[0])]
+    if median > 1 / VANISHING_RATIO:
+        return [finding("exploding_gradients", evidence + ".", layer=first.rsplit("/", 1)[0])]
+    return []

@@ -1,0 +1,279 @@
+"""In-run detectors over the loss and accuracy curves (epoch means from Keras's logs): a
+cross-entropy out of its possible range, divergence and spikes, worse than a constant
+prediction, oscillation, a slow start at chance, a plateau, overfitting.
+
+Each takes a `Trace` and returns a list of findings (texts in catalogue.py). Epochs in the
+evidence are 1-based, as Keras prints them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.model import CROSS_ENTROPY
+from scen.diagnose.trace import Trace, at_floor
+
+NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
+HUGE_CE_MARGIN = 1.25  # a cross-entropy of probabilities clipped at Keras's epsilon (1e-7) is at
+# most -log(1e-7) = 16.1 per label; above 1.25x that it was computed from unbounded logits.
+DIVERGE_RISE = 0.25  # the training loss ended 25% above where it started (epoch means of a
+# training loss do not rise that far by batch noise, and dropout noise is far smaller).
+DIVERGE_FROM_MIN = 2.0  # ...or doubled from its lowest point...
+REBOUND_FLOOR = 0.5  # ...ending above half its start: near zero, doubling is noise, not divergence.
+SPIKE = 10.0  # an epoch loss 10x the start, even if it comes back down, is instability.
+MIN_EPOCHS_TREND = 3  # trends need at least this many epochs.
+WORSE_THAN_CONSTANT = 1.5  # loss 1.5x that of the best constant prediction...
+WORSE_MIN_EPOCHS = 5  # ...after 5 epochs: a fresh regression head starts far from the targets.
+WORSE_STUCK = 0.9  # and still above 90% of its first epoch's loss: not improving (an error).
+OSCILLATION_MIN_EPOCHS = 6  # five epoch-to-epoch changes, at least, to call a pattern.
+OSCILLATION_MIN_CHANGES = 3  # non-zero changes needed to count direction flips at all.
+OSCILLATION_FLIPS = 0.6  # share of epoch-to-epoch changes that reverse direction (noise: ~0.5
+# only once the loss is flat; a descending loss rarely flips at all).
+OSCILLATION_AMPLITUDE = 0.1  # median epoch-to-epoch jump, as a share of the loss itself.
+CHANCE_MARGIN = 0.05  # accuracy within 5 points of chance (the majority-class share) is chance.
+LEARNED_SHARE = 0.9  # "learned": 90% of the way from chance to the best accuracy of the run.
+SLOW_START_EPOCHS = 10  # stuck at chance for at least 10 epochs...
+SLOW_START_SHARE = 0.1  # ...and at least 10% of the epochs it took to learn...
+SLOW_START_LOSS_SHARE = 0.9  # ...with the loss still >= 90% of the constant prediction's
+# (a loss well below it means the model learns, and only the 0.5 threshold lags: imbalance).
+PLATEAU_MIN_EPOCHS = 20  # "early" vs "late" needs a run long enough to have both.
+PLATEAU_EARLY_EPOCHS = 5  # "early" is the first 5 epochs (a quarter of a shorter run).
+PLATEAU_SLOWDOWN = 20.0  # late improvement per epoch is under 1/20 of the early one...
+PLATEAU_RELATIVE_RATE = 0.005  # ...and under 0.5% of the loss itself per epoch: a loss that
+# falls like 1/t (normal) still drops ~3%/epoch at epoch 30; a crawl drops a fraction of 1%.
+PLATEAU_TREND_NOISE = 3.0  # the late half still falls: its linear trend drops by over 3x the
+# scatter of the epochs around it (not a noisy floor)...
+PLATEAU_DECAY = 0.5  # ...and whose progress does not keep halving within the late half (a
+# loss converging geometrically to the data's floor does; a crawl keeps a steady pace).
+VAL_FOLLOWS = 0.25  # the validation loss follows the training loss if it gains over 1/4 as much.
+OVERFIT_MIN_EPOCHS = 5  # a best epoch, and epochs after it, need a run this long.
+OVERFIT_RISE = 0.1  # validation loss 10% above its best...
+OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after its best, while
+# the training loss fell.
+GAP_ACCURACY = 0.15  # train accuracy 15 points above validation accuracy.
+
+
+def detect_cross_entropy_range(t: Trace) -> list[Finding]:
+    """A cross-entropy is never negative, and one of clipped probabilities is at most ~16."""
+    if t.facts.loss_kind not in CROSS_ENTROPY:
+        return []
+    loss = t.series("loss")
+    f = []
+    neg = np.flatnonzero(loss < -NEGATIVE_TOLERANCE)
+    if neg.size:
+        e = int(neg[0])
+        f.append(finding(
+            "negative_cross_entropy",
+            f"the loss was {fmt(loss[e])} in epoch {e + 1} (lowest {fmt(np.nanmin(loss))}); "
+            "a cross-entropy of labels in [0, 1] is never negative, so the labels are outside "
+            "[0, 1].", epoch=e + 1))
+    huge = np.flatnonzero(loss > HUGE_CE_MARGIN * t.facts.ce_ceiling)
+    if huge.size:
+        e = int(huge[0])
+        how = ("Keras on TensorFlow computes it from the pre-activation logits of a "
+               "sigmoid/softmax output" if t.facts.backend in ("tensorflow", "")
+               else "it was computed from logits")
+        f.append(finding(
+            "huge_cross_entropy",
+            f"the loss was {fmt(loss[e])} in epoch {e + 1} (largest {fmt(np.nanmax(loss))}); a "
+            f"cross-entropy of clipped probabilities is at most {fmt(t.facts.ce_ceiling)}, so "
+            f"{how}, which are huge; they grow with the weights, so the loss grows with "
+            "the learning rate instead of falling.",
+            epoch=e + 1, lr=fmt(t.records[e].logs.get("learning_rate", float("nan")))))
+    return f
+
+
+def detect_divergence(t: Trace) -> list[Finding]:
+    """The training loss ends above where it started (before training, when known); or, if
+    not, it spiked far above its start on the way."""
+    loss = t.series("loss")
+    loss = loss[np.isfinite(loss)]
+    start = t.facts.initial_loss
+    if start is None or not np.isfinite(start):
+        if len(loss) < MIN_EPOCHS_TREND:
+            return []
+        start, since = loss[0], "epoch 1"
+    else:
+        since = "before training"
+    if not len(loss) or start <= 0:
+        return []
+    low = int(np.argmin(loss))
+    rose = loss[-1] > start * (1 + DIVERGE_RISE)
+    rebounded = (len(loss) >= MIN_EPOCHS_TREND and loss[low] > 0
+                 and loss[-1] > loss[low] * DIVERGE_FROM_MIN and loss[-1] > start * REBOUND_FLOOR)
+    lr = t.records[-1].logs.get("learning_rate")
+    at_lr = f"; learning rate {fmt(lr)}" if lr is not None else ""
+    if not (rose or rebounded):
+        return _spike(t, loss, start, since, at_lr)
+    return [finding(
+        "diverging_loss",
+        f"the loss went from {fmt(start)} ({since}) to {fmt(loss[-1])} (epoch {len(loss)}), "
+        f"lowest {fmt(loss[low])} at epoch {low + 1}" + at_lr + ".",
+        epoch=len(loss), lr_hint=f" (learning_rate={fmt(lr / 10)})" if lr else "")]
+
+
+def _spike(t: Trace, loss: np.ndarray, start: float, since: str, at_lr: str) -> list[Finding]:
+    """The (finite) loss reached SPIKE times its start and came back down."""
+    top = int(np.argmax(loss))
+    huge_ce = (t.facts.loss_kind in CROSS_ENTROPY
+               and loss[top] > HUGE_CE_MARGIN * t.facts.ce_ceiling)  # reported already
+    if loss[top] <= SPIKE * start or huge_ce:
+        return []
+    return [finding(
+        "loss_spikes",
+        f"the loss reached {fmt(loss[top])} in epoch {top + 1}, {fmt(loss[top] / start)}x "
+        f"its start ({fmt(start)}, {since}), before coming back to {fmt(loss[-1])}" + at_lr + ".",
+        epoch=top + 1)]
+
+
+def detect_worse_than_constant(t: Trace) -> list[Finding]:
+    """After a few epochs the loss is still well above the best constant prediction's."""
+    base, loss = t.facts.baseline_loss, t.series("loss")
+    if base is None or base <= 0 or len(loss) < WORSE_MIN_EPOCHS or not np.isfinite(loss[-1]):
+        return []
+    if loss[-1] <= WORSE_THAN_CONSTANT * base:
+        return []
+    stuck = loss[-1] > WORSE_STUCK * loss[0]
+    what = "the class frequencies" if t.facts.loss_kind in CROSS_ENTROPY else "the mean target"
+    return [finding(
+        "worse_than_constant:stuck" if stuck else "worse_than_constant:slow",
+        f"final loss {fmt(loss[-1])} after {len(loss)} epochs (first {fmt(loss[0])}) against "
+        f"{fmt(base)} for always predicting {what}.", epoch=len(loss))]
+
+
+def detect_oscillation(t: Trace) -> list[Finding]:
+    """The epoch loss keeps changing direction, by a large share of itself (late half)."""
+    loss = t.series("loss")
+    if len(loss) < OSCILLATION_MIN_EPOCHS or not np.all(np.isfinite(loss)) or at_floor(t):
+        return []  # near zero, batch noise is a large share of a tiny loss: not a problem
+    late = loss[len(loss) // 2 - 1:] if len(loss) >= 2 * OSCILLATION_MIN_EPOCHS else loss
+    d = np.diff(late)
+    nz = d[d != 0]
+    if len(nz) < OSCILLATION_MIN_CHANGES:
+        return []
+    flips = float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1])))
+    amplitude = float(np.median(np.abs(d)) / max(np.median(np.abs(late)), 1e-12))
+    if flips < OSCILLATION_FLIPS or amplitude < OSCILLATION_AMPLITUDE:
+        return []
+    return [finding(
+        "oscillating_loss",
+        f"over epochs {len(loss) - len(late) + 1}-{len(loss)} the loss changed direction in "
+        f"{flips:.0%} of epochs, by a median {amplitude:.0%} of its value.")]
+
+
+def detect_slow_start(t: Trace) -> list[Finding]:
+    """Accuracy at chance for many epochs while gradients are alive (not zero)."""
+    key, chance = t.accuracy_key(), t.facts.chance_accuracy
+    if key is None or chance is None or t.facts.loss_kind not in CROSS_ENTROPY:
+        return []
+    acc = t.series(key)
+    n = len(acc)
+    stuck = 0
+    while stuck < n and abs(acc[stuck] - chance) <= CHANCE_MARGIN:  # below chance: learning
+        stuck += 1
+    # Measured against the time it took to learn (to 90% of the best accuracy above chance),
+    # not the run's length: 30 epochs at chance matter even if the run then idles for 400.
+    top = float(np.nanmax(acc))
+    learned = (np.flatnonzero(acc >= chance + LEARNED_SHARE * (top - chance))
+               if top > chance + CHANCE_MARGIN else [])
+    span = int(learned[0]) + 1 if len(learned) else n
+    if stuck < SLOW_START_EPOCHS or stuck < SLOW_START_SHARE * span:
+        return []
+    loss = t.series("loss")
+    base = t.facts.baseline_loss
+    if base and loss[stuck - 1] < SLOW_START_LOSS_SHARE * base:
+        return []  # the loss fell below the class prior's: learning, the accuracy lags behind
+    alive = [r for r in t.records[:stuck] if r.grads]
+    if alive and all(g["zero"] == 1.0 for r in alive for g in r.grads.values()):
+        return []  # no gradient at all: detect_no_gradient says why
+    grad = [math.sqrt(sum(g["norm"] ** 2 for g in r.grads.values())) for r in alive]
+    lr = t.records[0].logs.get("learning_rate")
+    later = (f"it rose above chance at epoch {stuck + 1} and reached {acc.max():.2f}"
+             if stuck < n else f"it never left chance in {n} epochs")
+    return [finding(
+        "slow_start",
+        f"{key} stayed within {CHANCE_MARGIN} of chance ({chance:.2f}, the majority-class "
+        f"share) for epochs 1-{stuck} while the loss crept from {fmt(loss[0])} to "
+        f"{fmt(loss[stuck - 1])}"
+        + (f", with gradients alive (median norm {fmt(float(np.median(grad)))})" if grad else "")
+        + f"; {later}.",
+        epoch=stuck, epochs=stuck,
+        lr_hint=f" about 10x (learning_rate={fmt(lr * 10)})" if lr else " (about 10x)")]
+
+
+def detect_plateau(t: Trace) -> list[Finding]:
+    """Fast at first, then a crawl far from the task's floor. A crawl is a loss still falling
+    in most late epochs; a flat, noisy loss (or a validation loss that no longer follows the
+    training loss) is a floor of the data, reported as info."""
+    loss = t.series("loss")
+    n = len(loss)
+    if n < PLATEAU_MIN_EPOCHS or not np.all(np.isfinite(loss)) or at_floor(t):
+        return []
+    k, h = min(PLATEAU_EARLY_EPOCHS, n // 4), n // 2
+    early = (loss[0] - loss[k]) / k
+    late = (loss[h] - loss[-1]) / (n - 1 - h)
+    if early <= 0 or late * PLATEAU_SLOWDOWN > early or late > PLATEAU_RELATIVE_RATE * loss[-1]:
+        return []
+    base = t.facts.baseline_loss
+    evidence = (f"the loss fell {fmt(early)} per epoch over epochs 1-{k + 1} but only "
+                f"{fmt(late)} per epoch over epochs {h + 1}-{n} ({late / loss[-1]:.2%} of its "
+                f"value per epoch, {fmt(early / max(late, 1e-12))}x slower), ending at "
+                f"{fmt(loss[-1])}" + (f" against {fmt(base)} for a constant prediction"
+                                      if base else ""))
+    why = _why_late_half_is_a_floor(loss, t.series("val_loss"), h)
+    if why:
+        return [finding("loss_levelled_off", evidence + why + ": likely the data's noise floor "
+                        "(or overfitting), not an optimisation problem.")]
+    return [finding("plateau", evidence + "; it is still falling, slowly, far from zero.",
+                    epoch=h + 1)]
+
+
+def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int) -> str:
+    """How the late half loss[h:] reads as a floor ("" if it is a crawl): no trend beyond its
+    noise, a validation loss that stopped following, or progress that keeps halving."""
+    n = len(loss)
+    # A crawl: the late half's linear trend falls by more than 3x the epoch-to-epoch noise
+    # around it (a noisy floor has no trend; batch noise makes single epochs go either way).
+    late_x = np.arange(n - h)
+    slope, icpt = np.polyfit(late_x, loss[h:], 1)
+    noise = float(np.std(loss[h:] - (slope * late_x + icpt)))
+    crawl = -slope * (n - h) > PLATEAU_TREND_NOISE * noise
+    q = max(2, (n - h) // 4)  # compare window means: single validation epochs are noisy
+    train_gain = loss[h:h + q].mean() - loss[-q:].mean()
+    val_stalled = bool(np.all(np.isfinite(val))) and (
+        val[h:h + q].mean() - val[-q:].mean() <= VAL_FOLLOWS * train_gain)
+    h2 = h + (n - h) // 2  # the late half's own slowdown: geometric decay means a floor near
+    converging = ((loss[h2] - loss[-1]) / (n - 1 - h2)
+                  < PLATEAU_DECAY * (loss[h] - loss[h2]) / (h2 - h))
+    if crawl and not val_stalled and not converging:
+        return ""
+    return (", and the validation loss no longer follows it" if val_stalled else
+            ", its progress still halving" if converging else ", flat and noisy")
+
+
+def detect_overfitting(t: Trace) -> list[Finding]:
+    """Validation loss rising from its best while the training loss falls; else a large
+    train/validation accuracy gap at the end."""
+    loss, val = t.series("loss"), t.series("val_loss")
+    n = len(loss)
+    if n < OVERFIT_MIN_EPOCHS or not np.all(np.isfinite(val)) or not np.all(np.isfinite(loss)):
+        return []
+    best = int(np.argmin(val))
+    if (n - 1 - best >= max(OVERFIT_EPOCHS, n // 10) and val[-1] > val[best] * (1 + OVERFIT_RISE)
+            and loss[-1] < loss[best]):
+        return [finding(
+            "overfitting",
+            f"val_loss was lowest at epoch {best + 1} ({fmt(val[best])}) and rose to "
+            f"{fmt(val[-1])} by epoch {n}, while the training loss fell from {fmt(loss[best])} "
+            f"to {fmt(loss[-1])}.", epoch=best + 1)]
+    key = t.accuracy_key()
+    last = t.records[-1].logs
+    if key and f"val_{key}" in last and last[key] - last[f"val_{key}"] > GAP_ACCURACY:
+        return [finding(
+            "train_val_gap",
+            f"{key} {last[key]:.3f} vs val_{key} {last[f'val_{key}']:.3f} at epoch {n}.",
+            epoch=n)]
+    return []

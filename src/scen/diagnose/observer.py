@@ -1,0 +1,152 @@
+"""`Diagnostics`, the observer that ties the rest together: preflight before training
+(preflight.py), an `EpochRecord` per epoch (trace.py: logs, step losses, weight and gradient
+statistics, activation statistics on a small sample), the detectors when training ends
+(detectors.py), and the report (report.py).
+
+It works from scen.observe's events (scen's runner calls them) or from Keras's callback
+events (callback.py adapts them). It never raises into the training it watches (`safely`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import asdict
+
+import numpy as np
+
+from scen.diagnose.activations import ActivationExtractor
+from scen.diagnose.backend import to_numpy
+from scen.diagnose.catalogue import Finding
+from scen.diagnose.detectors import run_detectors
+from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
+from scen.diagnose.preflight import preflight
+from scen.diagnose.report import format_report, sorted_findings
+from scen.diagnose.trace import (EpochRecord, Facts, Trace, facts_for, grad_stats, initial_loss,
+                                 step_stats, weight_stats)
+from scen.observe import Observer, RunInfo
+
+ACTIVATIONS_EVERY_EPOCH_UP_TO = 30  # longer runs record activations (and, on TF/JAX, recompute
+# gradients) ~12 times (first, last, every tenth of the run): a forward and backward pass per
+# epoch would dominate a run of tiny epochs (measured: 2x the run time on JAX, 400 samples).
+
+
+def wants_activations(epoch: int, total: int | None) -> bool:
+    """Whether epoch (0-based) of `total` records activations (and, on TF/JAX, gradients)."""
+    if not total or total <= ACTIVATIONS_EVERY_EPOCH_UP_TO:
+        return True
+    return epoch in (0, total - 1) or epoch % math.ceil(total / 10) == 0
+
+
+def safely(fn, default=None):
+    """Diagnostics must never break the training they watch: fn(), or `default` ([] if None)
+    with a line on stderr if it raises."""
+    try:
+        return fn()
+    except Exception as e:  # pragma: no cover - reported, not raised
+        print(f"scen.diagnose: skipped a check ({type(e).__name__}: {e})", file=sys.stderr)
+        return [] if default is None else default
+
+
+class Diagnostics(Observer):
+    """Records a run epoch by epoch, then runs the detectors over the trace."""
+
+    def __init__(self, x_sample=None, y_sample=None, sample_size: int = SAMPLE_SIZE):
+        """Without a sample, the run's own training data is sampled in before_training."""
+        self.sample_size = sample_size
+        self._take_sample(x_sample, y_sample)
+        self.info: RunInfo | None = None
+        self.model = None
+        self.facts = Facts()
+        self.records: list[EpochRecord] = []
+        self.preflight_findings: list[Finding] | None = None
+        self.run_findings: list[Finding] = []
+        self.status, self.error = "running", None
+        self._previous: dict[str, np.ndarray] = {}
+        self._extractor = None
+        self._finished = False
+
+    # -- events --
+
+    def _take_sample(self, x, y) -> None:
+        self.x, self.y = sample(x, y, self.sample_size) if y is not None else (None, None)
+        self._labels = y  # class shares and the constant-prediction loss use them all
+
+    def before_training(self, model, data=None) -> list[Finding]:
+        """Preflight on the untrained model, and remember its weights to measure change.
+        `data` (a scen Dataset) supplies the sample when none was given."""
+        if self.y is None and data is not None:
+            self._take_sample(data.x, data.y)
+        self._attach(model)
+        self.preflight_findings = preflight(model, self.x, self.y)
+        try:  # labels the loss cannot take raise here: preflight has said why
+            self.facts.initial_loss = initial_loss(model, self.x, self.y)
+        except Exception:
+            self.facts.initial_loss = None
+        self._previous = {v.path: to_numpy(v) for v in model.trainable_weights}
+        return self.preflight_findings
+
+    def on_train_begin(self, info: RunInfo) -> None:
+        self.info = info
+
+    def on_epoch_end(self, epoch, logs, step_losses, probe) -> None:
+        if self.model is None:
+            self._attach(probe.keras_model())
+        if self.preflight_findings is None:  # lazily: the weights have trained for one epoch
+            self.preflight_findings = safely(lambda: preflight(self.model, self.x, self.y,
+                                                               when="after epoch 1"))
+        total = self.info.epochs if self.info else None
+        sampled = wants_activations(epoch, total)
+        weights = probe.weights()
+        # torch leaves the last step's gradients on the weights (free to read); TF and JAX
+        # recompute them, eagerly, so only on the sampled epochs.
+        grads = probe.gradients() if sampled or self.facts.backend == "torch" else {}
+        record = EpochRecord(
+            epoch=epoch, logs={k: float(v) for k, v in logs.items()},
+            steps=step_stats(step_losses),
+            weights={k: weight_stats(w, self._previous.get(k)) for k, w in weights.items()},
+            grads={k: grad_stats(g) for k, g in grads.items()})
+        self._previous = {k: np.array(w, copy=True) for k, w in weights.items()}
+        if sampled:
+            record.activations = self._activations()
+        self.records.append(record)
+
+    def on_train_end(self, status: str, error: str | None) -> None:
+        self.status, self.error = status, error
+        if self.records and self.records[-1].activations is None and self.model is not None:
+            self.records[-1].activations = self._activations()  # stopped early: see the end
+        self.run_findings = run_detectors(self.trace(), self.preflight_findings or [])
+        self._finished = True
+
+    # -- results --
+
+    def trace(self) -> Trace:
+        return Trace(self.facts, self.records, self.status, self.error)
+
+    def findings(self) -> list[Finding]:
+        if not self._finished and self.records:
+            self.run_findings = run_detectors(self.trace(), self.preflight_findings or [])
+        return sorted_findings((self.preflight_findings or []) + self.run_findings)
+
+    def report(self) -> str:
+        return format_report(self.findings(), len(self.records))
+
+    def to_json(self, path: str) -> None:
+        with open(path, "w") as f:
+            json.dump(dict(findings=[x.as_dict() for x in self.findings()],
+                           facts=asdict(self.facts), status=self.status, error=self.error,
+                           records=[asdict(r) for r in self.records]), f, indent=1, default=float)
+
+    # -- helpers --
+
+    def _attach(self, model) -> None:
+        self.model = model
+        self.facts = safely(lambda: facts_for(model, self._labels), Facts())
+
+    def _activations(self) -> dict | None:
+        if self._extractor is None:
+            if not has_graph(self.model, self.x):
+                return None
+            self._extractor = safely(lambda: ActivationExtractor(self.model), False)
+        return safely(lambda: self._extractor(self.x), None) if self._extractor else None

@@ -1,0 +1,291 @@
+"""Checks before training: a compiled Keras model and a data sample, no step taken.
+
+`preflight(model, x, y)` runs them all: inputs (NaN, scale), softmax over one unit, each output's
+activation against its loss, the labels against what output and loss can produce, and units
+saturated, dead or tied on the sample (activations.py). To add a check: a function returning
+a list of findings (texts in catalogue.py), called from `preflight` or `check_output_and_loss`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scen.diagnose.activations import ActivationExtractor, check_activations
+from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.model import (CROSS_ENTROPY, ONE_OF_K, PROBABILITY, RANGES, SELF_SCALING,
+                                 UNBOUNDED, OutputSpec, activation_of, arrays, consumers,
+                                 has_graph, layer_tensors, output_specs, sample)
+from scen.diagnose.report import sorted_findings
+
+INPUT_ABS_LIMIT = 20.0  # 99.9th percentile of |x|: standardised features rarely pass ~5; raw
+# pixels (255), counts, years and prices do. A percentile, so that one outlier does not count.
+INPUT_STD_LIMIT = 10.0  # largest per-feature std: Keras's Glorot init assumes unit-scale inputs.
+INPUT_FAR = 5.0  # 5x those limits (|x| ~ 100, like 0..255 pixels) is an error: pre-activations
+# of tens to hundreds saturate any sigmoid/tanh/softmax; between, ReLU nets train, slowly.
+TARGET_ABS_LIMIT = 100.0  # median |y| of a regression target: outputs start near 0 and move by
+# about the learning rate per step, so targets in the hundreds take thousands of steps to reach.
+TARGET_OUTSIDE_SHARE = 0.01  # share of targets an output activation cannot reach before it counts.
+RANGE_TOLERANCE = 1e-6  # a target this close to an activation's limit counts as inside it.
+ONE_HOT_ATOL = 1e-3  # rows summing to 1 within this are distributions (float32 labels).
+
+
+def preflight(model, x, y, when: str = "at initialisation") -> list[Finding]:
+    """Checks on a compiled model and a data sample, before training. `when` words the evidence
+    of the activation checks (the in-run recorder may run this after the first epoch)."""
+    x, y = sample(x, y)
+    findings = check_inputs(model, x)
+    findings += check_softmax_axes(model)
+    specs = output_specs(model, x)
+    single = {f.layer for f in findings if f.name == "softmax_single_unit"}
+    for spec, target in zip(specs, _targets(y, len(specs))):
+        if target is None or spec.layer in single:
+            continue
+        try:
+            target = np.asarray(target, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue  # string labels, ragged targets: Keras will say so itself
+        findings += check_output_and_loss(spec, target)
+    if has_graph(model, x):
+        try:
+            trained = when != "at initialisation"
+            findings += check_activations(ActivationExtractor(model)(x), when,
+                                          specs[0].layer if trained else None,
+                                          specs[0].loss_kind in ONE_OF_K)
+        except Exception as e:  # a model we cannot take apart: say so, do not fail
+            findings.append(finding("activations_not_checked", f"{type(e).__name__}: {e}"))
+    if any(f.name == "saturated_units" and f.severity == "error" for f in findings):
+        for f in findings:
+            if f.name == "unscaled_inputs":
+                f.severity = "error"  # and it saturates units: it breaks training
+    return sorted_findings(findings)
+
+
+def _targets(y, n: int) -> list:
+    """One target per model output (None where it cannot be told)."""
+    if n == 1 and not isinstance(y, (list, tuple, dict)):
+        return [y]
+    if isinstance(y, dict):
+        return list(y.values())[:n] + [None] * max(0, n - len(y))
+    if isinstance(y, (list, tuple)) and len(y) == n:
+        return list(y)
+    return [y] + [None] * (n - 1)
+
+
+def check_inputs(model, x) -> list[Finding]:
+    """NaN/Inf in the inputs, and inputs far from unit scale (unless a first layer scales them)."""
+    findings = []
+    inputs = list(model.inputs) if has_graph(model, x) else [None] * len(arrays(x))
+    for i, (a, t) in enumerate(zip(arrays(x), inputs)):
+        if not np.issubdtype(a.dtype, np.number):
+            continue
+        name = f"input {i}" if len(inputs) > 1 else "the input"
+        a = a.astype(np.float64)
+        bad = ~np.isfinite(a)
+        if bad.any():
+            findings.append(finding(
+                "nonfinite_inputs",
+                f"{int(bad.sum())} of {a.size} values in the sample of {name} are NaN or Inf.",
+                name=name))
+            continue
+        first_layers = consumers(model, t) if t is not None else []
+        if any(type(c).__name__ in SELF_SCALING for c in first_layers):
+            continue  # ids for an Embedding, or a model that scales its own inputs
+        if t is None and np.issubdtype(np.asarray(arrays(x)[i]).dtype, np.integer):
+            continue  # a subclassed model fed integers: probably ids, cannot tell
+        top = float(np.percentile(np.abs(a), 99.9))
+        std = float(a.reshape(len(a), -1).std(axis=0).max()) if len(a) > 1 else 0.0
+        if top > INPUT_ABS_LIMIT or std > INPUT_STD_LIMIT:
+            far = top > INPUT_FAR * INPUT_ABS_LIMIT or std > INPUT_FAR * INPUT_STD_LIMIT
+            findings.append(finding(
+                "unscaled_inputs",
+                f"{name} ranges over [{fmt(float(a.min()))}, {fmt(float(a.max()))}] (99.9th "
+                f"percentile of |x| {fmt(top)}, largest feature std {fmt(std)}); Keras's default "
+                "initialisation expects features of order 1, so the first layer's "
+                "pre-activations are huge: sigmoid/tanh/softmax units saturate, ReLU nets "
+                "take huge, erratic steps.",
+                severity="error" if far else "warning",
+                layer=first_layers[0].name if first_layers else None, name=name))
+    return findings
+
+
+def check_softmax_axes(model) -> list[Finding]:
+    """A softmax over an axis of size 1 is exactly 1.0 whatever its input: no gradient."""
+    findings = []
+    for layer in model.layers:
+        act = activation_of(layer)
+        if act not in ("softmax", "log_softmax"):
+            continue
+        outs = layer_tensors(layer, "output")
+        units = getattr(layer, "units", None)
+        if units is None and outs:
+            axis = getattr(layer, "axis", -1)
+            axis = axis if isinstance(axis, int) else -1
+            units = outs[0].shape[axis]
+        if units == 1:
+            const = "1.0" if act == "softmax" else "0.0"
+            findings.append(finding(
+                "softmax_single_unit",
+                f"layer '{layer.name}' applies {act} over an axis of size 1, so its output is "
+                f"exactly {const} for every input and every gradient through it is exactly 0; "
+                "the weights never change.", layer=layer.name, act=act, const=const))
+    return findings
+
+
+def _values_text(y: np.ndarray) -> str:
+    """The label values, listed if few, else their range."""
+    u = np.unique(y[np.isfinite(y)])
+    if len(u) <= 6:
+        return "{" + ", ".join(fmt(float(v)) for v in u) + "}"
+    return f"[{fmt(float(u.min()))}, {fmt(float(u.max()))}]"
+
+
+def check_output_and_loss(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Labels and targets against what the output activation and the loss can produce."""
+    if spec.loss_kind is None:
+        return []
+    if y.ndim == 1:
+        y = y[:, None]  # Keras expands y by one rank to match an output of shape (n, units)
+    f = check_activation_fits_loss(spec)
+    if any(x.name == "categorical_crossentropy_single_unit" for x in f):
+        return f
+    finite = y[np.isfinite(y)]
+    if finite.size < y.size:
+        return f + [finding("nonfinite_targets",
+                            f"{y.size - finite.size} of {y.size} target values are NaN or Inf.",
+                            layer=spec.layer)]
+    check = {"binary_ce": check_binary_labels, "categorical_ce": check_categorical_labels,
+             "sparse_ce": check_sparse_labels}.get(spec.loss_kind, check_regression_targets)
+    return f + check(spec, y)
+
+
+def check_activation_fits_loss(spec: OutputSpec) -> list[Finding]:
+    """The output activation against the loss: probabilities where a cross-entropy needs them."""
+    f, act, k, units, layer = [], spec.activation, spec.loss_kind, spec.units, spec.layer
+    if k in CROSS_ENTROPY and not spec.from_logits and act in UNBOUNDED:
+        f.append(finding(
+            "cross_entropy_on_unbounded_output",
+            f"output layer '{layer}' has activation '{act}', whose values are not in [0, 1] "
+            "(nor sum to 1), but the loss expects probabilities; Keras clips them to "
+            "[1e-7, 1-1e-7], where the gradient is zero.", layer=layer, loss=spec.loss_name,
+            act=act, probability="sigmoid" if k == "binary_ce" else "softmax"))
+    if k in CROSS_ENTROPY and spec.from_logits and act in PROBABILITY:
+        f.append(finding(
+            "probabilities_as_logits",
+            f"output layer '{layer}' already applies '{act}', and the loss applies it again.",
+            layer=layer, act=act))
+    if k in ONE_OF_K and act in ("sigmoid", "hard_sigmoid") and units and units > 1:
+        f.append(finding(
+            "sigmoid_with_categorical_crossentropy",
+            f"output layer '{layer}' has {units} independent sigmoid units. On the torch and "
+            "JAX backends Keras divides them by their sum and clips before the log; on "
+            "TensorFlow it computes a softmax cross-entropy from the pre-sigmoid logits "
+            "(unbounded: the loss grows with the weights). Several sigmoids can sit at exactly "
+            "1.0 and tie under argmax.", layer=layer, units=units, loss=spec.loss_name))
+    # Cross-entropy over one unit: the normalised output is 1, the loss constantly 0.
+    if k == "categorical_ce" and units == 1:
+        f.append(finding(
+            "categorical_crossentropy_single_unit",
+            f"output layer '{layer}' has 1 unit; categorical cross-entropy normalises it to "
+            "1.0, so the loss is 0 and every gradient is 0 whatever the labels.", layer=layer))
+    return f
+
+
+def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Binary cross-entropy: labels in [0, 1], one column per output unit."""
+    f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
+    if y.min() < 0 or y.max() > 1:
+        f.append(finding(
+            "labels_out_of_range:binary",
+            f"the labels take values {_values_text(y)}; binary cross-entropy needs labels "
+            "in [0, 1] (Keras on torch raises 'all elements of target should be between 0 "
+            "and 1'; TensorFlow and JAX train on, with a loss that goes negative and "
+            "accuracy stuck).", layer=layer, loss=spec.loss_name))
+    elif units and width != units:
+        f.append(_shape_mismatch("label_shape_mismatch:binary", spec, y))
+    return f
+
+
+def check_categorical_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Categorical cross-entropy: one-hot rows as wide as the output."""
+    f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
+    integer = bool(np.all(y == np.round(y)))
+    if width == 1 and units and units > 1:
+        f.append(finding(
+            "integer_labels_with_categorical_crossentropy" if integer
+            else "integer_labels_with_categorical_crossentropy:not_integer",
+            f"the labels have shape {y.shape} with values {_values_text(y)}, but the "
+            f"output has {units} units; categorical cross-entropy needs one-hot rows of "
+            f"width {units} (Keras on torch raises a shape ValueError).",
+            layer=layer, units=units))
+    elif units and width != units:
+        f.append(_shape_mismatch("label_shape_mismatch:categorical", spec, y))
+    elif y.min() < 0 or y.max() > 1:
+        f.append(finding("labels_out_of_range:categorical",
+                         f"the labels take values {_values_text(y)}; one-hot labels are 0 or 1.",
+                         layer=layer))
+    elif not np.allclose(y.reshape(-1, width).sum(axis=1), 1.0, atol=ONE_HOT_ATOL):
+        f.append(finding(
+            "labels_not_one_hot",
+            f"row sums of the labels range over [{fmt(float(y.sum(-1).min()))}, "
+            f"{fmt(float(y.sum(-1).max()))}]; categorical cross-entropy treats each row "
+            "as one distribution over classes.", layer=layer))
+    return f
+
+
+def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Sparse categorical cross-entropy: one integer class index 0..units-1 per sample."""
+    f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
+    onehot = units and units > 1 and width == units and set(np.unique(y)) <= {0.0, 1.0}
+    if onehot:
+        f.append(finding(
+            "one_hot_labels_with_sparse_crossentropy",
+            f"the labels are one-hot rows of width {width}; the sparse loss expects one "
+            "integer class index per sample.", layer=layer))
+    elif not np.all(y == np.round(y)) or y.min() < 0 or (units and y.max() >= units):
+        f.append(finding(
+            "sparse_label_out_of_range",
+            f"the labels take values {_values_text(y)}, but the output has {units} "
+            f"unit(s), so valid class indices are 0..{(units or 1) - 1}.",
+            layer=layer, units=units, last=(units or 1) - 1))
+    return f
+
+
+def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Regression: targets the output activation can reach, rows free to not sum to 1, and a
+    scale a linear output reaches in reasonable time."""
+    f, act, units, layer, width = [], spec.activation, spec.units, spec.layer, y.shape[-1]
+    lo, hi = float(y.min()), float(y.max())
+    low, high = RANGES.get(act, (-math.inf, math.inf))
+    outside = float(np.mean((y < low - RANGE_TOLERANCE) | (y > high + RANGE_TOLERANCE)))
+    if outside > TARGET_OUTSIDE_SHARE:
+        f.append(finding(
+            "output_cannot_reach_targets",
+            f"the targets range over [{fmt(lo)}, {fmt(hi)}] ({outside:.0%} outside "
+            f"[{fmt(low)}, {fmt(high)}]), the only values output layer '{layer}' "
+            f"('{act}') can take; the loss cannot fall below the distance to the range.",
+            layer=layer, act=act, low=fmt(low), high=fmt(high)))
+    elif act == "softmax" and units and units > 1 and not np.allclose(
+            y.reshape(-1, width).sum(axis=1), 1.0, atol=ONE_HOT_ATOL):
+        f.append(finding(
+            "softmax_on_regression",
+            f"output layer '{layer}' ({units} units) applies softmax, but the targets' "
+            f"rows do not sum to 1 (range [{fmt(lo)}, {fmt(hi)}]).",
+            layer=layer, loss=spec.loss_name))
+    elif act in (None, "linear") and float(np.median(np.abs(y))) > TARGET_ABS_LIMIT:
+        f.append(finding(
+            "unscaled_targets",
+            f"the targets range over [{fmt(lo)}, {fmt(hi)}] (median |y| "
+            f"{fmt(float(np.median(np.abs(y))))}); the output starts near 0 and moves by "
+            "about the learning rate per step, so it takes thousands of steps to get there.",
+            layer=layer))
+    return f
+
+
+def _shape_mismatch(key: str, spec: OutputSpec, y: np.ndarray) -> Finding:
+    return finding(
+        key,
+        f"the labels have shape {y.shape} but output layer '{spec.layer}' ('{spec.activation}') "
+        f"has {spec.units} units; {spec.loss_name} compares them element by element.",
+        layer=spec.layer, width=y.shape[-1] if y.ndim > 1 else 1, units=spec.units)

@@ -1,0 +1,39 @@
+"""The report: findings in the order a reader needs them, as text.
+
+`sorted_findings` keeps one finding per (name, layer), errors first; `format_report` prints
+a head line with the counts, then per finding its summary, evidence and fix.
+"""
+
+from __future__ import annotations
+
+from scen.diagnose.catalogue import SEVERITIES, Finding
+
+
+def sorted_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors, then warnings, then info; one finding per (name, layer), the first seen:
+    preflight and the in-run detectors may both see the same problem."""
+    seen, out = set(), []
+    for f in findings:
+        if (f.name, f.layer) not in seen:
+            seen.add((f.name, f.layer))
+            out.append(f)
+    return sorted(out, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def format_report(findings: list[Finding], epochs: int | None = None) -> str:
+    """The findings as text, in the order given; `epochs`: how many the run recorded."""
+    counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
+    ran = f" ({epochs} epoch(s) recorded)" if epochs is not None else ""
+    if not counts["error"] and not counts["warning"]:
+        head = f"scen diagnose: no problems found{ran}: a clean bill."
+    else:
+        head = (f"scen diagnose: {counts['error']} error(s), {counts['warning']} warning(s)"
+                f"{ran}")
+    lines = [head]
+    for f in findings:
+        where = ", ".join(x for x in (f"layer {f.layer}" if f.layer else "",
+                                      f"epoch {f.epoch}" if f.epoch else "") if x)
+        lines.append(f"[{f.severity}] {f.name}{f' ({where})' if where else ''}: {f.summary}")
+        lines.append(f"    evidence: {f.evidence}")
+        lines.append(f"    fix: {f.fix}")
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""What the in-run detectors read: a run's `Trace`, one `EpochRecord` per epoch, and the `Facts`
+about the model and labels (loss kind, chance accuracy, the constant prediction's loss).
+
+The statistics kept per epoch (`weight_stats`, `grad_stats`, `step_stats`) are summaries, never
+arrays, so a trace of a long run stays small and serialises to JSON.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, output_specs
+
+FLOOR_SHARE = 0.1  # a loss under 10% of the constant prediction's loss has learned the task.
+FLOOR_ACCURACY = 0.99  # a classifier this accurate has nothing left to show on the loss.
+LOG_EPS = 1e-12  # keeps log(0) finite in the constant prediction's cross-entropy.
+
+
+@dataclass
+class Facts:
+    """What the detectors need to know about the model and the labels."""
+
+    loss_kind: str | None = None
+    loss_name: str = ""
+    output_activation: str | None = None
+    output_units: int | None = None
+    output_layer: str | None = None
+    chance_accuracy: float | None = None  # the majority-class share
+    baseline_loss: float | None = None  # the loss of the best constant prediction
+    initial_loss: float | None = None  # the loss on the sample before training, if seen
+    ce_ceiling: float = -math.log(1e-7)  # largest cross-entropy of clipped probabilities
+    backend: str = ""
+
+
+def facts_for(model, y) -> Facts:
+    """Facts for a single-output model and its labels `y` (all of them: class shares)."""
+    specs = output_specs(model)
+    spec = specs[0] if len(specs) == 1 else None
+    facts = Facts()
+    try:
+        import keras
+
+        facts.ce_ceiling = -math.log(keras.config.epsilon())
+        facts.backend = keras.backend.backend()
+    except Exception:
+        pass
+    if spec is None or y is None or isinstance(y, (list, tuple, dict)):
+        return facts
+    facts.loss_kind, facts.loss_name = spec.loss_kind, spec.loss_name
+    facts.output_activation, facts.output_units = spec.activation, spec.units
+    facts.output_layer = spec.layer
+    facts.chance_accuracy, facts.baseline_loss = baseline(spec, np.asarray(y, dtype=np.float64))
+    return facts
+
+
+def initial_loss(model, x, y) -> float | None:
+    """The compiled loss of the untrained model on the sample (single-output models)."""
+    import keras
+
+    loss = getattr(model, "loss", None)
+    if loss is None or isinstance(loss, (list, tuple, dict)) or isinstance(y, (list, dict)):
+        return None
+    fn = keras.losses.get(loss) if isinstance(loss, str) else loss
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y_pred = model(x, training=False)
+        y = np.asarray(y)
+        if not isinstance(fn, keras.losses.Loss) and y.ndim == len(y_pred.shape) - 1:
+            y = y[..., None]  # what a Loss object's squeeze_or_expand_to_same_rank does
+        value = keras.ops.mean(fn(keras.ops.convert_to_tensor(y), y_pred))
+    return float(keras.ops.convert_to_numpy(value))
+
+
+def baseline(spec: OutputSpec, y: np.ndarray) -> tuple[float | None, float | None]:
+    """(majority-class share, loss of the best constant prediction) for valid labels; None
+    where the loss has no closed form (or the labels are invalid)."""
+    k, eps = spec.loss_kind, LOG_EPS
+    if not np.all(np.isfinite(y)):
+        return None, None
+    if k == "binary_ce" and y.min() >= 0 and y.max() <= 1:
+        p = y.reshape(len(y), -1).mean(axis=0)
+        ent = -(p * np.log(p + eps) + (1 - p) * np.log(1 - p + eps))
+        chance = float(np.mean(np.maximum(p, 1 - p))) if spec.units == 1 else None
+        return chance, float(ent.mean())
+    if k in ("categorical_ce", "sparse_ce"):
+        if k == "categorical_ce" and y.ndim == 2 and y.shape[1] == spec.units and y.min() >= 0:
+            shares = y.mean(axis=0) / max(y.mean(axis=0).sum(), eps)
+        elif k == "sparse_ce" and y.min() >= 0 and spec.units and y.max() < spec.units:
+            shares = np.bincount(y.astype(int).ravel(), minlength=spec.units) / y.size
+        else:
+            return None, None
+        return float(shares.max()), float(-(shares * np.log(shares + eps)).sum())
+    if k == "mse":
+        return None, float(y.reshape(len(y), -1).var(axis=0).mean())
+    if k == "mae":
+        flat = y.reshape(len(y), -1)
+        return None, float(np.abs(flat - np.median(flat, axis=0)).mean())
+    return None, None
+
+
+@dataclass
+class EpochRecord:
+    epoch: int  # 0-based, as Keras's callbacks count
+    logs: dict
+    steps: dict = field(default_factory=dict)  # step_stats(...)
+    weights: dict = field(default_factory=dict)  # path -> weight_stats(...)
+    grads: dict = field(default_factory=dict)  # path -> grad_stats(...)
+    activations: dict | None = None  # layer -> activation_stats(...)
+
+
+@dataclass
+class Trace:
+    facts: Facts
+    records: list[EpochRecord]
+    status: str = "completed"  # completed | raised (fit raised: `error` holds its first line)
+    error: str | None = None
+
+    def series(self, key: str) -> np.ndarray:
+        """logs[key] per epoch, NaN where missing; shape (epochs,)."""
+        return np.array([r.logs.get(key, np.nan) for r in self.records], dtype=np.float64)
+
+    def accuracy_key(self) -> str | None:
+        keys = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+                "sparse_categorical_accuracy")
+        return next((k for k in keys if self.records and k in self.records[0].logs), None)
+
+
+def at_floor(t: Trace) -> bool:
+    """The task is learned: loss a small share of the constant prediction's, or accuracy ~1."""
+    loss, base, key = t.series("loss"), t.facts.baseline_loss, t.accuracy_key()
+    if base and np.isfinite(loss[-1]) and loss[-1] < FLOOR_SHARE * base:
+        return True
+    return bool(key and t.facts.loss_kind in CROSS_ENTROPY and t.series(key)[-1] >= FLOOR_ACCURACY)
+
+
+def weight_stats(w: np.ndarray, previous: np.ndarray | None) -> dict:
+    """norm, max_abs (finite values), nonfinite count, ndim, and `change`: the largest absolute
+    change since `previous` (None without one)."""
+    w = np.asarray(w, dtype=np.float64)
+    finite = np.isfinite(w)
+    change = None
+    if previous is not None and previous.shape == w.shape:
+        diff = np.abs(w - previous)
+        diff = diff[np.isfinite(diff)]
+        change = float(diff.max()) if diff.size else (0.0 if not w.size else math.nan)
+    return dict(norm=float(np.linalg.norm(w[finite])),
+                max_abs=float(np.abs(w[finite]).max(initial=0)),
+                nonfinite=int((~finite).sum()), change=change, ndim=int(w.ndim))
+
+
+def grad_stats(g: np.ndarray) -> dict:
+    """norm, max_abs (finite values), `zero`: the share of entries exactly 0, nonfinite count."""
+    g = np.asarray(g, dtype=np.float64)
+    finite = np.isfinite(g)
+    return dict(norm=float(np.linalg.norm(g[finite])),
+                max_abs=float(np.abs(g[finite]).max(initial=0)),
+                zero=float(np.mean(g == 0)) if g.size else 1.0, nonfinite=int((~finite).sum()))
+
+
+def step_stats(steps: np.ndarray) -> dict:
+    """An epoch's step losses, shape (steps,): n, nonfinite count, first_nonfinite (0-based
+    step), and mean, std, min, max of the finite ones."""
+    steps = np.asarray(steps, dtype=np.float64)
+    finite = steps[np.isfinite(steps)]
+    bad = np.flatnonzero(~np.isfinite(steps))
+    s = dict(n=int(steps.size), nonfinite=int(bad.size),
+             first_nonfinite=int(bad[0]) if bad.size else None)
+    if finite.size:
+        s.update(mean=float(finite.mean()), std=float(finite.std()),
+                 min=float(finite.min()), max=float(finite.max()))
+    return s
