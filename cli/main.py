@@ -9,8 +9,6 @@ Typer's parse errors are caught in `main`); an interrupt (Ctrl-C or SIGTERM) exi
 
 from __future__ import annotations
 
-import math
-import signal
 import sys
 from typing import Optional
 
@@ -443,13 +441,11 @@ def print_findings(findings: list[dict], brief: bool) -> None:
         out.print(f"    fix: {escape(f['fix'])}", highlight=False)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt  # SIGTERM takes Ctrl-C's path: logs kept, children stopped
-
-
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app; Typer's parse errors become one line, exit 2."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    from scen.observe import install_interrupt_handlers, interrupt_pending
+
+    install_interrupt_handlers()  # SIGTERM takes Ctrl-C's path: logs kept, children stopped
     try:
         code = app(args=argv, prog_name="scen", standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):
@@ -467,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/] {escape(one_line(e.format_message()))} "
                   f"(see {escape(command)} --help)", highlight=False, soft_wrap=True)
         return e.exit_code
+    if interrupt_pending():  # an interrupt that something swallowed still ends scen
+        return INTERRUPTED
     return code if isinstance(code, int) else 0
 
 

@@ -303,6 +303,9 @@ def load(directory: str | Path, scenario: str, variant: str, backend: str) -> di
 
 
 def main(todo_path: str, out_path: str) -> None:
+    from scen.observe import install_interrupt_handlers
+
+    install_interrupt_handlers()
     backend, todo, logdir, starts = json.loads(Path(todo_path).read_text())
     try:
         records = record(backend, [tuple(c) for c in todo], logdir, starts)

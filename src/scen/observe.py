@@ -7,6 +7,7 @@ observer is written once and sees every backend alike.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -64,6 +65,34 @@ class Observer:
         """status: 'completed', 'interrupted' or 'raised' (the backend raised `error`)."""
 
 
+# An interrupt (Ctrl-C, or SIGTERM where scen's CLI or worker installed the handler) raises
+# KeyboardInterrupt wherever Python happens to be, and a few places swallow it (JAX's
+# garbage-collector callback, for one). So the handler also leaves a flag, and the observers
+# raise the interrupt again at the next batch or epoch end: no interrupt is lost.
+_interrupt_pending = False
+
+
+def _on_interrupt(signum, frame):
+    global _interrupt_pending
+    _interrupt_pending = True
+    raise KeyboardInterrupt
+
+
+def install_interrupt_handlers() -> None:
+    """Ctrl-C and SIGTERM both raise KeyboardInterrupt, and are remembered (see above)."""
+    signal.signal(signal.SIGINT, _on_interrupt)
+    signal.signal(signal.SIGTERM, _on_interrupt)
+
+
+def interrupt_pending() -> bool:
+    return _interrupt_pending
+
+
+def _raise_if_interrupted() -> None:
+    if _interrupt_pending:
+        raise KeyboardInterrupt
+
+
 class Observers(Observer):
     """Fan one event out to many observers."""
 
@@ -81,10 +110,12 @@ class Observers(Observer):
     def on_batch_end(self, batch, logs):
         for o in self.observers:
             o.on_batch_end(batch, logs)
+        _raise_if_interrupted()
 
     def on_epoch_end(self, epoch, logs, step_losses, probe):
         for o in self.observers:
             o.on_epoch_end(epoch, logs, step_losses, probe)
+        _raise_if_interrupted()
 
     def on_train_end(self, status, error):
         for o in self.observers:
