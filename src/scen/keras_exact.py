@@ -179,6 +179,13 @@ _LOSS_ALIASES = {"bce": "binary_crossentropy", "mse": "mean_squared_error",
                  "meansquarederror": "mean_squared_error"}
 
 
+def canonical_loss_name(name: str) -> str:
+    """A Keras loss name, alias or class name as its snake_case name ('mse' ->
+    'mean_squared_error'); unknown names come back lower-cased."""
+    key = name.lower()
+    return _LOSS_ALIASES.get(key, key)
+
+
 def get_loss(name: str, flavour: str = "torch"):
     """Return ``fn(y_true, y_pred, logits=None) -> scalar`` for a Keras loss name
     (snake_case, class name, or 'mse'/'bce') computed as Keras's *flavour* backend does."""

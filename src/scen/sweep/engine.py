@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from scen.sweep import seeds as seeding
+from scen.sweep.by_hand import DenseChain
 from scen.sweep.memory import MemoryEstimate, available_memory
 from scen.sweep.spec import SweepSpec, with_learning_rate
 from scen.sweep.stats import chance_level
@@ -65,7 +66,7 @@ class SeedTrainer:
         import torch
 
         from scen import keras_exact
-        from scen.keras_run import fit_for, train_size
+        from scen.keras_run import fit_for, loss_name, train_size
         from scen.native import Trainer
         from scen.runner import RunSpec
 
@@ -113,25 +114,24 @@ class SeedTrainer:
                 value = value.transpose(0, 2, 1)  # Dense kernels: Keras (in, out), torch (out, in)
             stacked[name_of[id(param)]] = (value, param.requires_grad)
         del weights
-        sizes = {k: math.prod(v.shape[1:]) for k, (v, grad) in stacked.items() if grad}
-        self.flat = torch.zeros((S, sum(sizes.values())), device=self.device)
-        self.trainable, self.frozen, offset = {}, {}, 0
-        f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype="float32"),
-                                        device=self.device)
-        for name, (value, grad) in stacked.items():
-            if grad:
-                view = self.flat[:, offset:offset + sizes[name]].view(value.shape)
-                view.copy_(f32(value))
-                self.trainable[name] = view
-                offset += sizes[name]
-            else:
-                self.frozen[name] = f32(value)
+        self.trainable, self.frozen = {}, {}
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
-        self.optimizer = keras_exact.get_optimizer(serialized, [self.flat])
+        make_optimizer = lambda flat: keras_exact.get_optimizer(serialized, [flat])
+        self.dropout = any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in net.modules())
+        self.chain = None
+        if all(grad for _, grad in stacked.values()) and device == "cpu" and not self.dropout:
+            self.chain = DenseChain.build(net, loss_name(model), self.trainer.accuracy,
+                                          {k: v for k, (v, _) in stacked.items()},
+                                          make_optimizer, bool(fit.reduce_lr_on_plateau))
+        if self.chain is None:
+            self._stack(stacked, make_optimizer)
+        self.engine = "by hand" if self.chain is not None else "torch.func"
+        del stacked
         self.rates = np.full(S, np.float32(self.trainer.optimizer.learning_rate), "float32")
         self.lr = torch.tensor(self.rates, device=self.device)[:, None]
-        self.optimizer.use_learning_rates(self.lr)
+        if self.chain is None:
+            self.optimizer.use_learning_rates(self.lr)
         self.plateaus = ([keras_exact.ReduceLROnPlateau(SeedRate(self.rates, i),
                                                         **fit.reduce_lr_on_plateau)
                           for i in range(S)] if fit.reduce_lr_on_plateau else [])
@@ -143,9 +143,9 @@ class SeedTrainer:
         per_seed = [parts_of(d, 0, n) for d in (datas[:1] if shared else datas)]
         self.shapes = [tuple(np.shape(a)[1:]) for a in per_seed[0]]
         self.widths = [math.prod(sh) for sh in self.shapes]
-        self.table = f32(np.concatenate([np.concatenate(
+        self.table = torch.as_tensor(np.concatenate([np.concatenate(
             [np.asarray(a, "float32").reshape(len(a), -1) for a in parts], axis=1)
-            for parts in per_seed]))
+            for parts in per_seed]), device=self.device)
         self.offsets = (torch.zeros(S, 1, dtype=torch.long, device=self.device) if shared else
                         (torch.arange(S, device=self.device) * n)[:, None])
         self.validation = None
@@ -153,7 +153,6 @@ class SeedTrainer:
             self.validation = self._validation_sets(datas, fit, n)
         del datas
 
-        self.dropout = any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in net.modules())
         self._grads = torch.func.vmap(
             self._one_seed, in_dims=(0, 0, 0, 0),
             randomness="different" if self.dropout else "error")
@@ -165,6 +164,24 @@ class SeedTrainer:
         self.loss_rows: list[np.ndarray] = []
         self.accuracy_rows: list[np.ndarray] = []
         self.setup_seconds = time.perf_counter() - started
+
+    def _stack(self, stacked: dict, make_optimizer) -> None:
+        """The torch.func engine's parameters: the trainable ones views of one (S, P) tensor."""
+        torch = self.torch
+        sizes = {k: math.prod(v.shape[1:]) for k, (v, grad) in stacked.items() if grad}
+        self.flat = torch.zeros((self.S, sum(sizes.values())), device=self.device)
+        offset = 0
+        for name, (value, grad) in stacked.items():
+            value = torch.as_tensor(np.ascontiguousarray(value, dtype="float32"),
+                                    device=self.device)
+            if grad:
+                view = self.flat[:, offset:offset + sizes[name]].view(value.shape)
+                view.copy_(value)
+                self.trainable[name] = view
+                offset += sizes[name]
+            else:
+                self.frozen[name] = value
+        self.optimizer = make_optimizer(self.flat)
 
     def _validation_sets(self, datas, fit, n):
         """Every seed's validation inputs and labels, (S, rows, ...): what its run evaluates."""
@@ -189,6 +206,8 @@ class SeedTrainer:
         """One step for every seed: xs, each (S, batch, ...), y (S, batch, ...) -> the per-seed
         loss and number of matches, each (S,)."""
         torch = self.torch
+        if self.chain is not None:
+            return self.chain.step(xs, y)
         grads, loss, matches = self._grads(self.trainable, self.frozen, xs, y)
         flat = torch.cat([grads[k].reshape(self.S, -1) for k in self.trainable], dim=1)
         self.optimizer.apply_update([flat], [self.flat])
