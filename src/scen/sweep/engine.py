@@ -163,6 +163,7 @@ class SeedTrainer:
         self.threads = 1 if S * fit.batch_size * sum(self.widths) < SMALL_WORK else None
         self.loss_rows: list[np.ndarray] = []
         self.accuracy_rows: list[np.ndarray] = []
+        self.rate_rows: list[np.ndarray] = []  # each seed's learning rate per epoch
         self.setup_seconds = time.perf_counter() - started
 
     def _stack(self, stacked: dict, make_optimizer) -> None:
@@ -265,6 +266,7 @@ class SeedTrainer:
                 w = np.asarray(sizes, dtype=float)
                 self.loss_rows.append((step_losses * w[:, None]).sum(0) / w.sum())
                 self.accuracy_rows.append(correct.cpu().numpy().astype(float) / w.sum())
+                self.rate_rows.append(self.rates.astype(float))  # as the run logs it: before
                 if self.plateaus:
                     self._plateau(epoch)
                 if on_epoch is not None:
@@ -314,8 +316,8 @@ class SeedTrainer:
 
 def native_block(task: dict, on_epoch: Callable[[int], None] | None = None) -> dict:
     """Train a block of seeds of one configuration as one batched model (a task's dict:
-    scenario, variant, lr, seeds, device, epochs). Returns plain data: loss and accuracy
-    (seeds, epochs), chance (seeds,), status per seed, error, seconds."""
+    scenario, variant, lr, seeds, device, epochs). Returns plain data: loss, accuracy and
+    learning_rate (seeds, epochs), chance (seeds,), status per seed, error, seconds."""
     from scen import scenario as scenarios
 
     keras = seeding.keras_on_torch()
@@ -330,7 +332,9 @@ def native_block(task: dict, on_epoch: Callable[[int], None] | None = None) -> d
         except RuntimeError as e:  # e.g. torch's label check in binary cross-entropy, as a run
             status, error = "raised", f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
     loss, accuracy = trainer.histories()
+    rates = np.stack(trainer.rate_rows, axis=1) if trainer.rate_rows else None
     return dict(seeds=list(task["seeds"]), loss=loss, accuracy=accuracy, chance=trainer.chance,
+                learning_rate=rates,
                 status=[status] * len(task["seeds"]), error=error,
                 seconds=time.perf_counter() - started, epochs=trainer.epochs,
                 setup_seconds=trainer.setup_seconds, replayed=trainer.replayed)
