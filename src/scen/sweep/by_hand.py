@@ -3,9 +3,8 @@ Dense layers, with a trailing seed axis. Why it exists (measured with
 benchmarks/sweep_bench.py, toy-blobs, 100 epochs, this project's 2-core CPU, torch 2.13):
 torch.func (vmap over a leading seed axis of scen.native.Trainer's own step, grad) costs 4.0x
 one seed's run for 256 seeds on as-posted and 3.0x on rmsprop; this path 1.8-1.9x (1.4-1.5x
-at 500 epochs). With
-the seed axis leading, the 2-class softmax, argmax and class sums reduce over a last axis of
-size 2 (torch's CPU kernels take ~50 ns a row: 350 us a step for softmax alone), and
+at 500 epochs). With the seed axis leading, the 2-class softmax, argmax and class sums reduce
+over a last axis of size 2 (torch's CPU kernels take ~50 ns a row: 350 us a step for softmax alone), and
 autograd's bookkeeping costs more than the arithmetic of such small layers.
 
 It takes only what it computes exactly as the single run does: one input, Dense layers of
