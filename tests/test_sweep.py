@@ -256,3 +256,60 @@ def test_ray_gives_the_local_results(logdir):
         np.testing.assert_array_equal(a.accuracy, b.accuracy)
     strip = lambda rows: [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
     assert strip(local.summary_table()) == strip(remote.summary_table())
+
+
+# ---------------------------------------------------------------------------- every layer, callback
+def test_reduce_lr_on_plateau_seeds_follow_their_single_runs(logdir):
+    """ReduceLROnPlateau gives each seed its own learning rate; each seed is still its run: the
+    rate cut at the same epochs, the losses within 1e-4 relative. (The batched kernels round
+    a few values an ulp apart from the single run's (~1e-9); after a cut Adam turns such
+    differences in near-zero gradients into whole steps, so they grow to ~4e-5.)"""
+    from scen.sweep import native_block
+
+    epochs, seeds = 30, [0, 1, 2]  # each seed cuts its rate at its own epochs (19-27)
+    block = native_block(dict(scenario="plateau", variant="reduce-lr-on-plateau", lr=0.01,
+                              seeds=seeds, backend="torch", device="cpu", epochs=epochs))
+    assert block["status"] == ["completed"] * 3
+    cut = 0
+    for i, s in enumerate(seeds):
+        single = run(RunSpec("plateau", variant="reduce-lr-on-plateau", backend="torch", seed=s,
+                             epochs=epochs, logdir=logdir, quiet=True)).history
+        assert block["learning_rate"][i].tolist() == single["learning_rate"]
+        cut += len(set(single["learning_rate"])) > 1
+        np.testing.assert_allclose(block["loss"][i], single["loss"], rtol=1e-4, atol=0)
+        np.testing.assert_allclose(block["loss"][i, :18], single["loss"][:18], rtol=1e-5, atol=0)
+    assert cut == 3  # every seed's rate was cut within these epochs: the callback took part
+    # ... and a sweep accepts the variant.
+    r = run_sweep(SweepSpec("plateau", variant="reduce-lr-on-plateau", seeds=2,
+                            learning_rates=[0.01], epochs=3, logdir=logdir))
+    assert r.configs[0].status == "completed"
+
+
+def test_a_model_with_dropout_can_be_swept(logdir, monkeypatch):
+    """Dropout trains through torch.func with a mask per seed (vmap randomness="different")."""
+    import dataclasses
+
+    from scen import scenario as scenarios
+
+    toy = scenarios.get("toy-blobs")
+
+    def build_model(config):
+        import keras
+        from keras import layers
+
+        model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(8, activation="relu"),
+                                  layers.Dropout(0.5), layers.Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        return model
+
+    dropout = dataclasses.replace(toy, name="toy-dropout", build_model=build_model,
+                                  config={**toy.config, "outputs": 1, "learning_rate": None})
+    real_get = scenarios.get
+    monkeypatch.setattr(scenarios, "get",
+                        lambda name: dropout if name == "toy-dropout" else real_get(name))
+    r = run_sweep(SweepSpec("toy-dropout", seeds=4, learning_rates=[0.01], epochs=5,
+                            logdir=logdir))
+    (c,) = r.configs
+    assert c.status == "completed" and np.isfinite(c.loss).all()
+    assert c.loss.shape == (4, 5) and len({tuple(row) for row in c.loss}) == 4
+    assert (c.loss[:, -1] < c.loss[:, 0]).all()  # it learns

@@ -179,6 +179,13 @@ _LOSS_ALIASES = {"bce": "binary_crossentropy", "mse": "mean_squared_error",
                  "meansquarederror": "mean_squared_error"}
 
 
+def canonical_loss_name(name: str) -> str:
+    """A Keras loss name, alias or class name as its snake_case name ('mse' ->
+    'mean_squared_error'); unknown names come back lower-cased."""
+    key = name.lower()
+    return _LOSS_ALIASES.get(key, key)
+
+
 def get_loss(name: str, flavour: str = "torch"):
     """Return ``fn(y_true, y_pred, logits=None) -> scalar`` for a Keras loss name
     (snake_case, class name, or 'mse'/'bce') computed as Keras's *flavour* backend does."""
@@ -268,11 +275,33 @@ class KerasOptimizer(torch.optim.Optimizer):
             self._update([p.grad for p in params], params)
         self._iterations.add_(1)
 
+    @torch.no_grad()
+    def apply_update(self, grads, params):
+        """One update from the given gradients (aligned with `params`), then iterations += 1:
+        update() for gradients that are not in .grad (torch.func)."""
+        self._update(grads, params)
+        self._iterations.add_(1)
+
+    def use_learning_rates(self, rates: torch.Tensor) -> None:
+        """Per-row learning rates for parameters stacked along a leading axis (a sweep's seeds):
+        `rates` is (rows, 1), float32, and broadcasts against every (rows, ...) parameter. The
+        caller owns it and changes it in place; `learning_rate` no longer applies."""
+        self._lr = rates
+        self._lr_float = None
+
     def apply(self, grads, params=None):
         """Keras-style ``optimizer.apply(grads)``; grads aligned with the params."""
         for p, g in zip(params or self._params, grads):
             p.grad = g
         self.step()
+
+
+def _scaled(tensors, factor: torch.Tensor):
+    """tensors * factor: foreach for a 0-d factor (the single run's ops, unchanged), one
+    broadcasting multiply each for per-row learning rates."""
+    if factor.dim() == 0:
+        return torch._foreach_mul(tensors, factor)
+    return [t * factor for t in tensors]
 
 
 class Adam(KerasOptimizer):
@@ -306,7 +335,7 @@ class Adam(KerasOptimizer):
             torch._foreach_maximum_(v_hat, v)
             v = v_hat
         torch._foreach_add_(params, torch._foreach_div(
-            torch._foreach_mul(m, alpha),
+            _scaled(m, alpha),
             torch._foreach_add(torch._foreach_sqrt(v), self.epsilon)), alpha=-1)
 
 
@@ -334,7 +363,7 @@ class RMSprop(KerasOptimizer):
             torch._foreach_add_(avg, grads, alpha=1 - rho)
             torch._foreach_add_(den, torch._foreach_mul(avg, avg), alpha=-1)
         torch._foreach_sqrt_(den)
-        inc = torch._foreach_div(torch._foreach_mul(grads, lr), den)
+        inc = torch._foreach_div(_scaled(grads, lr), den)
         if self.momentum > 0:
             mom = self._slots("momentum", params)
             torch._foreach_mul_(mom, self.momentum)
@@ -357,7 +386,10 @@ class SGD(KerasOptimizer):
         self.momentum, self.nesterov = float(momentum), nesterov
 
     def _update(self, grads, params):
-        lr = self._lr_float  # Keras: alpha=-learning_rate (a scalar)
+        if self._lr_float is None:  # per-row rates: lr * g first (Keras fuses it: ~1 ulp)
+            grads, lr = _scaled(grads, self._lr), 1.0
+        else:
+            lr = self._lr_float  # Keras: alpha=-learning_rate (a scalar)
         if self.momentum != 0:
             bufs = self._slots("momentum", params)
             torch._foreach_mul_(bufs, self.momentum)

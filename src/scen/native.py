@@ -204,25 +204,28 @@ class Trainer:
         """One training step, from the batch's indices on, as a function of the parameters
         (for torch.compile: the gather joins the graph too)."""
         xb, yb = [a[idx] for a in self.x], self.y[idx]
-        def loss_of(params):
-            ctx = (torch.autocast(self.device.type, dtype=self.autocast) if self.autocast
-                   else contextlib.nullcontext())
-            with ctx:
-                out, logits = torch.func.functional_call(self.net, params, tuple(xb),
-                                                         {"with_logits": True})
-            out = out.float()
-            loss = self.loss_fn(yb, out, logits.float() if logits is not None else None)
-            return loss, (loss, out.detach())
-
         params = dict(self.net.named_parameters())
-        grads, (loss, out) = torch.func.grad(loss_of, has_aux=True)(params)
+        grads, (loss, out) = torch.func.grad(self.loss_and_output, has_aux=True)(params, xb, yb)
         grads = [grads[name] for name in params]
-        with torch.no_grad():
-            self.optimizer._update(grads, self.params)
-            self.optimizer._iterations.add_(1)
-        return loss.detach(), self._matches(yb, out), grads
+        self.optimizer.apply_update(grads, self.params)
+        return loss.detach(), self.matches(yb, out), grads
 
-    def _matches(self, y, out) -> torch.Tensor:
+    def loss_and_output(self, params: dict, xb: list, yb) -> tuple:
+        """(loss, (loss, output)) of one batch as a pure function of the parameters, a dict as
+        named_parameters() gives it: what torch.func.grad differentiates (has_aux) here and,
+        under vmap over a leading seed axis, in scen.sweep. xb: the inputs, each (batch, ...);
+        loss: a 0-d tensor; output: (batch, outputs), detached."""
+        ctx = (torch.autocast(self.device.type, dtype=self.autocast) if self.autocast
+               else contextlib.nullcontext())
+        with ctx:
+            out, logits = torch.func.functional_call(self.net, params, tuple(xb),
+                                                     {"with_logits": True})
+        out = out.float()
+        loss = self.loss_fn(yb, out, logits.float() if logits is not None else None)
+        return loss, (loss, out.detach())
+
+    def matches(self, y, out) -> torch.Tensor:
+        """How many of the batch's outputs Keras's accuracy counts as right (a 0-d float)."""
         if self.accuracy == "binary":
             y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
             return (y2 == (out > 0.5).to(y2.dtype)).float().sum()
@@ -274,7 +277,7 @@ class Trainer:
                 self.optimizer.update()
             losses.append(loss.detach())
             sizes.append(len(idx))
-            correct += self._matches(yb, out)
+            correct += self.matches(yb, out)
 
     def _fit_epoch_compiled(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         """An epoch of compiled steps: full chunks of CHUNK batches, then one at a time."""
@@ -316,7 +319,7 @@ class Trainer:
             xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
             out, logits = self._forward(xb)
             total += self.loss_fn(yb, out, logits) * len(yb)
-            correct += self._matches(yb, out)
+            correct += self.matches(yb, out)
         self.net.train()
         return {f"{prefix}accuracy": float(correct) / n, f"{prefix}loss": float(total) / n}
 

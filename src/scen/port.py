@@ -40,6 +40,7 @@ __all__ = [
     "count_params",
     "SUPPORTED_LAYERS",
     "SUPPORTED_ACTIVATIONS",
+    "LayerInfo",
 ]
 
 
@@ -307,6 +308,23 @@ def _node_order(graph) -> list:
     return ordered  # nodes left in `pending` are unreachable from the inputs, as in Keras
 
 
+@dataclass(frozen=True)
+class LayerInfo:
+    """One step of a PortedModel's graph, for code that computes the same function its own way
+    (scen.sweep's hand-written Dense chains). Slots number the tensors: inputs first."""
+
+    key: str  # the layer (a shared layer's steps share it)
+    kind: str  # "dense", "activation", "flatten", "concatenate", "dropout"
+    inputs: tuple[int, ...]  # slots read
+    output: int  # slot written
+    activation: str | None = None  # dense, activation: the activation's name
+    kernel: str | None = None  # dense: parameter names, as named_parameters() gives them
+    bias: str | None = None
+    features: tuple[int, int] | None = None  # dense: (in, out)
+    channels_first: bool = False  # flatten
+    rate: float = 0.0  # dropout: the rate when active in training, else 0
+
+
 class PortedModel(nn.Module):
     """The torch twin of a Keras model. Build it with `translate(model)`.
 
@@ -430,6 +448,31 @@ class PortedModel(nn.Module):
         out = values[self._output_slot]
         logits = pre.get(self._output_slot) if self.final_activation in _LOGIT_ACTIVATIONS else None
         return out, logits
+
+    def layers(self) -> list[LayerInfo]:
+        """The graph's steps in execution order; the output is slot `output_slot`."""
+        names = {id(p): name for name, p in self.named_parameters()}
+        kinds = {_Dense: "dense", _Activation: "activation", _Flatten: "flatten",
+                 _Concatenate: "concatenate", _Dropout: "dropout"}
+        out = []
+        for s in self._steps:
+            m = self.layer_modules[s.key]
+            info = dict(key=s.key, kind=kinds[type(m)], inputs=s.inputs, output=s.output)
+            if isinstance(m, (_Dense, _Activation)):
+                info["activation"] = m.act.name
+            if isinstance(m, _Dense):
+                info.update(kernel=names[id(m.weight)], features=(m.in_features, m.out_features),
+                            bias=names[id(m.bias)] if m.bias is not None else None)
+            elif isinstance(m, _Flatten):
+                info["channels_first"] = m.channels_first
+            elif isinstance(m, _Dropout):
+                info["rate"] = m.p
+            out.append(LayerInfo(**info))
+        return out
+
+    @property
+    def output_slot(self) -> int:
+        return self._output_slot
 
     def forward(self, *inputs, with_logits: bool = False):
         """The output; with_logits=True gives forward_with_logits's pair (for functional_call,
