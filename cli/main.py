@@ -259,18 +259,21 @@ def golden(
     with tempfile.TemporaryDirectory(prefix="scen-golden-") as tmp:
         runs_dir = logdir or tmp
         for i, b in enumerate(installed, start=1):
-            what = "recording (with one-ulp twins)" if update else "checking"
+            what = "recording (with twins)" if update else "checking"
             err.print(f"[{i}/{len(installed)}] {b}: {what} {len(todo)} cases", highlight=False,
                       markup=False)
+            def said(text: str) -> None:
+                err.print(f"      {text}", highlight=False, markup=False)
+
             try:
-                fresh = (g.record_with_twins(b, todo, runs_dir) if update
+                fresh = (g.record_with_twins(b, todo, runs_dir, progress=said) if update
                          else g.record_backend(b, todo, runs_dir))
             except ScenError as e:
                 fail(str(e))
             except KeyboardInterrupt:
                 err.print("interrupted: no golden file was changed" if update else "interrupted")
                 raise typer.Exit(INTERRUPTED)
-            records.update(fresh)
+            records.update({(b, key): rec for key, rec in fresh.items()})
             if update:
                 continue
             for rec in fresh.values():

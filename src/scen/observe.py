@@ -8,6 +8,7 @@ observer is written once and sees every backend alike.
 from __future__ import annotations
 
 import signal
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -79,9 +80,18 @@ def _on_interrupt(signum, frame):
 
 
 def install_interrupt_handlers() -> None:
-    """Ctrl-C and SIGTERM both raise KeyboardInterrupt, and are remembered (see above)."""
+    """Ctrl-C and SIGTERM both raise KeyboardInterrupt, and are remembered (see above); an
+    interrupt swallowed where Python cannot raise it (a gc callback) is not printed as an
+    "Exception ignored" traceback, since the flag raises it again."""
     signal.signal(signal.SIGINT, _on_interrupt)
     signal.signal(signal.SIGTERM, _on_interrupt)
+    previous = sys.unraisablehook
+
+    def quiet_about_interrupts(unraisable):
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            previous(unraisable)
+
+    sys.unraisablehook = quiet_about_interrupts
 
 
 def interrupt_pending() -> bool:

@@ -318,11 +318,14 @@ def subprocess_env(backend: str) -> dict:
     return env
 
 
+# A worker imports only installed code: without -P (-I before Python 3.11) `python -m` and
+# `python -c` put the current directory first on sys.path, and a keras.py there would be Keras.
+SAFE_PATH = "-P" if sys.version_info >= (3, 11) else "-I"
+
+
 def python_module(module: str, *args: str) -> list[str]:
-    """`python -m module args` that imports only installed code: without -P (-I before Python
-    3.11) the current directory comes first on sys.path, and a keras.py there would be Keras."""
-    isolate = "-P" if sys.version_info >= (3, 11) else "-I"
-    return [sys.executable, isolate, "-m", module, *args]
+    """`python -m module args`, importing only installed code (SAFE_PATH)."""
+    return [sys.executable, SAFE_PATH, "-m", module, *args]
 
 
 def run_child(cmd: list[str], env: dict, stdout=None, stderr=None,

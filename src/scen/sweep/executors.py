@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from scen import scenario as scenarios
+from scen.runner import SAFE_PATH
 from scen.scenario import ScenError
 from scen.sweep.engine import native_block
 from scen.sweep.reports import json_default
@@ -52,12 +53,8 @@ def keras_seed(task: dict) -> dict:
     from scen import runner
 
     keras_backend = runner.BACKENDS[task["backend"]]
-    if "keras" not in sys.modules:
-        os.environ.update(KERAS_BACKEND=keras_backend, **runner.QUIET_TF)
-    import keras
-
-    if keras.backend.backend() != keras_backend:
-        raise ScenError(f"this worker runs Keras on {keras.backend.backend()}, not {keras_backend}")
+    if not runner.keras_matches(keras_backend, task["device"]):
+        raise ScenError(f"this worker's Keras runs on another backend, not {keras_backend}")
     from scen import keras_run
     from scen.observe import Observers
 
@@ -116,11 +113,9 @@ class WorkerPool:
         import concurrent.futures as cf
         import threading
 
-        from scen.runner import QUIET_TF
+        from scen.runner import subprocess_env
 
-        self.env = dict(os.environ, KERAS_BACKEND=keras_backend, **QUIET_TF)
-        if keras_backend != "torch":
-            self.env["CUDA_VISIBLE_DEVICES"] = ""
+        self.env = subprocess_env(keras_backend)
         self.local = threading.local()
         self.procs: list = []
         self.lock = threading.Lock()
@@ -136,7 +131,8 @@ class WorkerPool:
         if proc is None or proc.poll() is not None:
             err = tempfile.TemporaryFile(mode="w+")
             proc = subprocess.Popen(
-                [sys.executable, "-c", "from scen.sweep import worker_main; worker_main()"],
+                [sys.executable, SAFE_PATH, "-c",
+                 "from scen.sweep import worker_main; worker_main()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=self.env,
                 text=True, start_new_session=True)  # Ctrl-C reaches the parent, which stops them
             proc.err_file = err

@@ -7,14 +7,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from typing import Callable
 
 import numpy as np
 
-from scen.scenario import ScenError
 from scen.sweep import executors, memory
 from scen.sweep.engine import native_estimate
 from scen.sweep.reports import (write_histories, write_plot, write_tables,
@@ -75,11 +73,9 @@ def run_sweep(spec: SweepSpec, progress: Callable[[dict], None] | None = None) -
             native_estimate(spec, scenario, seeds, len(lrs), device, epochs).check(what)
     else:
         from scen.runner import BACKENDS as KERAS_BACKENDS
-        from scen.runner import INSTALL_HINT
+        from scen.runner import require_installed
 
-        backend = KERAS_BACKENDS[spec.backend]
-        if importlib.util.find_spec(backend) is None:
-            raise ScenError(f"the {backend} backend is not installed: {INSTALL_HINT[backend]}")
+        require_installed(KERAS_BACKENDS[spec.backend])
         workers = _keras_workers(spec, len(seeds) * len(lrs), epochs, what)
     run_dir = new_sweep_dir(spec)
     if progress is not None:

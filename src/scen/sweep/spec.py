@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from scen import scenario as scenarios
+from scen.runner import MAX_EPOCHS, check_count, check_writable
 from scen.scenario import ScenError
 
 BACKENDS = ("torch", "keras-torch", "keras-tensorflow", "keras-jax")
@@ -69,7 +70,7 @@ def parse_seeds(text: str | int | Sequence[int]) -> Sequence[int]:
         if not s:
             raise ScenError("--seeds: nothing given; write a count (256), a range (0-9) or a "
                             "list (1,2,5)")
-        if s.isdigit():
+        if s.isascii() and s.isdigit():
             return parse_seeds(_seed_int(s, text))
         items = [t.strip() for t in s.split(",")]
         seeds: list[int] = []
@@ -97,7 +98,7 @@ def parse_seeds(text: str | int | Sequence[int]) -> Sequence[int]:
 
 def _seed_int(item: str, text: str) -> int:
     item = item.strip()
-    if not item.isdigit():
+    if not (item.isascii() and item.isdigit()):  # "²" and "١٢" are digits to str.isdigit
         raise ScenError(f"--seeds {text!r}: {item!r} is not a non-negative whole number; write a "
                         "count (256), a range (0-9) or a list (1,2,5)")
     value = int(item)
@@ -153,8 +154,10 @@ class SweepSpec:
             raise ScenError(f"{scenario.name} has no learning_rate setting to sweep")
         self.seed_list()
         self.lr_list()
-        if self.epochs is not None and (isinstance(self.epochs, bool) or self.epochs <= 0):
-            raise ScenError(f"--epochs must be a positive number of epochs, not {self.epochs}")
+        if isinstance(self.epochs, bool):
+            raise ScenError(f"--epochs must be a number of epochs, not {self.epochs}")
+        check_count("--epochs", self.epochs, MAX_EPOCHS)
+        check_writable(self.logdir, "--logdir")
         if self.seed_block is not None and self.seed_block <= 0:
             raise ScenError(f"--seed-block must be positive, not {self.seed_block}")
         if self.workers is not None and self.workers <= 0:
