@@ -10,6 +10,7 @@ Typer's parse errors are caught in `main`); an interrupt (Ctrl-C or SIGTERM) exi
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Optional
 
 import typer
@@ -92,24 +93,42 @@ def show(name: str = typer.Argument(..., help="A scenario, as `scen list` names 
     out.print(table)
 
 
+# Options that several commands share, said once.
+BACKEND = typer.Option("auto", "--backend", help="auto (the native PyTorch port wherever it "
+                       "takes the model, else Keras's fit on torch), torch (the port), "
+                       "keras-torch, keras-tensorflow or keras-jax.")
+DEVICE = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda.")
+PRECISION = typer.Option("fp32", "--precision", help="fp32, fp16 (mixed_float16 with loss "
+                         "scaling) or bf16 (mixed_bfloat16).")
+SEED = typer.Option(0, "--seed", help="Fixes the data, the initial weights and the shuffling.")
+LOGDIR = typer.Option("runs", "--logdir", help="TensorBoard logs go to LOGDIR/<scenario>/<run>.")
+VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progress bars, 2 one "
+                       "line per epoch (for scrollback and CI logs).")
+HISTOGRAM_FREQ = typer.Option(None, "--histogram-freq", help="Epochs between weight and "
+                              "gradient histograms, as Keras's TensorBoard callback (0: none) "
+                              "[default: about 50 per run].")
+STEPS = typer.Option(None, "--steps-per-epoch", help="Shorter epochs, as "
+                     "fit(steps_per_epoch=N) [default: as posted].")
+VARIANT = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant.")
+
+
 @app.command("run")
 def run_command(
     name: str = typer.Argument(..., help="A scenario, as `scen list` names it, or 'all'."),
-    variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    backend: str = typer.Option("keras-torch", help="keras-torch, torch (the native port), "
-                                "keras-tensorflow or keras-jax."),
-    device: str = typer.Option("auto", help="auto (CUDA when present), cpu or cuda."),
-    precision: str = typer.Option("fp32", help="fp32, fp16 (mixed_float16 with loss scaling) "
-                                  "or bf16 (mixed_bfloat16)."),
+    variant: str = VARIANT,
+    backend: str = BACKEND,
+    device: str = DEVICE,
+    precision: str = PRECISION,
     epochs: Optional[int] = typer.Option(None, help="Epochs to train [default: as posted]."),
-    steps_per_epoch: Optional[int] = typer.Option(
-        None, help="Shorter epochs, as fit(steps_per_epoch=N) [default: as posted]."),
-    seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
-    logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-    semantics: str = typer.Option("torch", help="--backend torch only: compute losses as "
+    steps_per_epoch: Optional[int] = STEPS,
+    seed: int = SEED,
+    logdir: str = LOGDIR,
+    verbose: int = VERBOSE,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0."),
+    histogram_freq: Optional[int] = HISTOGRAM_FREQ,
+    semantics: str = typer.Option("torch", help="The native port only: compute losses as "
                                   "Keras's torch, jax or tensorflow backend does."),
-    compile: bool = typer.Option(False, "--compile", help="--backend torch only: torch.compile "
+    compile: bool = typer.Option(False, "--compile", help="The native port only: torch.compile "
                                  "the step (CUDA graphs on a GPU); pays off on long runs."),
 ):
     """Train a scenario and print what happened beside what the question reported.
@@ -119,15 +138,13 @@ def run_command(
     from scen.runner import RunSpec, run
 
     try:
+        spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
+                       logdir, verbose=0 if quiet else verbose, histogram_freq=histogram_freq,
+                       semantics=semantics, compile=compile)
         if name == "all":
             if variant != scenarios.AS_POSTED:
                 raise ScenError("`run all` runs every variant: drop --variant")
-            template = RunSpec(name, variant, backend, device, precision, epochs,
-                               steps_per_epoch, seed, logdir, quiet=True, semantics=semantics,
-                               compile=compile)
-            return run_all(template)
-        spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
-                       logdir, quiet, semantics=semantics, compile=compile)
+            return run_all(spec)
         result = run(spec)
     except ScenError as e:
         fail(str(e))
@@ -136,28 +153,46 @@ def run_command(
         raise typer.Exit(INTERRUPTED)
 
 
+# A posted run longer than this many epochs is diagnosed on the scenario's quick run: the
+# findings show within it (plateau: 60 of the posted 1,000 epochs, ~1 minute instead of 15).
+LONG_RUN_EPOCHS = 100
+
+
 @app.command()
 def diagnose(
     name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
-    variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    backend: str = typer.Option("keras-torch", help="keras-torch, torch, keras-tensorflow or "
-                                "keras-jax."),
-    epochs: Optional[int] = typer.Option(None, help="Epochs to train [default: as posted]."),
-    steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
-    seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
-    logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+    variant: str = VARIANT,
+    backend: str = BACKEND,
+    device: str = DEVICE,
+    precision: str = PRECISION,
+    epochs: Optional[int] = typer.Option(None, help="Epochs to train [default: as posted, or "
+                                         "the scenario's quick run where the posted one is "
+                                         f"over {LONG_RUN_EPOCHS} epochs]."),
+    steps_per_epoch: Optional[int] = STEPS,
+    seed: int = SEED,
+    logdir: str = LOGDIR,
+    verbose: int = VERBOSE,
 ):
     """Run a scenario and report every finding in full: what is wrong, the evidence, the fix."""
     from scen.runner import RunSpec, run
 
     try:
-        result = run(RunSpec(name, variant, backend, epochs=epochs, seed=seed, logdir=logdir,
-                             quiet=True, steps_per_epoch=steps_per_epoch))
+        s = scenarios.get(name)
+        posted = s.fit(s.config_for(s.variant(variant).name)).epochs
+        shortened = epochs is None and s.quick_epochs and posted > LONG_RUN_EPOCHS
+        spec = RunSpec(name, variant, backend, device, precision,
+                       s.quick_epochs if shortened else epochs, steps_per_epoch, seed, logdir,
+                       verbose=verbose)
+        if shortened:
+            err.print(f"shortened: {s.quick_epochs} of the posted {posted} epochs "
+                      f"(--epochs {posted} for all of them)", highlight=False, markup=False)
+        result = run(spec)
     except ScenError as e:
         fail(str(e))
-    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}] on {backend}: {result.status}, "
-              f"{result.epochs_run} epochs"
+    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}] on {result.spec.backend}: "
+              f"{result.status}, {result.epochs_run} epochs"
               + (f", raised {escape(result.error)}" if result.error else ""), highlight=False)
+    out.print(f"engine: {escape(result.engine)}", style="dim", highlight=False)
     print_findings(result.findings, brief=False)
     out.print(f"diagnosis.json and TensorBoard text in {escape(result.run_dir)}", highlight=False)
     if result.status == "interrupted":
@@ -190,17 +225,34 @@ def sweep(
     spec = SweepSpec(name, variant, seeds, lr, backend, device, epochs, executor, ray_address,
                      logdir)
 
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=True)
+    tasks = {}
+
     def progress(event: dict) -> None:
         if event["event"] == "start":
             err.print(f"sweeping {event['seeds']} seeds x {len(event['learning_rates'])} "
-                      f"learning rates into {event['run_dir']}")
+                      f"learning rates into {event['run_dir']}", highlight=False, markup=False)
+            bar.start()
+        elif event["event"] == "epoch":  # the local native executor reports every epoch
+            lr = event["learning_rate"]
+            if lr not in tasks:
+                tasks[lr] = bar.add_task(f"lr {lr:g}", total=event["epochs"])
+            bar.update(tasks[lr], completed=event["epoch"])
         elif event["event"] == "config":
-            err.print(f"learning rate {event['learning_rate']:g}: done")
+            err.print(f"[{event['index'] + 1}/{event['configs']}] learning rate "
+                      f"{event['learning_rate']:g}: done", highlight=False, markup=False)
+        elif event["event"] == "end":
+            bar.stop()
 
     try:
         result = run_sweep(spec, progress=progress)
     except ScenError as e:
         fail(str(e))
+    finally:
+        bar.stop()
     out.print(result.format_table(), highlight=False, markup=False)
     out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png; "
               f"tensorboard --logdir {logdir}: HParams)", highlight=False, markup=False)
@@ -345,8 +397,6 @@ def compare(
 def run_all(template) -> None:
     """`scen run all`: every scenario and variant, one table; Ctrl-C stops and prints the table
     so far."""
-    from dataclasses import replace
-
     from scen.runner import run
 
     table = Table("scenario", "variant", "backend", "verdict", "measured (reported)")
@@ -410,6 +460,8 @@ def print_summary(result) -> None:
         out.print(f"[yellow]the backend raised[/] {escape(result.error)}", highlight=False)
     elif result.status == "interrupted":
         out.print(f"[yellow]interrupted[/] after {epochs} epochs; logs kept")
+    if result.engine:
+        out.print(f"engine: {escape(result.engine)}", style="dim", highlight=False)
     if result.data_note:
         out.print(f"data: {escape(result.data_note)}", style="dim")
     if result.checks:

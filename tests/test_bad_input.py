@@ -33,7 +33,7 @@ BAD = {
     "backends": ["keras-torch", "torch,torch", "keras-torch,mxnet", ",", ""],
     "device": ["tpu", ""],
     "precision": ["fp8", ""],
-    "semantics": ["numpy", "jax"],  # jax is a real semantics, but only for --backend torch
+    "semantics": ["numpy", ""],
     "logdir": ["", "/proc/no-such-place"],
     "seeds": ["x", "0-", "5-1", "-3", "0", "١٢", "1,1"],
     "lr": ["x", "-0.1", "0", "nan", ""],
@@ -41,8 +41,10 @@ BAD = {
     "ray_address": ["127.0.0.1:1"],  # without --executor ray
     "directory": ["", "/proc/no-such-place"],
     "scenario": ["", "nope"],
+    "verbose": ["3", "-1", "x"],
+    "histogram_freq": ["-1", "x", "1.5"],
 }
-FLAGS_BAD_ALONE = {"compile": True}  # --compile without --backend torch
+FLAGS_BAD_WITH = {"compile": ["--backend", "keras-torch"]}  # --compile is the native port's
 IGNORED = {"help", "version", "quiet", "update"}  # flags with no wrong value
 
 
@@ -55,8 +57,9 @@ def _cases():
                 continue
             flag = next((o for o in param.opts if o.startswith("--")), None)
             if param.param_type_name == "option" and param.is_flag:
-                if FLAGS_BAD_ALONE.get(param.name):
-                    yield pytest.param(base + [flag], id=f"{name} {flag}")
+                if param.name in FLAGS_BAD_WITH:
+                    yield pytest.param(base + [flag] + FLAGS_BAD_WITH[param.name],
+                                       id=f"{name} {flag} {' '.join(FLAGS_BAD_WITH[param.name])}")
                 else:
                     yield pytest.param(None, id=f"{name} {flag}: no bad values known")
                 continue

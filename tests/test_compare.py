@@ -43,10 +43,10 @@ def test_labels_1_2_raise_on_torch_and_go_negative_on_jax(logdir):
 @needs_jax
 def test_port_with_jax_semantics_trains_on_labels_1_2_as_keras_jax_does(logdir):
     first = run(RunSpec("toy-blobs", "labels-1-2", backend="keras-jax", epochs=5, shuffle=False,
-                        logdir=logdir, quiet=True))
+                        logdir=logdir, verbose=0))
     port = run(RunSpec("toy-blobs", "labels-1-2", backend="torch", semantics="jax", epochs=5,
                        shuffle=False, initial_weights=f"{first.run_dir}/initial_weights.npz",
-                       logdir=logdir, quiet=True))
+                       logdir=logdir, verbose=0))
     assert port.status == first.status == "completed"
     # Keras-on-JAX step losses are recovered from float32 running totals: ~1e-6 apart.
     np.testing.assert_allclose(port.step_losses, first.step_losses, rtol=1e-5, atol=1e-5)

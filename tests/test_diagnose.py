@@ -482,5 +482,5 @@ def test_diagnostics_through_the_runner(tmp_path):
     sc = scenario.get("rating")
     data = sc.make_data(sc.config_for("as-posted"), 0)
     diag = dx.Diagnostics(data.x, data.y)
-    run(RunSpec("rating", epochs=2, quiet=True, logdir=str(tmp_path)), observers=[diag])
+    run(RunSpec("rating", epochs=2, verbose=0, logdir=str(tmp_path)), observers=[diag])
     assert {"softmax_single_unit", "no_gradient"} <= errors(diag.findings())

@@ -23,7 +23,7 @@ FIXED = [(s.name, v.name) for s in all_scenarios().values() for v in s.variants 
 
 
 def findings(name, variant, logdir, **length):
-    r = run(RunSpec(name, variant, backend="torch", logdir=logdir, quiet=True, **length))
+    r = run(RunSpec(name, variant, backend="torch", logdir=logdir, verbose=0, **length))
     return {f["name"]: f for f in r.findings}
 
 

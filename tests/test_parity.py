@@ -19,7 +19,7 @@ CASES = [(s.name, v.name) for s in all_scenarios().values() for v in s.variants]
 
 
 def both(name, variant, logdir, **kw):
-    spec = dict(scenario=name, variant=variant, logdir=logdir, quiet=True, **SHORT[name], **kw)
+    spec = dict(scenario=name, variant=variant, logdir=logdir, verbose=0, **SHORT[name], **kw)
     return run(RunSpec(backend="keras-torch", **spec)), run(RunSpec(backend="torch", **spec))
 
 
@@ -48,7 +48,8 @@ def test_same_weights_and_batch_order_without_shuffling(logdir):
 
 
 def test_a_given_start_is_honoured_by_both(logdir):
-    first = run(RunSpec("toy-blobs", epochs=1, seed=5, logdir=logdir, quiet=True))
+    first = run(RunSpec("toy-blobs", backend="keras-torch", epochs=1, seed=5, logdir=logdir,
+                        verbose=0))
     start = f"{first.run_dir}/initial_weights.npz"
     reference, port = both("toy-blobs", "as-posted", logdir, seed=9, initial_weights=start)
     for r in (reference, port):
@@ -59,7 +60,7 @@ def test_a_given_start_is_honoured_by_both(logdir):
 def test_compiled_whole_step_trains_like_the_eager_loop(logdir):
     """--compile: forward, loss, backward and the Keras-exact update as one graph."""
     spec = dict(scenario="rating", variant="classifier", backend="torch", epochs=3, logdir=logdir,
-                quiet=True)
+                verbose=0)
     eager, compiled = run(RunSpec(**spec)), run(RunSpec(compile=True, **spec))
     np.testing.assert_allclose(compiled.step_losses, eager.step_losses, atol=1e-5)
     assert compiled.history["accuracy"] == pytest.approx(eager.history["accuracy"])

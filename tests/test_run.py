@@ -16,16 +16,16 @@ from scen.runner import RunSpec, run
 
 
 def test_same_seed_same_metrics_other_seed_other_metrics(logdir):
-    a = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, quiet=True))
-    b = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, quiet=True))
-    c = run(RunSpec("toy-blobs", epochs=4, seed=4, logdir=logdir, quiet=True))
+    a = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, verbose=0))
+    b = run(RunSpec("toy-blobs", epochs=4, seed=3, logdir=logdir, verbose=0))
+    c = run(RunSpec("toy-blobs", epochs=4, seed=4, logdir=logdir, verbose=0))
     assert a.history == b.history and a.step_losses == b.step_losses
     assert a.history["loss"] != c.history["loss"]
     assert a.run_dir != b.run_dir  # never overwrites an earlier run
 
 
 def test_step_losses_average_to_the_epoch_loss(logdir):
-    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, quiet=True))
+    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, verbose=0))
     steps = np.asarray(r.step_losses).reshape(3, 13)  # 400 samples, batch 32
     sizes = np.array([32] * 12 + [16])
     epoch_means = (steps * sizes).sum(axis=1) / sizes.sum()
@@ -33,7 +33,7 @@ def test_step_losses_average_to_the_epoch_loss(logdir):
 
 
 def test_tensorboard_logs_curves_histograms_and_metadata(logdir):
-    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, quiet=True))
+    r = run(RunSpec("toy-blobs", epochs=3, logdir=logdir, verbose=0))
     train = accumulator(f"{r.run_dir}/train")
     assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate", "batch_loss"} <= set(
         train.Tags()["scalars"])
@@ -57,7 +57,7 @@ def test_gradient_histogram_is_the_last_batch_gradient(logdir):
         def on_epoch_end(self, epoch, logs, step_losses, probe):
             seen["grads"] = probe.gradients()
 
-    run(RunSpec("toy-blobs", epochs=1, logdir=logdir, quiet=True), observers=[Grab()])
+    run(RunSpec("toy-blobs", epochs=1, logdir=logdir, verbose=0), observers=[Grab()])
     grads = seen["grads"]
     assert {k.removeprefix("sequential/") for k in grads} == {
         "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"}
@@ -65,13 +65,13 @@ def test_gradient_histogram_is_the_last_batch_gradient(logdir):
 
 
 def test_validation_metrics_go_to_the_validation_run(logdir):
-    r = run(RunSpec("plateau", epochs=2, logdir=logdir, quiet=True))
+    r = run(RunSpec("plateau", epochs=2, logdir=logdir, verbose=0))
     assert "val_loss" in r.history
     assert scalars(f"{r.run_dir}/validation", "epoch_loss") == pytest.approx(r.history["val_loss"])
 
 
 def test_labels_1_2_raise_on_the_torch_backend_as_observed_behaviour(logdir):
-    r = run(RunSpec("toy-blobs", variant="labels-1-2", epochs=2, logdir=logdir, quiet=True))
+    r = run(RunSpec("toy-blobs", variant="labels-1-2", epochs=2, logdir=logdir, verbose=0))
     assert r.status == "raised"
     assert "all elements of target should be between 0 and 1" in r.error
     assert json.load(open(f"{r.run_dir}/result.json"))["status"] == "raised"
@@ -86,8 +86,8 @@ def test_mixed_precision_policies(logdir, precision, policy):
         def on_epoch_end(self, epoch, logs, step_losses, probe):
             seen["grads"] = probe.gradients()
 
-    r = run(RunSpec("toy-blobs", variant="adam-lr-0.1", epochs=2, precision=precision,
-                    logdir=logdir, quiet=True), observers=[Grab()])
+    r = run(RunSpec("toy-blobs", variant="adam-lr-0.1", backend="keras-torch", epochs=2,
+                    precision=precision, logdir=logdir, verbose=0), observers=[Grab()])
     assert r.status == "completed" and r.info["policy"] == policy
     # Unscaled: a loss scale of 2**15 would leave gradients far above 1 here.
     assert max(np.abs(g).max() for g in seen["grads"].values()) < 10
@@ -102,7 +102,7 @@ def test_interrupt_inside_training_keeps_the_logs(logdir):
             if epoch == 2:
                 raise KeyboardInterrupt
 
-    r = run(RunSpec("toy-blobs", epochs=50, logdir=logdir, quiet=True), observers=[CtrlC()])
+    r = run(RunSpec("toy-blobs", epochs=50, logdir=logdir, verbose=0), observers=[CtrlC()])
     assert r.status == "interrupted"
     assert len(scalars(f"{r.run_dir}/train", "epoch_loss")) == 3
 
@@ -114,7 +114,7 @@ def _free_port() -> int:
 
 
 def test_tensorboard_server_serves_the_run(logdir):
-    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, quiet=True))
+    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, verbose=0))
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1",
@@ -141,3 +141,38 @@ def test_tensorboard_server_serves_the_run(logdir):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_native_port_is_the_default_engine_and_says_so(logdir):
+    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, verbose=0))
+    assert r.spec.backend == "torch" and "native PyTorch port" in r.engine
+
+
+def test_a_model_the_port_cannot_take_falls_back_to_keras_with_the_reason(logdir, monkeypatch):
+    from scen import port
+
+    def refuse(model):
+        raise port.UnsupportedLayerError("layer 'dense' (Dense): made up for this test")
+
+    monkeypatch.setattr(port, "translate", refuse)
+    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, verbose=0))
+    assert r.spec.backend == "keras-torch" and r.status == "completed"
+    assert "cannot take this model" in r.engine and "made up for this test" in r.engine
+
+
+def test_histograms_at_the_cadence_asked(logdir):
+    from scen_test_util import accumulator
+
+    r = run(RunSpec("toy-blobs", epochs=7, histogram_freq=3, logdir=logdir, verbose=0))
+    acc = accumulator(f"{r.run_dir}/train")
+    tag = next(t for t in acc.Tags()["histograms"] if t.startswith("weights/"))
+    assert [e.step for e in acc.Histograms(tag)] == [0, 3, 6]
+    r = run(RunSpec("toy-blobs", epochs=3, histogram_freq=0, logdir=logdir, verbose=0))
+    assert accumulator(f"{r.run_dir}/train").Tags()["histograms"] == []
+
+
+def test_keras_style_epoch_lines(logdir, capsys):
+    run(RunSpec("toy-blobs", epochs=3, logdir=logdir, verbose=2))
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("Epoch ")]
+    assert len(lines) == 3 and lines[-1].startswith("Epoch 3/3 - 13 steps")
+    assert "ms/step" in lines[0] and "ETA" in lines[0] and "loss" in lines[0]

@@ -138,7 +138,7 @@ def test_batched_seeds_follow_their_single_runs(logdir, scenario, variant, lr, s
     (config,) = sweep.configs
     for s in seeds:
         single = run(RunSpec(scenario, variant=variant, backend="torch", seed=s, epochs=epochs,
-                             logdir=logdir, quiet=True))
+                             logdir=logdir, verbose=0))
         i = config.seeds.index(s)
         np.testing.assert_allclose(config.loss[i], single.history["loss"], rtol=0, atol=1e-5)
         assert config.accuracy[i].tolist() == single.history["accuracy"]
@@ -273,7 +273,7 @@ def test_reduce_lr_on_plateau_seeds_follow_their_single_runs(logdir):
     cut = 0
     for i, s in enumerate(seeds):
         single = run(RunSpec("plateau", variant="reduce-lr-on-plateau", backend="torch", seed=s,
-                             epochs=epochs, logdir=logdir, quiet=True)).history
+                             epochs=epochs, logdir=logdir, verbose=0)).history
         assert block["learning_rate"][i].tolist() == single["learning_rate"]
         cut += len(set(single["learning_rate"])) > 1
         np.testing.assert_allclose(block["loss"][i], single["loss"], rtol=1e-4, atol=0)

@@ -54,7 +54,7 @@ def compare(scenario: str, variant: str, backends: list[str], epochs: int | None
                                   f"not {tolerance}")
     common = dict(scenario=scenario, variant=variant,
                   epochs=s.quick_epochs if epochs is None else epochs,
-                  steps_per_epoch=steps_per_epoch, seed=seed, logdir=logdir, quiet=True,
+                  steps_per_epoch=steps_per_epoch, seed=seed, logdir=logdir, verbose=0,
                   shuffle=False)
     specs = {b: RunSpec(backend=b, **common) for b in backends}
     if "torch" in backends and "keras-tensorflow" in backends:

@@ -113,7 +113,7 @@ def record(backend: str, todo: list[tuple[str, str]], logdir: str,
     out = {}
     for scenario, variant in todo:
         key = f"{scenario}/{variant}"
-        r = run(RunSpec(scenario, variant, backend=backend, seed=0, logdir=logdir, quiet=True,
+        r = run(RunSpec(scenario, variant, backend=backend, seed=0, logdir=logdir, verbose=0,
                         initial_weights=(starts or {}).get(key), **SHORT[scenario]))
         if r.status == "interrupted":
             raise KeyboardInterrupt

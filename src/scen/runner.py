@@ -24,7 +24,9 @@ from scen.observe import Observer, Observers
 from scen.scenario import Check, ScenError
 
 # backend name -> the KERAS_BACKEND it needs (the native port builds its model on torch).
+# "auto": the native port wherever it takes the model, else Keras's own fit on torch.
 BACKENDS = {
+    "auto": "torch",
     "keras-torch": "torch",
     "torch": "torch",
     "keras-tensorflow": "tensorflow",
@@ -48,14 +50,15 @@ MAX_STEPS = 10_000_000
 class RunSpec:
     scenario: str
     variant: str = scenarios.AS_POSTED
-    backend: str = "keras-torch"
+    backend: str = "auto"
     device: str = "auto"
     precision: str = "fp32"
     epochs: int | None = None  # None: as posted
     steps_per_epoch: int | None = None  # shorter epochs (fit's steps_per_epoch); None: as posted
     seed: int = 0
     logdir: str = "runs"
-    quiet: bool = False
+    verbose: int = 1  # as Keras's fit: 0 silent, 1 progress bars, 2 one line per epoch
+    histogram_freq: int | None = None  # epochs between histograms (0: none); None: see tensorboard
     shuffle: bool = True  # False: batches in data order, the same on every backend
     semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
     initial_weights: str | None = None  # a run's initial_weights.npz: start every backend alike
@@ -69,10 +72,16 @@ class RunSpec:
         _one_of("device", self.device, DEVICES)
         _one_of("precision", self.precision, PRECISIONS)
         _one_of("semantics", self.semantics, SEMANTICS)
-        if self.semantics != "torch" and self.backend != "torch":
+        native = ("torch", "auto")
+        if self.semantics != "torch" and self.backend not in native:
             raise ScenError("--semantics applies to the native backend: add --backend torch")
-        if self.compile and self.backend != "torch":
+        if self.compile and self.backend not in native:
             raise ScenError("--compile applies to the native backend: add --backend torch")
+        if self.verbose not in (0, 1, 2):
+            raise ScenError(f"--verbose must be 0, 1 or 2 (as Keras's fit), not {self.verbose}")
+        if self.histogram_freq is not None and not 0 <= self.histogram_freq <= MAX_EPOCHS:
+            raise ScenError(f"--histogram-freq must be 0 (none) or a number of epochs, "
+                            f"not {self.histogram_freq}")
         if self.initial_weights and not os.path.isfile(self.initial_weights):
             raise ScenError(f"no such weights file: {self.initial_weights}")
         check_seed(self.seed)
@@ -127,6 +136,7 @@ class RunResult:
     checks: list[Check] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)  # scen.diagnose findings, as dicts
     data_note: str = ""
+    engine: str = ""  # which engine trained, and why that one (the native port or Keras's fit)
 
     @property
     def epochs_run(self) -> int:
@@ -153,6 +163,7 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     """
     scenario = spec.check()
     spec.device = resolve_device(spec)
+    engine = choose_engine(spec, scenario)
     run_dir = new_run_dir(spec)
     try:
         # The native port builds its model with Keras on torch, so it needs that Keras too.
@@ -160,8 +171,11 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
             if observers:
                 raise ScenError(f"{spec.backend} runs in a subprocess here (this process's Keras "
                                 "is on another backend): observers cannot follow it there")
-            return _run_in_subprocess(spec, run_dir)
-        return run_here(spec, scenario, run_dir, observers)
+            result = _run_in_subprocess(spec, run_dir)
+        else:
+            result = run_here(spec, scenario, run_dir, observers)
+        result.engine = engine
+        return result
     except ScenError:
         shutil.rmtree(run_dir, ignore_errors=True)  # the run never started: nothing to keep
         raise
@@ -169,6 +183,49 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
         if not os.path.exists(os.path.join(run_dir, "result.json")):
             mark_interrupted(spec, run_dir)
         raise
+
+
+ENGINES = {
+    "torch": "the native PyTorch port (Keras built the model)",
+    "keras-torch": "Keras's own fit on torch",
+    "keras-tensorflow": "Keras's own fit on TensorFlow",
+    "keras-jax": "Keras's own fit on JAX",
+}
+
+
+def choose_engine(spec: RunSpec, scenario) -> str:
+    """Resolve backend 'auto' (the native port wherever it takes the model and the run's
+    settings, else Keras's fit on torch) in `spec`; return a line saying which engine trains.
+
+    The port's refusal names the layer and its setting; with --compile or --semantics (which
+    only the port has) a refusal is an error. Building the model to ask costs ~0.1 s."""
+    if spec.backend != "auto":
+        return ENGINES[spec.backend]
+    spec.backend = "torch"
+    if not keras_matches("torch", spec.device):
+        return ENGINES["torch"]  # a worker builds it; this process's Keras is another backend
+    import keras
+
+    from scen.port import UnsupportedLayerError, translate
+
+    keras.backend.clear_session()
+    with keras.device("cpu"):
+        model = scenario.build_model(scenario.config_for(spec.variant))
+    try:
+        translate(model)
+    except UnsupportedLayerError as e:
+        if spec.compile or spec.semantics != "torch":
+            raise ScenError(f"--compile and --semantics need the native port, which cannot take "
+                            f"this model: {one_line(str(e))}") from None
+        spec.backend = "keras-torch"
+        return f"{ENGINES['keras-torch']}: the native port cannot take this model ({one_line(str(e))})"
+    finally:
+        keras.backend.clear_session()
+    return ENGINES["torch"]
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def mark_interrupted(spec: RunSpec, run_dir: str) -> None:
@@ -206,13 +263,15 @@ class _signals_held:
 
 def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) -> RunResult:
     from scen.diagnose import Diagnostics
-    from scen.progress import ProgressBar
+    from scen.progress import EpochLines, ProgressBar
     from scen.tensorboard import TensorBoardLogger
 
     diagnosis = Diagnostics()  # samples the run's own data before training
-    observers = Observers([diagnosis, TensorBoardLogger(run_dir), *extra])
-    if not spec.quiet:
+    observers = Observers([diagnosis, TensorBoardLogger(run_dir, spec.histogram_freq), *extra])
+    if spec.verbose == 1:
         observers.observers.append(ProgressBar())
+    elif spec.verbose == 2:
+        observers.observers.append(EpochLines())
     backend = "native" if spec.backend == "torch" else "keras_run"
     module = importlib.import_module(f"scen.{backend}")
     with warnings.catch_warnings():

@@ -61,7 +61,7 @@ def keras_seed(task: dict) -> dict:
     (seed,) = task["seeds"]
     scenario = with_learning_rate(scenarios.get(task["scenario"]), task["variant"], task["lr"])
     spec = runner.RunSpec(task["scenario"], variant=task["variant"], backend=task["backend"],
-                          device=task["device"], epochs=task["epochs"], seed=seed, quiet=True)
+                          device=task["device"], epochs=task["epochs"], seed=seed, verbose=0)
     config = scenario.config_for(task["variant"])
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as run_dir:  # the run's weights files: not kept
