@@ -164,8 +164,14 @@ class PortedModel(nn.Module):
         # Masks (Embedding(mask_zero=True)): Keras leaves each symbolic tensor's mask on it as
         # `_keras_mask`; a mask slot names the Embedding output whose (x != 0) it is.
         mask_of: dict[int, int] = {}  # id(Keras mask tensor) -> slot of the Embedding output
+        # Embedding's compute_mask runs keras.ops.not_equal symbolically, which adds a node for
+        # each mask; the port derives masks itself, so those nodes and mask inputs are skipped.
+        mask_ids = {id(m) for depth in graph._nodes_by_depth.values() for n in depth
+                    for t in n.outputs if (m := getattr(t, "_keras_mask", None)) is not None}
         for node in _node_order(graph):
             layer = node.operation
+            if node.outputs and all(id(t) in mask_ids for t in node.outputs):
+                continue
             # Keras records the symbolic call's `training` value in the node (False unless the
             # graph was built with `layer(x, training=True)`); other keyword arguments would
             # change what a layer computes, and the translated layers take none.
@@ -188,13 +194,13 @@ class PortedModel(nn.Module):
                 # `Dropout(r)(x, training=True)` in the graph: Keras's `model(x)` keeps it on
                 # (Monte-Carlo dropout); only an explicit model(x, training=False) turns it off.
                 module.always = True
-            ins = tuple(slots[id(t)] for t in node.input_tensors)
+            ins = tuple(slots[id(t)] for t in node.input_tensors if id(t) not in mask_ids)
             out = len(slots)
             slots[id(node.outputs[0])] = out
             many = getattr(module, "many", False)
             if not many and len(ins) != 1:
                 raise layer_error(layer, f"expected one input tensor, got {len(ins)}")
-            mask = self._mask_for(layer, module, node, mask_of)
+            mask = self._mask_for(layer, module, node, mask_of, mask_ids)
             out_mask = getattr(node.outputs[0], "_keras_mask", None)
             if out_mask is not None and id(out_mask) not in mask_of:
                 if isinstance(module, Embedding):
@@ -239,13 +245,14 @@ class PortedModel(nn.Module):
         self.eval()
 
     @staticmethod
-    def _mask_for(layer, module, node, mask_of) -> int | None:
+    def _mask_for(layer, module, node, mask_of, mask_ids) -> int | None:
         """The mask slot a node's layer receives, or None; refuses masks the port cannot honour.
 
         Keras hands a mask to a layer only if its call() takes `mask`; layers whose call does
         not (Dense, Dropout, Conv1D, ...) compute as if unmasked and pass the mask on.
         """
-        masks = [getattr(t, "_keras_mask", None) for t in node.input_tensors]
+        masks = [getattr(t, "_keras_mask", None) for t in node.input_tensors
+                 if id(t) not in mask_ids]
         if all(m is None for m in masks):
             return None
         if "mask" not in inspect.signature(layer.call).parameters:

@@ -74,7 +74,7 @@ class SpatialDropout(Dropout):
 
 def spatial_dropout(layer):
     return SpatialDropout(float(layer.rate), KerasSeedStream(layer.seed_generator),
-                          layer.data_format == "channels_first"), []
+                          getattr(layer, "data_format", None) == "channels_first"), []
 
 
 class GaussianNoise(Dropout):

@@ -105,6 +105,8 @@ def _pairs(value, rank):
     """Keras's padding/cropping arguments as ((before, after),) * rank."""
     if isinstance(value, int):
         return [(value, value)] * rank
+    if rank == 1 and all(isinstance(v, int) for v in value):  # Cropping1D((2, 0)): one pair
+        return [tuple(value)]
     out = []
     for v in value:
         out.append((v, v) if isinstance(v, int) else tuple(v))
