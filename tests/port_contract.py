@@ -163,3 +163,37 @@ def run_layer_contract(make_layer, shapes, grid=None, *, batch=4, ints=None, see
             _perturb(model, seed)
         xs = make_inputs(shapes, batch, seed + 1, ints)
         check_model(model, xs, label=f"{make_layer.__name__ if hasattr(make_layer, '__name__') else make_layer}({settings})", **kwargs)
+
+
+def train_parity(model, xs, y, loss, optimizer, *, steps=100, batch=16):
+    """Per-step losses of `steps` train_on_batch calls (batches taken in order, cycling) and of
+    the port with scen.keras_exact's loss and optimizer, from the same weights.
+    Returns (keras losses, port losses), numpy float64."""
+    ported = translate(model)
+    ported.train()
+    model.compile(optimizer=optimizer, loss=loss)
+    n = len(y)
+    order = [(i * batch) % n for i in range(steps)]
+    theirs = []
+    for step, start in enumerate(order):
+        sl = slice(start, start + batch)
+        torch.manual_seed(1000 + step)  # unseeded dropout draws from the global generator
+        batch_x = [x[sl] for x in xs]
+        theirs.append(float(model.train_on_batch(batch_x if len(xs) > 1 else batch_x[0], y[sl])))
+    inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
+    serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
+    params = [p for p in ported.parameters() if p.requires_grad]
+    opt = keras_exact.get_optimizer(serialized, params)
+    loss_fn = keras_exact.get_loss(loss if isinstance(loss, str) else type(loss).__name__)
+    ours = []
+    for step, start in enumerate(order):
+        sl = slice(start, start + batch)
+        torch.manual_seed(1000 + step)
+        out, logits = ported.forward_with_logits(*[torch.from_numpy(x[sl]) for x in xs])
+        value = loss_fn(torch.from_numpy(y[sl]), out, logits)
+        for p in params:
+            p.grad = None
+        value.backward()
+        opt.update()
+        ours.append(float(value))
+    return np.array(theirs), np.array(ours)
