@@ -359,7 +359,8 @@ def test_weight_paths_follow_the_build_context():
 # ---- errors ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "layer, cls",
-    [(L.Conv1D(2, 3, name="my_conv"), "Conv1D"), (L.LSTM(3, name="my_lstm"), "LSTM")],
+    [(L.Conv1DTranspose(2, 3, name="my_conv"), "Conv1DTranspose"),
+     (L.LSTM(3, dropout=0.25, name="my_lstm"), "LSTM(dropout=0.25)")],
 )
 def test_unsupported_layer(layer, cls):
     model = keras.Sequential([keras.Input((10, 3)), layer, L.Flatten(), L.Dense(1)])
@@ -370,9 +371,13 @@ def test_unsupported_layer(layer, cls):
     assert layer.name in msg and cls in msg and "Dense" in msg and "Concatenate" in msg
 
 
+def my_squash(x):
+    return x / (1 + abs(x))
+
+
 def test_unsupported_activation():
-    model = keras.Sequential([keras.Input((3,)), L.Dense(2, activation="hard_tanh", name="odd")])
-    with pytest.raises(UnsupportedLayerError, match=r"'odd' \(Dense\).*hard_tanh.*relu"):
+    model = keras.Sequential([keras.Input((3,)), L.Dense(2, activation=my_squash, name="odd")])
+    with pytest.raises(UnsupportedLayerError, match=r"'odd' \(Dense\).*my_squash.*relu"):
         translate(model)
 
 

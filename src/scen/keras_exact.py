@@ -205,7 +205,12 @@ class KerasOptimizer(torch.optim.Optimizer):
     plus the float32-rounded lr as a Python float for ``alpha=`` arguments, which
     Keras passes as scalars (the fused a + alpha*b must not be split into mul + add)."""
 
-    def __init__(self, params, learning_rate, defaults):
+    def __init__(self, params, learning_rate, defaults, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, weight_decay=None):
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.weight_decay = weight_decay
         super().__init__(params, defaults)
         self._params = [p for g in self.param_groups for p in g["params"]]
         if not self._params:
@@ -272,14 +277,41 @@ class KerasOptimizer(torch.optim.Optimizer):
         ~500 us step on a small model): what a tight training loop calls."""
         params = [p for p in self._params if p.grad is not None]  # _filter_empty_gradients
         if params:
-            self._update([p.grad for p in params], params)
+            self._apply([p.grad for p in params], params)
         self._iterations.add_(1)
+
+    def _apply(self, grads, params):
+        """base_optimizer.apply: clip the gradients, decay the weights, then the update."""
+        grads = self._clip(grads)
+        if self.weight_decay:  # torch_optimizer.py _apply_weight_decay: p *= 1 - wd * lr
+            torch._foreach_mul_(params, 1 - self.weight_decay * self._lr)
+        self._update(grads, params)
+
+    def _clip(self, grads):
+        """base_optimizer._clip_gradients (clip_by_norm / clip_by_global_norm / clip)."""
+        if self.clipnorm:
+            out = []
+            for g in grads:
+                l2sum = torch.sum(torch.square(g))
+                pred = l2sum > 0
+                l2norm = torch.where(pred, torch.sqrt(torch.where(pred, l2sum, torch.ones_like(l2sum))), l2sum)
+                out.append(g * self.clipnorm / torch.clamp(l2norm, min=self.clipnorm))
+            return out
+        if self.global_clipnorm:
+            norm = torch.sqrt(sum(torch.sum(torch.square(g)) for g in grads))
+            scale = self.global_clipnorm * torch.minimum(1.0 / norm, torch.tensor(
+                1.0 / self.global_clipnorm, device=norm.device))
+            scale = scale + (norm - norm)  # NaN when the norm is not finite, as Keras
+            return [g * scale for g in grads]
+        if self.clipvalue:
+            return [torch.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
 
     @torch.no_grad()
     def apply_update(self, grads, params):
         """One update from the given gradients (aligned with `params`), then iterations += 1:
         update() for gradients that are not in .grad (torch.func)."""
-        self._update(grads, params)
+        self._apply(grads, params)
         self._iterations.add_(1)
 
     def use_learning_rates(self, rates: torch.Tensor) -> None:
@@ -311,9 +343,9 @@ class Adam(KerasOptimizer):
     sqrt(1-b2^t) -- hence torch.optim.Adam(eps=1e-7) drifts from Keras."""
 
     def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False):
+                 epsilon=1e-7, amsgrad=False, **common):
         super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2,
-                                                     epsilon=epsilon, amsgrad=amsgrad))
+                                                     epsilon=epsilon, amsgrad=amsgrad), **common)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
         dev = self._params[0].device
         self._b1 = torch.tensor(beta_1, dtype=torch.float32, device=dev)  # ops.cast(beta_1)
@@ -346,9 +378,9 @@ class RMSprop(KerasOptimizer):
     accumulates the increment (m = momentum*m + inc; p -= m)."""
 
     def __init__(self, params, learning_rate=0.001, rho=0.9, momentum=0.0,
-                 epsilon=1e-7, centered=False):
+                 epsilon=1e-7, centered=False, **common):
         super().__init__(params, learning_rate, dict(rho=rho, momentum=momentum,
-                                                     epsilon=epsilon, centered=centered))
+                                                     epsilon=epsilon, centered=centered), **common)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def _update(self, grads, params):
@@ -379,10 +411,11 @@ class SGD(KerasOptimizer):
     does not), so the two differ as soon as lr changes mid-training.
     Default lr 0.01 (sgd.py); momentum must lie in [0, 1]."""
 
-    def __init__(self, params, learning_rate=0.01, momentum=0.0, nesterov=False):
+    def __init__(self, params, learning_rate=0.01, momentum=0.0, nesterov=False, **common):
         if not 0 <= momentum <= 1:
             raise ValueError("`momentum` must be a float between [0, 1].")
-        super().__init__(params, learning_rate, dict(momentum=momentum, nesterov=nesterov))
+        super().__init__(params, learning_rate, dict(momentum=momentum, nesterov=nesterov),
+                         **common)
         self.momentum, self.nesterov = float(momentum), nesterov
 
     def _update(self, grads, params):
@@ -403,10 +436,80 @@ class SGD(KerasOptimizer):
             torch._foreach_add_(params, grads, alpha=-lr)
 
 
-_OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
+class AdamW(Adam):
+    """adamw.py: Adam with weight_decay (default 0.004) applied first, p *= 1 - wd * lr."""
+
+    def __init__(self, params, learning_rate=0.001, weight_decay=0.004, **kwargs):
+        super().__init__(params, learning_rate, weight_decay=weight_decay, **kwargs)
+
+
+class Adagrad(KerasOptimizer):
+    """torch_adagrad.py: acc += g^2; p -= lr*g / sqrt(acc + eps); acc starts at
+    initial_accumulator_value (0.1)."""
+
+    def __init__(self, params, learning_rate=0.001, initial_accumulator_value=0.1,
+                 epsilon=1e-7, **common):
+        super().__init__(params, learning_rate, dict(epsilon=epsilon), **common)
+        self.initial, self.epsilon = initial_accumulator_value, epsilon
+
+    def _update(self, grads, params):
+        acc = []
+        for p in params:
+            st = self.state[p]
+            if "accumulator" not in st:
+                st["accumulator"] = torch.full_like(p, self.initial)
+            acc.append(st["accumulator"])
+        torch._foreach_add_(acc, torch._foreach_mul(grads, grads))
+        lr = self._lr.to(params[0].dtype)
+        torch._foreach_add_(params, torch._foreach_div(
+            _scaled(grads, lr), torch._foreach_sqrt(torch._foreach_add(acc, self.epsilon))),
+            alpha=-1)
+
+
+class Adamax(KerasOptimizer):
+    """torch_adamax.py: m = b1*m + (1-b1)*g; u = max(b2*u, |g|);
+    p -= lr*m / ((u + eps) * (1 - b1^t))."""
+
+    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **common):
+        super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2), **common)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self._b1 = torch.tensor(beta_1, dtype=torch.float32, device=self._params[0].device)
+
+    def _update(self, grads, params):
+        dtype = params[0].dtype
+        b1p = torch.pow(self._b1.to(dtype), (self._iterations + 1).to(dtype))
+        m, u = self._slots("m", params), self._slots("u", params)
+        torch._foreach_mul_(m, self.beta_1)
+        torch._foreach_add_(m, grads, alpha=1 - self.beta_1)
+        torch._foreach_mul_(u, self.beta_2)
+        torch._foreach_maximum_(u, torch._foreach_abs(grads))
+        torch._foreach_add_(params, torch._foreach_div(
+            _scaled(m, self._lr.to(dtype)),
+            _scaled(torch._foreach_add(u, self.epsilon), 1 - b1p)), alpha=-1)
+
+
+class Lion(KerasOptimizer):
+    """torch_lion.py: p -= lr * sign(b1*m + (1-b1)*g); then m = b2*m + (1-b2)*g."""
+
+    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **common):
+        super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2), **common)
+        self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def _update(self, grads, params):
+        m = self._slots("m", params)
+        c = torch._foreach_mul(m, self.beta_1)
+        torch._foreach_add_(c, grads, alpha=1 - self.beta_1)
+        c = [t.sign() for t in c]
+        torch._foreach_add_(params, _scaled(c, self._lr.to(params[0].dtype)), alpha=-1)
+        torch._foreach_mul_(m, self.beta_2)
+        torch._foreach_add_(m, grads, alpha=1 - self.beta_2)
+
+
+_OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD, "adamw": AdamW,
+               "adagrad": Adagrad, "adamax": Adamax, "lion": Lion}
 # Keys of a Keras get_config() that we accept only at their default (inactive) value.
-_INERT = {"weight_decay": None, "clipnorm": None, "clipvalue": None,
-          "global_clipnorm": None, "use_ema": False, "ema_momentum": 0.99,
+_INERT = {"use_ema": False, "ema_momentum": 0.99,
           "ema_overwrite_frequency": None, "loss_scale_factor": None,
           "gradient_accumulation_steps": None}
 

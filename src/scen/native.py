@@ -335,12 +335,8 @@ class NativeProbe:
         return dict(self.trainer.net.named_keras_weights())
 
     def gradients(self) -> dict[str, np.ndarray]:
-        out = {}  # GradScaler.step has already unscaled them
-        for path, p in self.trainer.net.keras_paths.items():
-            if p.grad is not None:
-                g = p.grad.detach().float().cpu().numpy()
-                out[path] = g.T if g.ndim == 2 else g  # Keras lays kernels out (in, out)
-        return out
+        # GradScaler.step has already unscaled them; laid out as Keras lays each variable out.
+        return self.trainer.net.named_keras_gradients()
 
     def keras_model(self):
         model = self.trainer.keras_model

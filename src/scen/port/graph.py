@@ -1,0 +1,382 @@
+"""The graph half of the port: walk a built Keras model's nodes and run the translated layers.
+
+Only the public-ish structure of the model is read: layer attributes, `Variable.numpy()` values
+and `Variable.path` names, and the model's own node graph (`_nodes_by_depth`, the structure
+`Functional._run_through_graph` executes). Nothing here depends on the backend the model was
+built on.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import torch
+from torch import nn
+
+from scen.port.base import LOGIT_ACTIVATIONS, Claim, UnsupportedLayerError, layer_error, refuse
+from scen.port.dense import ActivationLayer, Dense, Embedding
+from scen.port.merge import Concatenate
+from scen.port.noise import Dropout
+from scen.port.registry import BUILDERS
+from scen.port.shape import Flatten
+
+__all__ = ["PortedModel", "LayerInfo", "translate", "keras_weights", "count_params"]
+
+
+def _make_module(layer) -> tuple[nn.Module, list[Claim]]:
+    """One torch module for one Keras layer (called once per layer, so sharing is preserved)."""
+    if not isinstance(layer, keras.layers.Layer):  # e.g. keras.ops.add(x, 1.0) in a Functional
+        raise UnsupportedLayerError(
+            f"cannot port operation '{layer.name}' ({type(layer).__name__}): only layers are "
+            "translated, not keras.ops calls in the graph"
+        )
+    build = BUILDERS.get(type(layer).__name__)
+    if build is None:
+        raise layer_error(layer, "unsupported layer class")
+    module, claims = build(layer)
+    claimed = {id(c.variable) for c in claims}
+    for v in layer.weights:  # a layer with state this port does not know: refuse, never drop
+        if id(v) not in claimed:
+            raise layer_error(layer, f"it has a weight this port does not know about ({v.path})")
+    return module, claims
+
+
+# --------------------------------------------------------------------------------------------
+# Graph walking
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Step:
+    key: str  # module name in PortedModel.layer_modules (one per Keras layer)
+    inputs: tuple[int, ...]  # tensor slots read
+    output: int  # tensor slot written
+    many: bool  # the module takes a list (Concatenate) rather than one tensor
+    mask: int | None = None  # slot of the Embedding whose (x != 0) mask the module takes
+
+
+@dataclass(frozen=True)
+class _WeightSpec:
+    path: str  # Variable.path, e.g. "dense/kernel" or "sequential/dense/kernel"
+    param: torch.Tensor | None  # parameter or buffer; None: kept as a constant
+    transpose: bool  # Dense kernel: Keras (in, out) vs torch (out, in)
+    constant: np.ndarray | None
+
+
+def _graph_of(model):
+    """The Functional that holds the node graph: the model itself, or a Sequential's inner one."""
+    if isinstance(model, keras.Sequential):
+        # A built Sequential wraps an auto-generated Functional (models/sequential.py: build());
+        # it stays None while the model is unbuilt or was built with a nested input.
+        graph = getattr(model, "_functional", None)
+        if graph is None:
+            raise ValueError(
+                f"Sequential model '{model.name}' has no graph yet: give it an Input or call "
+                "model.build(input_shape) / model(x) before translating"
+            )
+        return graph
+    if getattr(model, "_nodes_by_depth", None) is None:
+        raise UnsupportedLayerError(
+            f"cannot port model '{model.name}' ({type(model).__name__}): only Sequential and "
+            "functional models have a graph to translate (subclassed models do not)"
+        )
+    return model
+
+
+def _node_order(graph) -> list:
+    """Non-input nodes of this model's graph in an order where inputs come before use.
+
+    `_nodes_by_depth` only holds this model's nodes (a layer's `_inbound_nodes` also lists calls
+    made in other models). Deepest-first is Keras's own execution order; the extra
+    "ready" check mirrors `_run_through_graph`, which skips nodes it cannot compute from the
+    declared inputs instead of trusting depths blindly.
+    """
+    pending = [
+        node
+        for depth in sorted(graph._nodes_by_depth, reverse=True)
+        for node in graph._nodes_by_depth[depth]
+        if not node.is_input
+    ]
+    known = {id(t) for t in graph.inputs}
+    ordered = []
+    progress = True
+    while pending and progress:
+        progress, rest = False, []
+        for node in pending:
+            if all(id(t) in known for t in node.input_tensors):
+                ordered.append(node)
+                known.update(id(t) for t in node.outputs)
+                progress = True
+            else:
+                rest.append(node)
+        pending = rest
+    return ordered  # nodes left in `pending` are unreachable from the inputs, as in Keras
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One step of a PortedModel's graph, for code that computes the same function its own way
+    (scen.sweep's hand-written Dense chains). Slots number the tensors: inputs first."""
+
+    key: str  # the layer (a shared layer's steps share it)
+    kind: str  # "dense", "activation", "flatten", "concatenate", "dropout", "other"
+    inputs: tuple[int, ...]  # slots read
+    output: int  # slot written
+    activation: str | None = None  # dense, activation: the activation's name
+    kernel: str | None = None  # dense: parameter names, as named_parameters() gives them
+    bias: str | None = None
+    features: tuple[int, int] | None = None  # dense: (in, out)
+    channels_first: bool = False  # flatten
+    rate: float = 0.0  # dropout: the rate when active in training, else 0
+
+
+class PortedModel(nn.Module):
+    """The torch twin of a Keras model. Build it with `translate(model)`.
+
+    Attributes:
+        layer_modules: nn.ModuleDict, one module per Keras layer, keyed by the layer's name.
+        keras_paths: {Keras variable path: the tensor that holds it (a parameter, or a buffer
+            for non-trainable state such as moving statistics)}, in get_weights order.
+        input_names / output_name: names of the Keras input and output tensors.
+        final_activation: name of the activation that produced the output ("sigmoid",
+            "softmax", ...) or None if the output is not an activation's result.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        graph = _graph_of(model)
+        if len(graph.outputs) != 1:
+            raise ValueError(
+                f"cannot port model '{model.name}': it has {len(graph.outputs)} outputs, "
+                "only single-output models are supported"
+            )
+        self.name = model.name
+        self.input_names = [t.name for t in graph.inputs]
+        self.layer_modules = nn.ModuleDict()
+
+        slots: dict[int, int] = {id(t): i for i, t in enumerate(graph.inputs)}
+        keys: dict[int, str] = {}  # id(keras layer) -> module key; a shared layer maps once
+        owner: dict[int, Claim] = {}  # id(keras variable) -> its claim
+        steps: list[_Step] = []
+        final_act: dict[int, str | None] = {}  # slot -> activation that produced it
+        # Masks (Embedding(mask_zero=True)): Keras leaves each symbolic tensor's mask on it as
+        # `_keras_mask`; a mask slot names the Embedding output whose (x != 0) it is.
+        mask_of: dict[int, int] = {}  # id(Keras mask tensor) -> slot of the Embedding output
+        # Embedding's compute_mask runs keras.ops.not_equal symbolically, which adds a node for
+        # each mask; the port derives masks itself, so those nodes and mask inputs are skipped.
+        mask_ids = {id(m) for depth in graph._nodes_by_depth.values() for n in depth
+                    for t in n.outputs if (m := getattr(t, "_keras_mask", None)) is not None}
+        for node in _node_order(graph):
+            layer = node.operation
+            if node.outputs and all(id(t) in mask_ids for t in node.outputs):
+                continue
+            # Keras records the symbolic call's `training` value in the node (False unless the
+            # graph was built with `layer(x, training=True)`); other keyword arguments would
+            # change what a layer computes, and the translated layers take none.
+            kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None}
+            baked_training = bool(kwargs.pop("training", False))
+            kwargs.pop("mask", None)  # Keras passes masks itself; handled below
+            if kwargs:
+                raise layer_error(layer, f"called with keyword arguments {sorted(kwargs)}")
+            if len(node.outputs) != 1:
+                raise layer_error(layer, "layers with several outputs are not supported")
+            if id(layer) not in keys:
+                key = layer.name.replace(".", "_")  # ModuleDict keys cannot contain dots
+                module, claims = _make_module(layer)
+                self.layer_modules[key] = module
+                keys[id(layer)] = key
+                owner.update({id(c.variable): c for c in claims})
+            key = keys[id(layer)]
+            module = self.layer_modules[key]
+            if baked_training and isinstance(module, Dropout):
+                # `Dropout(r)(x, training=True)` in the graph: Keras's `model(x)` keeps it on
+                # (Monte-Carlo dropout); only an explicit model(x, training=False) turns it off.
+                module.always = True
+            ins = tuple(slots[id(t)] for t in node.input_tensors if id(t) not in mask_ids)
+            out = len(slots)
+            slots[id(node.outputs[0])] = out
+            many = getattr(module, "many", False)
+            if not many and len(ins) != 1:
+                raise layer_error(layer, f"expected one input tensor, got {len(ins)}")
+            mask = self._mask_for(layer, module, node, mask_of, mask_ids)
+            out_mask = getattr(node.outputs[0], "_keras_mask", None)
+            if out_mask is not None and id(out_mask) not in mask_of:
+                if isinstance(module, Embedding):
+                    mask_of[id(out_mask)] = out
+                else:
+                    raise refuse(layer, "...) on a masked input, making a new mask (")
+            steps.append(_Step(key, ins, out, many, mask))
+            if hasattr(module, "act"):
+                final_act[out] = module.act.name
+            elif isinstance(module, Dropout) and not module.always:
+                final_act[out] = final_act.get(ins[0])  # identity at eval keeps the logits
+        if getattr(graph.outputs[0], "_keras_mask", None) is not None:
+            raise UnsupportedLayerError(
+                f"cannot port model '{model.name}': its output carries a mask from "
+                "Embedding(mask_zero=True), which Keras applies to the loss; the port does not"
+            )
+        self._steps = steps
+        out_tensor = graph.outputs[0]
+        if id(out_tensor) not in slots:
+            raise ValueError(f"cannot port model '{model.name}': its output is not connected to its inputs")
+        self._output_slot = slots[id(out_tensor)]
+        self.output_name = out_tensor.name
+        self.final_activation = final_act.get(self._output_slot)
+
+        # Record the weights in model.weights order, which is exactly the order of
+        # model.get_weights() / set_weights() (Layer.get_weights), matched by variable identity.
+        self._weights: list[_WeightSpec] = []
+        for v in model.weights:
+            claim = owner.get(id(v))
+            if claim is not None and claim.tensor is not None:
+                self._weights.append(_WeightSpec(v.path, claim.tensor, claim.transpose, None))
+            else:
+                # A layer attached to the model object but not used by its graph, or state the
+                # call does not read (Normalization's adapt counters): it cannot change the
+                # output, so carry its value unchanged for set_weights round-trips.
+                self._weights.append(_WeightSpec(v.path, None, False, np.array(v.numpy())))
+        self.keras_paths: dict[str, torch.Tensor] = {
+            w.path: w.param for w in self._weights if w.param is not None
+        }
+        # Keras's `model(x)` runs with training=False (Dropout off): start in eval mode to match.
+        # Call .train() for training, as with any torch module.
+        self.eval()
+
+    @staticmethod
+    def _mask_for(layer, module, node, mask_of, mask_ids) -> int | None:
+        """The mask slot a node's layer receives, or None; refuses masks the port cannot honour.
+
+        Keras hands a mask to a layer only if its call() takes `mask`; layers whose call does
+        not (Dense, Dropout, Conv1D, ...) compute as if unmasked and pass the mask on.
+        """
+        masks = [getattr(t, "_keras_mask", None) for t in node.input_tensors
+                 if id(t) not in mask_ids]
+        if all(m is None for m in masks):
+            return None
+        if "mask" not in inspect.signature(layer.call).parameters:
+            return None
+        if not getattr(module, "takes_mask", False) or len(masks) != 1:
+            raise refuse(layer, "...) on a masked input from Embedding(mask_zero=True) (")
+        if id(masks[0]) not in mask_of:
+            raise refuse(layer, "...) on a mask not made by an Embedding (")
+        return mask_of[id(masks[0])]
+
+    # ---- execution -------------------------------------------------------------------------
+    def _inputs(self, inputs) -> list[torch.Tensor]:
+        if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+            inputs = tuple(inputs[0])  # accept model([a, b]) style too
+        if len(inputs) != len(self.input_names):
+            raise ValueError(
+                f"{self.name} expects {len(self.input_names)} inputs "
+                f"({', '.join(self.input_names)}), got {len(inputs)}"
+            )
+        ref = next(self.parameters(), None)
+        device = ref.device if ref is not None else None
+        # as_tensor neither copies nor detaches a tensor that already has the right dtype/device.
+        return [torch.as_tensor(x, dtype=torch.float32, device=device) for x in inputs]
+
+    def forward_with_logits(self, *inputs) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(output, logits): logits are the final sigmoid/softmax's input, else None."""
+        values: list[torch.Tensor | None] = self._inputs(inputs)
+        values += [None] * len(self._steps)
+        pre: dict[int, torch.Tensor] = {}
+        masks: dict[int, torch.Tensor] = {}
+        for s in self._steps:
+            module = self.layer_modules[s.key]
+            if s.many:
+                y = module([values[i] for i in s.inputs])
+            elif s.mask is not None:
+                y = module(values[s.inputs[0]], mask=masks[s.mask])
+            else:
+                x = values[s.inputs[0]]
+                y, p = module.step(x)
+                if p is not None:
+                    pre[s.output] = p
+                if isinstance(module, Embedding) and module.mask_zero:
+                    masks[s.output] = module.mask_of(x)
+                if isinstance(module, Dropout) and not module.active():
+                    # Keras's Dropout returns its input object at inference, so the TF
+                    # backend still finds `_keras_logits` on it; keep the logits too.
+                    if s.inputs[0] in pre:
+                        pre[s.output] = pre[s.inputs[0]]
+            values[s.output] = y
+        out = values[self._output_slot]
+        logits = pre.get(self._output_slot) if self.final_activation in LOGIT_ACTIVATIONS else None
+        return out, logits
+
+    def layers(self) -> list[LayerInfo]:
+        """The graph's steps in execution order; the output is slot `output_slot`. Layers other
+        than Dense, Activation, Flatten, Concatenate and Dropout have kind "other"."""
+        names = {id(p): name for name, p in self.named_parameters()}
+        kinds = {Dense: "dense", ActivationLayer: "activation", Flatten: "flatten",
+                 Concatenate: "concatenate", Dropout: "dropout"}
+        out = []
+        for s in self._steps:
+            m = self.layer_modules[s.key]
+            info = dict(key=s.key, kind=kinds.get(type(m), "other"), inputs=s.inputs,
+                        output=s.output)
+            if isinstance(m, (Dense, ActivationLayer)):
+                info["activation"] = m.act.name
+            if isinstance(m, Dense):
+                info.update(kernel=names[id(m.weight)], features=(m.in_features, m.out_features),
+                            bias=names[id(m.bias)] if m.bias is not None else None)
+            elif isinstance(m, Flatten):
+                info["channels_first"] = m.channels_first
+            elif type(m) is Dropout:
+                info["rate"] = m.p
+            out.append(LayerInfo(**info))
+        return out
+
+    @property
+    def output_slot(self) -> int:
+        return self._output_slot
+
+    def forward(self, *inputs, with_logits: bool = False):
+        """The output; with_logits=True gives forward_with_logits's pair (for functional_call,
+        which calls forward)."""
+        out, logits = self.forward_with_logits(*inputs)
+        return (out, logits) if with_logits else out
+
+    # ---- weights ---------------------------------------------------------------------------
+    def named_keras_weights(self) -> list[tuple[str, np.ndarray]]:
+        """[(Keras path, value as Keras lays it out)] in model.get_weights() order."""
+        result = []
+        for w in self._weights:
+            if w.param is None:
+                result.append((w.path, w.constant.copy()))
+                continue
+            value = w.param.detach().cpu().numpy()  # shares memory with the parameter: copy
+            result.append((w.path, np.array(value.T if w.transpose else value, order="C")))
+        return result
+
+    def keras_weights(self) -> list[np.ndarray]:
+        return [value for _, value in self.named_keras_weights()]
+
+    def named_keras_gradients(self) -> dict[str, np.ndarray]:
+        """{Keras path: .grad laid out as Keras lays the variable out}, for parameters that
+        have a gradient."""
+        out = {}
+        for w in self._weights:
+            g = getattr(w.param, "grad", None) if w.param is not None else None
+            if g is not None:
+                g = g.detach().float().cpu().numpy()
+                out[w.path] = np.array(g.T if w.transpose else g, order="C")
+        return out
+
+
+def translate(model) -> PortedModel:
+    """A torch.nn.Module computing the same function as the built Keras `model` (float32)."""
+    return PortedModel(model)
+
+
+def keras_weights(ported: PortedModel) -> list[np.ndarray]:
+    """The port's weights in `model.get_weights()` order, kernels back in Keras's (in, out)."""
+    return ported.keras_weights()
+
+
+def count_params(ported: PortedModel) -> int:
+    """Number of scalars in the port's parameters (equals model.count_params() when shared
+    layers are shared)."""
+    return sum(math.prod(p.shape) for p in ported.parameters())
