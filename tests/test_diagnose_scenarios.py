@@ -24,7 +24,7 @@ FIXED = [(s.name, v.name) for s in all_scenarios().values() for v in s.variants 
 
 def findings(name, variant, logdir, **length):
     r = run(RunSpec(name, variant, backend="torch", logdir=logdir, verbose=0, **length))
-    return {f["name"]: f for f in r.findings}
+    return {f["name"]: f for f in r.findings}  # in the report's order
 
 
 @pytest.mark.parametrize("name", sorted(AS_POSTED))
@@ -33,6 +33,12 @@ def test_as_posted_is_diagnosed_with_its_root_cause(name, logdir):
     found = findings(name, "as-posted", logdir, **length)
     assert cause in found, sorted(found)
     assert found[cause]["evidence"] and found[cause]["fix"]
+    # right first: the report leads with the root cause, and no other finding of its severity
+    # or higher offers a fix of its own unless it is a cause too (not worded as a consequence)
+    assert list(found)[0] == cause, list(found)
+    for f in list(found.values())[1:]:
+        if f["severity"] == "error" and f.get("cause"):
+            assert f["fix"].startswith("None of its own"), f
 
 
 def test_labels_1_2_are_named_before_the_backend_raises(logdir):

@@ -12,12 +12,18 @@ detectors over that trace. `DiagnoseCallback` adapts Keras's callback events int
 
 The map: which file to open
 
-    catalogue.py   every finding: name, usual severity, summary and fix texts (add a finding here)
+    catalogue.py   every finding: name, usual severity, summary and fix texts (add a finding here);
+                   CAUSES (which finding explains which), BACKEND_BEHAVIOUR (what each backend does)
     preflight.py   checks before training: inputs, output vs loss, labels (add a check here)
+    precision.py   float16 throughout (not mixed precision): the preflight check
     activations.py activation statistics on a sample; saturated, dead, tied units
     trace.py       what detectors read: Trace, EpochRecord, Facts (chance, constant-prediction loss)
-    detectors.py   DETECTORS, run_detectors (cause vs symptom); backend errors, NaN/Inf, units
-    gradients.py   detectors over gradients: exactly zero, vanishing/exploding
+    detectors.py   DETECTORS, run_detectors (cause vs symptom, settle_causes); backend errors,
+                   NaN/Inf, units
+    gradients.py   detectors over gradients and updates: exactly zero, vanishing/exploding,
+                   a learning rate far too low (updates tiny against the weights)
+    predictions.py what the model predicts on the sample: majority-class and mean predictors
+    metrics_fit.py compiled metrics that cannot measure the task (accuracy on a regression...)
     loss_curve.py  detectors over the loss/accuracy curves: divergence, plateau, overfitting...
     observer.py    Diagnostics: ties preflight, recording, detectors and report together
     callback.py    DiagnoseCallback (the only module that imports Keras at the top)
@@ -32,10 +38,16 @@ and callback.py is imported on first access to `DiagnoseCallback`.
 
 from scen.diagnose.activations import ActivationExtractor, activation_stats, check_activations
 from scen.diagnose.backend import recomputed_gradients, to_numpy
-from scen.diagnose.catalogue import CATALOGUE, SEVERITIES, Finding, finding
+from scen.diagnose.catalogue import (BACKEND_BEHAVIOUR, CATALOGUE, CAUSES, SEVERITIES, Finding,
+                                     backend_note, finding)
 from scen.diagnose.detectors import (DETECTORS, detect_backend_error, detect_nonfinite,
-                                     detect_units, run_detectors)
-from scen.diagnose.gradients import detect_no_gradient, detect_vanishing_gradients
+                                     detect_units, run_detectors, settle_causes)
+from scen.diagnose.gradients import (detect_learning_rate_too_low, detect_no_gradient,
+                                     detect_vanishing_gradients, update_ratios)
+from scen.diagnose.metrics_fit import detect_metric_mismatch
+from scen.diagnose.precision import check_precision, float16_throughout
+from scen.diagnose.predictions import (detect_majority_class, detect_mean_predictor,
+                                       predict_sample, prediction_stats)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_oscillation, detect_overfitting, detect_plateau,
                                       detect_slow_start, detect_worse_than_constant)
@@ -50,6 +62,10 @@ from scen.diagnose.trace import (EpochRecord, Facts, Trace, facts_for, grad_stat
                                  step_stats, weight_stats)
 
 __all__ = [
+    "BACKEND_BEHAVIOUR", "CAUSES", "backend_note", "check_precision",
+    "detect_learning_rate_too_low", "detect_majority_class", "detect_mean_predictor",
+    "detect_metric_mismatch", "float16_throughout", "predict_sample", "prediction_stats",
+    "settle_causes", "update_ratios",
     "CATALOGUE", "DETECTORS", "SEVERITIES", "ActivationExtractor", "DiagnoseCallback",
     "Diagnostics", "EpochRecord", "Facts", "Finding", "OutputSpec", "Trace", "activation_of",
     "activation_stats", "check_activation_fits_loss", "check_activations", "check_binary_labels",

@@ -84,7 +84,7 @@ class DiagnoseCallback(keras.callbacks.Callback):
             steps_per_epoch=(self.params or {}).get("steps") or 0, run_dir=""))
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._steps, self._mean = [], 0.0
+        self._steps, self._mean, self._epoch = [], 0.0, epoch
 
     def on_train_batch_begin(self, batch, logs=None):
         scale = getattr(self.model.optimizer, "dynamic_scale", None)
@@ -113,6 +113,14 @@ class DiagnoseCallback(keras.callbacks.Callback):
         model = model if model is not None else getattr(self, "_model", None)
         if self.diagnostics.preflight_findings is None and model is not None:
             safely(lambda: self.diagnostics.before_training(model))
+        epoch = getattr(self, "_epoch", None)
+        if epoch is not None and model is not None:  # the epoch that raised: as far as it got
+            logs = {"learning_rate": float(to_numpy(model.optimizer.learning_rate))}
+            if self._steps:
+                logs["loss"] = self._mean
+            probe = _Probe(model, self.diagnostics.x, self.diagnostics.y, self._scale)
+            safely(lambda: self.diagnostics.on_partial_epoch(epoch, logs,
+                                                             np.asarray(self._steps), probe))
         self.diagnostics.on_train_end("raised", f"{type(error).__name__}: {_first_line(error)}")
         return self.findings()
 

@@ -16,6 +16,8 @@ the output and loss) and SECONDARY (symptoms, shown as info once an error explai
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -32,6 +34,7 @@ class Finding:
     fix: str
     layer: str | None = None
     epoch: int | None = None  # 1-based, as Keras prints epochs
+    cause: str | None = None  # the finding this one follows from (see CAUSES), if any
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -125,6 +128,19 @@ ENTRIES = [
     Entry("unscaled_targets", "warning", "regression targets far from unit scale",
           "Standardise the targets (y - mean) / std and invert after predict, or initialise the "
           "output bias at the target mean (bias_initializer=keras.initializers.Constant(mean))."),
+    Entry("regression_with_classification_loss", "error",
+          "{loss} on targets that are a regression ({distinct} distinct values over "
+          "[{low}, {high}])",
+          "This is a regression, not a classification: give the model a linear output, "
+          "Dense({units}) with no activation, loss='mean_squared_error' (or "
+          "'mean_absolute_error', or 'huber' for outliers), standardise the targets "
+          "((y - mean) / std, and invert after predict), and track metrics=['mae'] or "
+          "keras.metrics.RootMeanSquaredError() instead of accuracy."),
+    Entry("float16_throughout", "warning",
+          "the model computes and keeps its weights in float16",
+          "Train in float32 (the default: keras.config.set_floatx('float32')) or in mixed "
+          "precision (keras.mixed_precision.set_global_policy('mixed_float16')), which keeps the "
+          "weights in float32 and scales the loss so that small gradients survive."),
     # --- Units, before training and during it (activations.py) -----------------------------
     Entry("activations_not_checked", "info", "could not run the model's layers on the sample",
           "none needed"),
@@ -143,6 +159,10 @@ ENTRIES = [
     # --- The backend raised (detectors.detect_backend_error) --------------------------------
     Entry("labels_out_of_range:raised", "error", "labels outside [0, 1] for binary cross-entropy",
           "Map the labels to 0/1 (for labels 1/2: y - 1)."),
+    Entry("predictions_out_of_range:raised", "error",
+          "the predictions, not the labels, left [0, 1]: they were NaN",
+          "Find why the predictions became NaN (see the finding that names the cause); the "
+          "labels are not at fault."),
     Entry("label_shape_mismatch:raised", "error", "the labels' shape does not match the output",
           "One-hot labels for categorical_crossentropy (keras.utils.to_categorical), or "
           "sparse_categorical_crossentropy for integer labels; match the output's units."),
@@ -172,6 +192,40 @@ ENTRIES = [
           "BatchNormalization, or residual connections."),
     Entry("exploding_gradients", "warning", "gradients explode towards the first layers",
           "Clip gradients (clipnorm=1.0), lower the learning rate, normalise the inputs."),
+    Entry("learning_rate_too_low", "error",
+          "the learning rate is far too low: the weights barely move and so does the loss",
+          "Raise the learning rate 10-100x{lr_hint} (Adam's default is 1e-3; SGD usually needs "
+          "0.01-0.1), or use Adam; then watch that the loss falls within the first epochs."),
+    # --- The predictions on the sample (predictions.py) ------------------------------------
+    Entry("majority_class_predictor", "error",
+          "the model predicts the majority class for (almost) every sample",
+          "Weight the classes (fit(..., class_weight={{c: n / (k * n_c)}}) or oversample the "
+          "minority), tune the decision threshold on validation data instead of 0.5, and judge "
+          "the model with metrics that see every class: keras.metrics.AUC(), Precision(), "
+          "Recall() (or per-class recall); accuracy rewards predicting the majority."),
+    Entry("mean_predictor", "warning",
+          "the model is no better than predicting the mean target",
+          "Check that the inputs carry information about the target (correlations, a simple "
+          "linear fit), then the learning rate (see the update size above), input and target "
+          "scaling (standardise both), and capacity; a loss stuck at the target's variance "
+          "means the model has learned only its mean."),
+    # --- Loss and metrics against the task (metrics_fit.py) --------------------------------
+    Entry("metric_does_not_fit_task:regression", "warning",
+          "'{metric}' measures nothing on a regression target",
+          "Track regression metrics: metrics=['mae', keras.metrics.RootMeanSquaredError()] "
+          "(or R2Score); accuracy compares predictions and targets for exact equality or "
+          "after a 0.5 threshold, which a continuous target never meets."),
+    Entry("metric_does_not_fit_task:binary_on_one_of_k", "warning",
+          "'{metric}' on {units} one-of-K outputs counts each unit separately: it is inflated",
+          "Use metrics=['accuracy'] (Keras then picks categorical accuracy) or "
+          "'categorical_accuracy' / 'sparse_categorical_accuracy' to match the labels."),
+    Entry("metric_does_not_fit_task:argmax_on_one_unit", "warning",
+          "'{metric}' takes an argmax over a single output unit: it is constant",
+          "Use metrics=['accuracy'] or 'binary_accuracy' for a single sigmoid output, plus "
+          "keras.metrics.AUC() for a ranking measure."),
+    Entry("metric_does_not_fit_task:label_format", "warning",
+          "'{metric}' expects {expects} labels, but the loss is {loss}",
+          "Use metrics=['accuracy']: Keras then picks the accuracy that matches the labels."),
     # --- The loss and accuracy curves -------------------------------------------------------
     Entry("negative_cross_entropy", "error", "the cross-entropy went negative",
           "Map the labels to 0/1 (or one-hot); for labels 1/2 use y - 1."),
@@ -208,12 +262,99 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in ENTRIES}
 
 # The labels do not fit the output and loss: the backend's error about labels is one of these.
 LABEL_FINDINGS = {"labels_out_of_range", "label_shape_mismatch", "sparse_label_out_of_range",
+                  "regression_with_classification_loss",
                   "integer_labels_with_categorical_crossentropy",
                   "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets"}
 # Symptoms rather than causes: shown as info when an error-level cause is found.
 SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "overfitting",
              "train_val_gap", "vanishing_gradients", "weights_without_gradient",
-             "worse_than_constant"}
+             "worse_than_constant", "mean_predictor"}
+
+
+# Consequence -> the findings that, when also reported, explain it (its causes, in order of
+# preference). The report puts a cause before its consequences, and words each consequence as
+# one ("follows from ...": its fix is the cause's), so that no symptom reads as a second error
+# with a fix of its own. "name!": only once that finding is an error (float16 is a warning until
+# the run shows NaN or Inf; then the divergence on the way there is its doing too).
+CAUSES: dict[str, tuple[str, ...]] = {
+    "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
+    "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
+    "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets"),
+    "predictions_out_of_range": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
+    "nonfinite_activations": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
+    "negative_cross_entropy": ("labels_out_of_range", "regression_with_classification_loss"),
+    "huge_cross_entropy": ("float16_throughout!", "regression_with_classification_loss",
+                           "unscaled_inputs"),
+    "slow_start": ("majority_class_predictor", "learning_rate_too_low", "unscaled_inputs",
+                   "saturated_units"),
+    "majority_class_predictor": ("learning_rate_too_low", "no_gradient"),
+    "mean_predictor": ("learning_rate_too_low", "no_gradient", "softmax_single_unit",
+                       "output_cannot_reach_targets", "dead_relu"),
+    "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",
+                            "unscaled_targets"),
+    "diverging_loss": ("float16_throughout!",),
+    "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
+    "saturated_units": ("unscaled_inputs",),
+    "plateau": ("learning_rate_too_low",),
+    "loss_levelled_off": ("learning_rate_too_low", "majority_class_predictor", "mean_predictor"),
+}
+CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."
+
+# What each backend does where they differ (measured: ../shared/SCENARIOS.md and the programs
+# in tests/test_diagnose_kinds.py). A finding named here says it in its evidence, so that a
+# user on the backend that stays silent hears that it will not complain.
+BACKEND_BEHAVIOUR: dict[str, dict[str, str]] = {
+    "sparse_label_out_of_range": {
+        "torch": "raises IndexError ('Target 9 is out of bounds')",
+        "tensorflow": "raises InvalidArgumentError on CPU ('Received a label value ... "
+                      "outside the valid range')",
+        "jax": "trains on silently: no error, a loss and accuracy that look like training, "
+               "and a model fitted to garbage for the out-of-range labels"},
+    "labels_out_of_range": {
+        "torch": "raises 'all elements of target should be between 0 and 1' on the first step",
+        "tensorflow": "trains on silently, with a loss that grows or goes negative and "
+                      "accuracy stuck",
+        "jax": "trains on silently, with a loss that goes negative (until the clip zeroes the "
+               "gradient) and accuracy stuck"},
+    "regression_with_classification_loss": {
+        "torch": "raises 'all elements of target should be between 0 and 1' (binary "
+                 "cross-entropy) or 'Target ... is out of bounds' (sparse)",
+        "tensorflow": "trains on silently with binary cross-entropy (a loss in the hundreds) "
+                      "and raises InvalidArgumentError with the sparse loss",
+        "jax": "trains on silently: the binary cross-entropy falls without bound below 0 "
+               "and the sparse loss reads 0; accuracy 0"},
+}
+BACKEND_NAMES = {"torch": "torch", "tensorflow": "TensorFlow", "jax": "JAX"}
+
+
+def current_backend() -> str:
+    """Keras's backend if Keras is imported (never importing it here), else KERAS_BACKEND."""
+    keras = sys.modules.get("keras")
+    try:
+        return keras.backend.backend() if keras is not None else os.environ.get(
+            "KERAS_BACKEND", "")
+    except Exception:
+        return ""
+
+
+def backend_note(name: str, backend: str | None = None) -> str:
+    """What each backend does about finding `name` ("" if they agree), this run's first."""
+    table = BACKEND_BEHAVIOUR.get(name)
+    if not table:
+        return ""
+    backend = current_backend() if backend is None else backend
+    order = sorted(table, key=lambda b: b != backend)
+    said = "; ".join(f"{BACKEND_NAMES[b]} {table[b]}" for b in order)
+    here = (f" This run is on {BACKEND_NAMES[backend]}, which {table[backend].split(':')[0]}."
+            if backend in table else "")
+    return f" What each backend does: {said}.{here}"
+
+
+def as_consequence(f: Finding, cause: Finding) -> None:
+    """Word `f` as following from `cause`: the evidence says so, the fix is the cause's."""
+    f.cause = cause.name
+    f.evidence = f"A consequence of {cause.name} ({cause.summary}): {f.evidence}"
+    f.fix = CONSEQUENCE_FIX.format(cause=cause.name)
 
 
 def finding(key: str, evidence: str, *, severity: str | None = None, layer: str | None = None,
@@ -222,7 +363,7 @@ def finding(key: str, evidence: str, *, severity: str | None = None, layer: str 
     `layer`); `severity` overrides the entry's usual one."""
     entry = CATALOGUE[key]
     return Finding(entry.name, severity or entry.severity,
-                   entry.summary.format(layer=layer, **fields), evidence,
+                   entry.summary.format(layer=layer, **fields), evidence + backend_note(entry.name),
                    entry.fix.format(layer=layer, **fields), layer=layer, epoch=epoch)
 
 

@@ -14,16 +14,23 @@ from __future__ import annotations
 import numpy as np
 
 from scen.diagnose.activations import check_activations
-from scen.diagnose.catalogue import LABEL_FINDINGS, SECONDARY, Finding, finding, fmt
-from scen.diagnose.gradients import detect_no_gradient, detect_vanishing_gradients
+from scen.diagnose.catalogue import (CAUSES, LABEL_FINDINGS, SECONDARY, SEVERITIES, Finding,
+                                     as_consequence, finding, fmt)
+from scen.diagnose.gradients import (detect_learning_rate_too_low, detect_no_gradient,
+                                     detect_vanishing_gradients)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_oscillation, detect_overfitting, detect_plateau,
                                       detect_slow_start, detect_worse_than_constant)
+from scen.diagnose.metrics_fit import detect_metric_mismatch
 from scen.diagnose.model import ONE_OF_K
+from scen.diagnose.predictions import detect_majority_class, detect_mean_predictor
 from scen.diagnose.trace import Trace
 
-# What the backend's error message says -> the catalogue entry that explains it (lower case).
+# What the backend's error message says -> the catalogue entry that explains it (lower case;
+# the first match wins). torch's binary_cross_entropy(input, target) names the predictions
+# "input": Keras clips them into [eps, 1 - eps] first, so only NaN predictions fail its check.
 BACKEND_MESSAGES = [
+    ("input should be between 0 and 1", "predictions_out_of_range:raised"),
     ("between 0 and 1", "labels_out_of_range:raised"),
     ("same shape", "label_shape_mismatch:raised"),
     ("incompatible shapes", "label_shape_mismatch:raised_incompatible"),
@@ -38,7 +45,28 @@ def detect_backend_error(t: Trace) -> list[Finding]:
         return []
     msg = t.error or ""
     key = next((k for needle, k in BACKEND_MESSAGES if needle in msg.lower()), "backend_raised")
+    if key.startswith("predictions_out_of_range"):
+        return [_predictions_out_of_range(t, msg)]
     return [finding(key, f"the backend raised: {msg}")]
+
+
+def _predictions_out_of_range(t: Trace, msg: str) -> Finding:
+    """torch's "all elements of input should be between 0 and 1": the predictions were NaN."""
+    last = t.records[-1] if t.records else None
+    seen = []
+    if last is not None and any(w["nonfinite"] for w in last.weights.values()):
+        seen.append(f"the weights were NaN/Inf when it raised (epoch {last.epoch + 1})")
+    if last is not None and last.outputs and last.outputs.get("nonfinite"):
+        seen.append("the predictions on the sample were NaN/Inf")
+    labels = (" The labels are all 0 or 1, so they are not at fault."
+              if t.facts.targets_binary else "")
+    return finding(
+        "predictions_out_of_range:raised",
+        f"the backend raised: {msg}. torch's binary_cross_entropy(input, target) calls the "
+        "predictions 'input' and the labels 'target'; Keras clips the predictions into "
+        "[1e-7, 1 - 1e-7] before the call, so only NaN predictions fail this check"
+        + (f"; {'; '.join(seen)}" if seen else "") + "." + labels,
+        epoch=last.epoch + 1 if last is not None else None)
 
 
 def detect_nonfinite(t: Trace) -> list[Finding]:
@@ -51,9 +79,12 @@ def detect_nonfinite(t: Trace) -> list[Finding]:
             where.append("the weights")
         if any(g["nonfinite"] for g in r.grads.values()):
             where.append("the gradients")
+        if r.outputs and r.outputs.get("nonfinite"):
+            where.append("the predictions")
         if where:
             step = r.steps.get("first_nonfinite")
             at = f" (first at step {step + 1})" if step is not None else ""
+            at += " (the epoch raised before it ended)" if r.partial else ""
             return [finding(
                 "nonfinite_values",
                 f"{', '.join(where)} became NaN or Inf in epoch {r.epoch + 1}{at}; learning "
@@ -78,9 +109,10 @@ def detect_units(t: Trace) -> list[Finding]:
 
 
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
-             detect_cross_entropy_range, detect_divergence, detect_worse_than_constant,
+             detect_cross_entropy_range, detect_divergence, detect_learning_rate_too_low,
+             detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
              detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,
-             detect_plateau, detect_overfitting]
+             detect_plateau, detect_overfitting, detect_metric_mismatch]
 
 
 def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
@@ -92,8 +124,9 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
     raised = [f for f in findings if f.evidence.startswith("the backend raised")]
     known_errors = [k for k in known if k.severity == "error"]
     for f in raised:  # preflight predicted it: one finding, with the backend's words added
+        about_labels = f.name in LABEL_FINDINGS or f.name == "backend_raised"
         same = [k for k in known_errors if k.name == f.name] or [
-            k for k in known_errors if k.name in LABEL_FINDINGS]
+            k for k in known_errors if about_labels and k.name in LABEL_FINDINGS]
         if same:
             same[0].evidence += f" Training then raised: {trace.error}"
             findings.remove(f)
@@ -108,4 +141,34 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
             if f.name in SECONDARY and f.severity != "info":
                 f.severity = "info"
                 f.evidence += " (Shown as info: an error above explains the run first.)"
+    settle_causes([*known, *findings])
     return findings
+
+
+def settle_causes(findings: list[Finding]) -> None:
+    """Word each consequence as following from its cause (catalogue.CAUSES), in place; the
+    cause becomes at least as severe as its consequence, so that the report reads it first.
+    Two passes: a cause promoted in the first (float16 once NaN appeared) counts in the second
+    for the consequences that need it to be an error ("name!" in CAUSES)."""
+    first = {}
+    for f in findings:
+        first.setdefault(f.name, f)
+    for _ in range(2):
+        for f in findings:
+            if f.cause is not None:
+                continue  # settled already (findings() may run the detectors more than once)
+            cause = next((first[c.rstrip("!")] for c in CAUSES.get(f.name, ())
+                          if _counts(first.get(c.rstrip("!")), f, c.endswith("!"))), None)
+            if cause is None:
+                continue
+            as_consequence(f, cause)
+            if SEVERITIES.index(f.severity) < SEVERITIES.index(cause.severity):
+                cause.severity = f.severity
+
+
+def _counts(cause: Finding | None, f: Finding, error_only: bool) -> bool:
+    """Whether `cause` (reported, not itself f) explains f: an error, or (unless error_only)
+    a warning."""
+    if cause is None or cause is f or cause.severity == "info":
+        return False
+    return cause.severity == "error" or not error_only

@@ -19,6 +19,13 @@ VANISHING_RATIO = 1e-3  # first layer's relative gradient (|g|/|w|) vs the last 
 # thousandfold gap (10 sigmoid layers give ~1e-6; healthy ReLU stacks stay within ~10x).
 VANISHING_MIN_DEPTH = 3  # kernels: with two, "first" and "last" are neighbours, not a stack.
 NORM_FLOOR = 1e-12  # keeps |g|/|w| finite for a weight of norm 0.
+TINY_UPDATE = 1e-4  # per step, the update's norm over the weights' norm: healthy training moves
+# the weights ~1e-3 of their norm per step (the usual rule of thumb; Adam at its default 1e-3
+# does); 10x below that, a run of hundreds of steps barely leaves its initialisation.
+STILL_LOSS = 0.95  # the loss ended at 95% or more of where it started: it barely moved...
+UNLEARNED = 0.5  # ...and at half or more of the constant prediction's loss: far from learned
+# (a converged model also takes tiny steps, but its loss has fallen well below the constant's).
+LOW_LR_MIN_EPOCHS = 3  # a trend and a median update need a few epochs.
 
 
 def detect_no_gradient(t: Trace) -> list[Finding]:
@@ -86,6 +93,47 @@ def _output_saturation(t: Trace) -> float:
         return 0.0
     s = recorded[-1].activations.get(t.facts.output_layer, {})
     return float(s.get("saturated", 0.0))
+
+
+def update_ratios(t: Trace) -> list[float]:
+    """Per epoch with weight changes: |change of all weights| / |weights| / steps, the mean
+    relative update of one step."""
+    out = []
+    for r in t.records:
+        deltas = [w.get("delta") for w in r.weights.values()]
+        if not deltas or any(d is None for d in deltas) or r.partial:
+            continue
+        norm = np.sqrt(sum(w["norm"] ** 2 for w in r.weights.values()))
+        steps = max(int(r.steps.get("n", 1)), 1)
+        out.append(float(np.sqrt(sum(d ** 2 for d in deltas)) / max(norm, NORM_FLOOR) / steps))
+    return out
+
+
+def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
+    """The weights move a tiny share of their size per step (gradients alive), the loss barely
+    moves, and it is far from what the constant prediction already achieves."""
+    loss, ratios = t.series("loss"), update_ratios(t)
+    if len(loss) < LOW_LR_MIN_EPOCHS or len(ratios) < LOW_LR_MIN_EPOCHS:
+        return []
+    start = t.facts.initial_loss if t.facts.initial_loss is not None else loss[0]
+    base = t.facts.baseline_loss
+    if not (np.isfinite(start) and np.isfinite(loss[-1]) and start > 0):
+        return []
+    median = float(np.median(ratios))
+    grads = [g["zero"] for r in t.records for g in r.grads.values()]
+    zero = bool(grads) and all(z == 1.0 for z in grads)  # no gradient: detect_no_gradient
+    if (median >= TINY_UPDATE or zero or loss[-1] < STILL_LOSS * start
+            or (base and loss[-1] < UNLEARNED * base)):
+        return []
+    lr = t.records[-1].logs.get("learning_rate")
+    return [finding(
+        "learning_rate_too_low",
+        f"each step moved the weights by a median {fmt(median)} of their norm (healthy training:"
+        f" ~1e-3), while gradients were alive; the loss went from {fmt(start)} to "
+        f"{fmt(loss[-1])} in {len(loss)} epochs"
+        + (f", against {fmt(base)} for a constant prediction" if base else "")
+        + (f"; learning rate {fmt(lr)}" if lr is not None else "") + ".",
+        lr_hint=f" (from {fmt(lr)} to {fmt(lr * 10)}-{fmt(lr * 100)})" if lr else "")]
 
 
 def detect_vanishing_gradients(t: Trace) -> list[Finding]:

@@ -21,6 +21,7 @@ from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
+from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Trace, facts_for, grad_stats, initial_loss,
@@ -109,13 +110,26 @@ class Diagnostics(Observer):
             grads={k: grad_stats(g) for k, g in grads.items()})
         self._previous = {k: np.array(w, copy=True) for k, w in weights.items()}
         if sampled:
+            self.model = probe.keras_model()  # the native port copies its weights in here
             record.activations = self._activations()
+            record.outputs = self._outputs()
         self.records.append(record)
+
+    def on_partial_epoch(self, epoch, logs, step_losses, probe) -> None:
+        """The epoch raised before it ended: record it as far as it got (its weights, and
+        what the model now predicts), so that the detectors see the epoch that went wrong."""
+        if self.records and self.records[-1].epoch >= epoch:
+            return
+        self.on_epoch_end(epoch, logs, step_losses, probe)
+        self.records[-1].partial = True
+        if self.records[-1].outputs is None:
+            self.records[-1].outputs = self._outputs()
 
     def on_train_end(self, status: str, error: str | None) -> None:
         self.status, self.error = status, error
         if self.records and self.records[-1].activations is None and self.model is not None:
             self.records[-1].activations = self._activations()  # stopped early: see the end
+            self.records[-1].outputs = self._outputs()
         self.run_findings = run_detectors(self.trace(), self.preflight_findings or [])
         self._finished = True
 
@@ -143,6 +157,13 @@ class Diagnostics(Observer):
     def _attach(self, model) -> None:
         self.model = model
         self.facts = safely(lambda: facts_for(model, self._labels), Facts())
+
+    def _outputs(self) -> dict | None:
+        """prediction_stats of the model on the sample (single-output models)."""
+        if self.model is None or self.x is None:
+            return None
+        return safely(lambda: prediction_stats(predict_sample(self.model, self.x), self.y,
+                                               self.facts), None)
 
     def _activations(self) -> dict | None:
         if self._extractor is None:

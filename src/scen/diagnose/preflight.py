@@ -17,6 +17,7 @@ from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import (CROSS_ENTROPY, ONE_OF_K, PROBABILITY, RANGES, SELF_SCALING,
                                  UNBOUNDED, OutputSpec, activation_of, arrays, consumers,
                                  has_graph, layer_tensors, output_specs, sample)
+from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
 
 INPUT_ABS_LIMIT = 20.0  # 99.9th percentile of |x|: standardised features rarely pass ~5; raw
@@ -29,13 +30,16 @@ TARGET_ABS_LIMIT = 100.0  # median |y| of a regression target: outputs start nea
 TARGET_OUTSIDE_SHARE = 0.01  # share of targets an output activation cannot reach before it counts.
 RANGE_TOLERANCE = 1e-6  # a target this close to an activation's limit counts as inside it.
 ONE_HOT_ATOL = 1e-3  # rows summing to 1 within this are distributions (float32 labels).
+CLASS_LIKE_VALUES = 20  # targets outside [0, 1] with more distinct values than this, or any
+# non-integer ones, are measurements, not class labels: a regression (labels 1/2 or 0..9 are
+# classes; prices, counts in the thousands and standardised values are not).
 
 
 def preflight(model, x, y, when: str = "at initialisation") -> list[Finding]:
     """Checks on a compiled model and a data sample, before training. `when` words the evidence
     of the activation checks (the in-run recorder may run this after the first epoch)."""
     x, y = sample(x, y)
-    findings = check_inputs(model, x)
+    findings = check_precision(model) + check_inputs(model, x)
     findings += check_softmax_axes(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
@@ -195,13 +199,13 @@ def check_activation_fits_loss(spec: OutputSpec) -> list[Finding]:
 def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Binary cross-entropy: labels in [0, 1], one column per output unit."""
     f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
-    if y.min() < 0 or y.max() > 1:
+    if (y.min() < 0 or y.max() > 1) and is_regression_target(y):
+        f.append(_regression(spec, y))
+    elif y.min() < 0 or y.max() > 1:
         f.append(finding(
             "labels_out_of_range:binary",
             f"the labels take values {_values_text(y)}; binary cross-entropy needs labels "
-            "in [0, 1] (Keras on torch raises 'all elements of target should be between 0 "
-            "and 1'; TensorFlow and JAX train on, with a loss that goes negative and "
-            "accuracy stuck).", layer=layer, loss=spec.loss_name))
+            "in [0, 1].", layer=layer, loss=spec.loss_name))
     elif units and width != units:
         f.append(_shape_mismatch("label_shape_mismatch:binary", spec, y))
     return f
@@ -211,7 +215,9 @@ def check_categorical_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Categorical cross-entropy: one-hot rows as wide as the output."""
     f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
     integer = bool(np.all(y == np.round(y)))
-    if width == 1 and units and units > 1:
+    if width == 1 and units and units > 1 and is_regression_target(y):
+        f.append(_regression(spec, y))
+    elif width == 1 and units and units > 1:
         f.append(finding(
             "integer_labels_with_categorical_crossentropy" if integer
             else "integer_labels_with_categorical_crossentropy:not_integer",
@@ -243,6 +249,9 @@ def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
             "one_hot_labels_with_sparse_crossentropy",
             f"the labels are one-hot rows of width {width}; the sparse loss expects one "
             "integer class index per sample.", layer=layer))
+    elif (width == 1 and is_regression_target(y)
+          and not np.all(y == np.round(y))):  # many integer ids may be many classes
+        f.append(_regression(spec, y))
     elif not np.all(y == np.round(y)) or y.min() < 0 or (units and y.max() >= units):
         f.append(finding(
             "sparse_label_out_of_range",
@@ -281,6 +290,30 @@ def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
             "about the learning rate per step, so it takes thousands of steps to get there.",
             layer=layer))
     return f
+
+
+def is_regression_target(y: np.ndarray) -> bool:
+    """Targets that are measurements, not classes: values outside [0, 1] that are many or not
+    whole numbers."""
+    outside = y[(y < 0) | (y > 1)]
+    if not outside.size:
+        return False
+    return bool(np.unique(y).size > CLASS_LIKE_VALUES or np.any(outside != np.round(outside)))
+
+
+def _regression(spec: OutputSpec, y: np.ndarray) -> Finding:
+    """A classification loss on a regression target: say what makes it a regression."""
+    u = np.unique(y)
+    whole = bool(np.all(u == np.round(u)))
+    return finding(
+        "regression_with_classification_loss",
+        f"the targets take {u.size} distinct{'' if whole else ', non-integer'} values over "
+        f"[{fmt(float(u.min()))}, {fmt(float(u.max()))}] (median {fmt(float(np.median(y)))}): "
+        f"measurements, not class labels; {spec.loss_name} treats them as "
+        + ("probabilities, which must lie in [0, 1]." if spec.loss_kind == "binary_ce" else
+           "class indices or one-hot rows, which they are not."),
+        layer=spec.layer, loss=spec.loss_name, distinct=u.size, low=fmt(float(u.min())),
+        high=fmt(float(u.max())), units=1 if y.ndim < 2 else y.shape[-1])
 
 
 def _shape_mismatch(key: str, spec: OutputSpec, y: np.ndarray) -> Finding:

@@ -10,14 +10,22 @@ from scen.diagnose.catalogue import SEVERITIES, Finding
 
 
 def sorted_findings(findings: list[Finding]) -> list[Finding]:
-    """Errors, then warnings, then info; one finding per (name, layer), the first seen:
+    """Errors, then warnings, then info, causes before consequences; one finding per (name,
+    layer), the first seen:
     preflight and the in-run detectors may both see the same problem."""
     seen, out = set(), []
     for f in findings:
         if (f.name, f.layer) not in seen:
             seen.add((f.name, f.layer))
             out.append(f)
-    return sorted(out, key=lambda f: SEVERITIES.index(f.severity))
+    # causes before consequences (detectors.settle_causes words them as such); of the causes,
+    # the one that explains the most other findings first: it is the root.
+    explains = {}
+    for f in out:
+        if f.cause:
+            explains[f.cause] = explains.get(f.cause, 0) + 1
+    return sorted(out, key=lambda f: (SEVERITIES.index(f.severity), f.cause is not None,
+                                      -explains.get(f.name, 0)))
 
 
 def format_report(findings: list[Finding], epochs: int | None = None) -> str:

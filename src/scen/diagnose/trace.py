@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, output_specs
+from scen.diagnose.precision import float16_throughout
 
 FLOOR_SHARE = 0.1  # a loss under 10% of the constant prediction's loss has learned the task.
 FLOOR_ACCURACY = 0.99  # a classifier this accurate has nothing left to show on the loss.
@@ -34,6 +35,11 @@ class Facts:
     initial_loss: float | None = None  # the loss on the sample before training, if seen
     ce_ceiling: float = -math.log(1e-7)  # largest cross-entropy of clipped probabilities
     backend: str = ""
+    from_logits: bool = False
+    class_shares: list[float] | None = None  # each class's share of the labels (classifiers)
+    target_distinct: int | None = None  # distinct target values (all of them)
+    targets_binary: bool | None = None  # every target is 0 or 1
+    float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
 def facts_for(model, y) -> Facts:
@@ -48,13 +54,38 @@ def facts_for(model, y) -> Facts:
         facts.backend = keras.backend.backend()
     except Exception:
         pass
+    facts.float16 = float16_throughout(model)
     if spec is None or y is None or isinstance(y, (list, tuple, dict)):
         return facts
     facts.loss_kind, facts.loss_name = spec.loss_kind, spec.loss_name
     facts.output_activation, facts.output_units = spec.activation, spec.units
-    facts.output_layer = spec.layer
-    facts.chance_accuracy, facts.baseline_loss = baseline(spec, np.asarray(y, dtype=np.float64))
+    facts.output_layer, facts.from_logits = spec.layer, spec.from_logits
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return facts
+    facts.chance_accuracy, facts.baseline_loss = baseline(spec, y)
+    facts.class_shares = class_shares(spec, y)
+    finite = y[np.isfinite(y)]
+    facts.target_distinct = int(np.unique(finite).size)
+    facts.targets_binary = bool(np.all((finite == 0) | (finite == 1)))
     return facts
+
+
+def class_shares(spec: OutputSpec, y: np.ndarray) -> list[float] | None:
+    """Each class's share of valid classification labels, for a single-label classifier (one
+    sigmoid unit, or one-of-K); None otherwise."""
+    if not np.all(np.isfinite(y)) or y.min() < 0:
+        return None
+    k, units = spec.loss_kind, spec.units or 0
+    if k == "binary_ce" and units == 1 and y.max() <= 1 and np.all((y == 0) | (y == 1)):
+        p = float(y.mean())
+        return [1 - p, p]
+    if k == "categorical_ce" and y.ndim == 2 and y.shape[1] == units > 1:
+        return list(np.bincount(y.argmax(axis=1), minlength=units) / len(y))
+    if k == "sparse_ce" and units > 1 and y.max() < units and np.all(y == np.round(y)):
+        return list(np.bincount(y.astype(int).ravel(), minlength=units) / y.size)
+    return None
 
 
 def initial_loss(model, x, y) -> float | None:
@@ -110,6 +141,8 @@ class EpochRecord:
     weights: dict = field(default_factory=dict)  # path -> weight_stats(...)
     grads: dict = field(default_factory=dict)  # path -> grad_stats(...)
     activations: dict | None = None  # layer -> activation_stats(...)
+    outputs: dict | None = None  # predictions.prediction_stats(...) on the sample
+    partial: bool = False  # the epoch raised before it ended: recorded as far as it got
 
 
 @dataclass
@@ -138,18 +171,19 @@ def at_floor(t: Trace) -> bool:
 
 
 def weight_stats(w: np.ndarray, previous: np.ndarray | None) -> dict:
-    """norm, max_abs (finite values), nonfinite count, ndim, and `change`: the largest absolute
-    change since `previous` (None without one)."""
+    """norm, max_abs (finite values), nonfinite count, ndim, `change`: the largest absolute
+    change since `previous`, and `delta`: the norm of that change (both None without one)."""
     w = np.asarray(w, dtype=np.float64)
     finite = np.isfinite(w)
-    change = None
+    change = delta = None
     if previous is not None and previous.shape == w.shape:
         diff = np.abs(w - previous)
         diff = diff[np.isfinite(diff)]
         change = float(diff.max()) if diff.size else (0.0 if not w.size else math.nan)
+        delta = float(np.linalg.norm(diff))
     return dict(norm=float(np.linalg.norm(w[finite])),
                 max_abs=float(np.abs(w[finite]).max(initial=0)),
-                nonfinite=int((~finite).sum()), change=change, ndim=int(w.ndim))
+                nonfinite=int((~finite).sum()), change=change, delta=delta, ndim=int(w.ndim))
 
 
 def grad_stats(g: np.ndarray) -> dict:

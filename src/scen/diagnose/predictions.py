@@ -1,0 +1,126 @@
+"""What the model predicts on the data sample, and the detectors that read it: a classifier
+that predicts the majority class for (almost) every sample, and a regressor no better than
+predicting the mean target.
+
+`prediction_stats` summarises the predictions of one epoch (recorded with the activations, on
+the sampled epochs and always the last): non-finite values, the share of the sample predicted
+as each class, and for a regression the spread of the predictions against the targets'.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+
+from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.model import ONE_OF_K
+from scen.diagnose.trace import Facts, Trace
+
+MAJORITY_SHARE = 0.6  # a class this large makes "always predict it" score 60% accuracy or
+# more, which reads as learning; below, predicting one class is at chance (detect_slow_start).
+NEVER_PREDICTED = 0.1  # a class predicted for under a tenth of its share of the labels is
+# (almost) never predicted: a model that had learned it would predict it near its share.
+PRIOR_LOSS_SHARE = 0.9  # a loss still at 90% or more of the class prior's (or the mean's) has
+# learned next to nothing beyond it (for a regression: R^2 under 0.1).
+WORSE_THAN_CONSTANT = 1.5  # above 1.5x the constant's loss, detect_worse_than_constant speaks.
+MEAN_MIN_EPOCHS = 5  # a fresh regression head needs a few epochs to reach even the mean.
+FLAT_SPREAD = 0.3  # predictions whose std is under 30% of the targets' are close to constant.
+REGRESSION = {"mse", "mae", "regression"}
+
+
+def predict_sample(model, x) -> np.ndarray:
+    """The model's (single) output on the sample, as float64 numpy, without gradients."""
+    import keras
+
+    context = contextlib.nullcontext()
+    if keras.backend.backend() == "torch":
+        import torch
+
+        context = torch.no_grad()
+    with context, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = model(x, training=False)
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("several outputs")
+    return np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float64)
+
+
+def prediction_stats(p: np.ndarray, y, facts: Facts) -> dict:
+    """nonfinite count; `predicted`: each class's share of the sample's predictions
+    (classifiers); `spread`: std of the predictions over std of the targets (regressions)."""
+    p = p.reshape(len(p), -1)
+    finite = bool(np.all(np.isfinite(p)))
+    s = dict(nonfinite=int((~np.isfinite(p)).sum()))
+    if not finite:
+        return s
+    kind, units = facts.loss_kind, p.shape[1]
+    if kind == "binary_ce" and units == 1:
+        positive = float(np.mean(p > (0.0 if facts.from_logits else 0.5)))
+        s["predicted"] = [1 - positive, positive]
+    elif kind in ONE_OF_K and units > 1:
+        s["predicted"] = list(np.bincount(p.argmax(axis=1), minlength=units) / len(p))
+    elif kind in REGRESSION and y is not None:
+        t = np.asarray(y, dtype=np.float64).reshape(len(p), -1)
+        if t.shape == p.shape and np.all(np.isfinite(t)):
+            s["spread"] = float(p.std(axis=0).mean() / max(t.std(axis=0).mean(), 1e-12))
+    return s
+
+
+def _last_outputs(t: Trace) -> tuple[int, dict] | None:
+    recorded = [r for r in t.records if r.outputs]
+    return (recorded[-1].epoch, recorded[-1].outputs) if recorded else None
+
+
+def detect_majority_class(t: Trace) -> list[Finding]:
+    """Imbalanced classes, and the model predicts the majority for (almost) every sample."""
+    shares, last = t.facts.class_shares, _last_outputs(t)
+    if not shares or last is None or "predicted" not in last[1] or not t.records:
+        return []
+    epoch, predicted = last[0], last[1]["predicted"]
+    major = int(np.argmax(shares))
+    if shares[major] < MAJORITY_SHARE or len(predicted) != len(shares):
+        return []
+    missed = [c for c, share in enumerate(shares)
+              if c != major and share > 0 and predicted[c] < NEVER_PREDICTED * share]
+    if predicted[major] < 1 - NEVER_PREDICTED * (1 - shares[major]) or not missed:
+        return []
+    loss, base = t.series("loss")[-1], t.facts.baseline_loss
+    nothing = bool(base and np.isfinite(loss) and loss >= PRIOR_LOSS_SHARE * base)
+    key = t.accuracy_key()
+    acc = (f"; {key} {t.series(key)[-1]:.3f} against a majority share of {shares[major]:.3f}"
+           if key else "")
+    names = ", ".join(str(c) for c in missed[:5])
+    return [finding(
+        "majority_class_predictor",
+        f"class {major} is {shares[major]:.0%} of the labels and the model predicts it for "
+        f"{predicted[major]:.1%} of the sample after epoch {epoch + 1}; class(es) {names} "
+        f"({', '.join(f'{shares[c]:.0%}' for c in missed[:5])} of the labels) are never or "
+        f"almost never predicted{acc}; the loss {fmt(loss)} against {fmt(base or float('nan'))}"
+        " for predicting the class shares"
+        + (": barely below it, so the model has learned little beyond the class prior."
+           if nothing else ": the model ranks samples, but no score crosses the 0.5 threshold."),
+        severity="error" if nothing else "warning", epoch=epoch + 1)]
+
+
+def detect_mean_predictor(t: Trace) -> list[Finding]:
+    """A regression whose loss ends at (or near) the loss of predicting the mean target."""
+    base, loss = t.facts.baseline_loss, t.series("loss")
+    if (t.facts.loss_kind not in REGRESSION or not base or base <= 0
+            or len(loss) < MEAN_MIN_EPOCHS or not np.isfinite(loss[-1])):
+        return []
+    ratio = loss[-1] / base
+    if not PRIOR_LOSS_SHARE <= ratio <= WORSE_THAN_CONSTANT:
+        return []
+    last = _last_outputs(t)
+    spread = last[1].get("spread") if last else None
+    flat = (f"; its predictions on the sample vary only {spread:.0%} as much as the targets"
+            if spread is not None and spread < FLAT_SPREAD else "")
+    what = ("the variance of the targets, the loss of always predicting their mean"
+            if t.facts.loss_kind == "mse" else "the loss of always predicting one constant")
+    return [finding(
+        "mean_predictor",
+        f"the loss ended at {fmt(loss[-1])} after {len(loss)} epochs (first {fmt(loss[0])}), "
+        f"{ratio:.0%} of {fmt(base)}, {what}" + flat + ".", epoch=len(loss))]
+

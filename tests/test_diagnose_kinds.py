@@ -1,0 +1,399 @@
+"""The kinds of failure of issue 14, each on several small Keras 3 programs of its own (synthetic
+data; sizes, optimizers and data unlike the issue's examples), run with DiagnoseCallback on the
+torch backend: each kind fires on its programs, leads the report where it is the root cause,
+and stays silent on the controls. JAX checks run in a subprocess, skipped without JAX."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from scen import diagnose as dx  # noqa: E402
+
+keras = pytest.importorskip("keras")
+layers = keras.layers
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: threads only contend on a shared machine
+    yield
+    torch.set_num_threads(before)
+
+
+def build(n_in, hidden, out, activation, loss, optimizer="adam", metrics=("accuracy",),
+          hidden_activation="relu", seed=0):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((n_in,))]
+                             + [layers.Dense(h, activation=hidden_activation) for h in hidden]
+                             + [layers.Dense(out, activation=activation)])
+    model.compile(loss=loss, optimizer=optimizer, metrics=list(metrics))
+    return model
+
+
+def diagnose(model, x, y, epochs, batch_size=32, expect_raise=False):
+    """fit with DiagnoseCallback; returns the findings in the report's order."""
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    try:
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=[diag], verbose=0)
+    except Exception as e:  # noqa: BLE001 - the backend's own error is what is diagnosed
+        if not expect_raise:
+            raise
+        return diag.explain(e, model)
+    assert not expect_raise, "fit did not raise"
+    return diag.findings()
+
+
+def first(findings):
+    assert findings, "no findings"
+    return findings[0]
+
+
+def names(findings, severities=("error", "warning")):
+    return [f.name for f in findings if f.severity in severities]
+
+
+def report(findings):
+    return dx.format_report(findings)
+
+
+# --- 1. Imbalanced classes: the majority-class predictor --------------------------------------
+
+
+def test_imbalanced_binary_noise_features_rmsprop():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(500, 6)).astype("float32")
+    y = (rng.uniform(size=500) < 0.1).astype("float32")  # 10% positives, no signal at all
+    model = build(6, [16, 8], 1, "sigmoid", "binary_crossentropy", optimizer="rmsprop")
+    found = diagnose(model, x, y, epochs=12)
+    f = first(found)
+    assert f.name == "majority_class_predictor", report(found)
+    assert "class weight" in f.fix.lower() or "class_weight" in f.fix
+    assert "AUC" in f.fix and "never" in f.evidence
+    assert "slow_start" not in names(found, ("error",))  # no "raise the learning rate"
+    assert not any("learning rate" in g.fix.lower() for g in found if g.severity == "error")
+
+
+def test_imbalanced_three_classes_weak_signal_sgd():
+    rng = np.random.default_rng(4)
+    n = 600
+    y = rng.choice(3, size=n, p=[0.8, 0.12, 0.08])
+    x = (rng.normal(size=(n, 5)) + 0.15 * y[:, None]).astype("float32")  # barely informative
+    model = build(5, [12], 3, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.SGD(0.05))
+    found = diagnose(model, x, y, epochs=10, batch_size=64)
+    assert first(found).name == "majority_class_predictor", report(found)
+    assert "class 0 is 77%" in first(found).evidence  # the draw: 77% of 600
+
+
+def test_imbalanced_one_hot_adagrad():
+    rng = np.random.default_rng(5)
+    n = 400
+    y = (rng.uniform(size=n) < 0.15).astype(int)
+    x = rng.uniform(-1, 1, size=(n, 3)).astype("float32")
+    model = build(3, [8, 8, 8], 2, "softmax", "categorical_crossentropy",
+                  optimizer=keras.optimizers.Adagrad(0.05))
+    found = diagnose(model, x, np.eye(2, dtype="float32")[y], epochs=8)
+    assert first(found).name == "majority_class_predictor", report(found)
+
+
+def test_imbalanced_but_learnable_is_not_a_majority_predictor():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(600, 4)).astype("float32")
+    y = (x[:, 0] + 0.5 * x[:, 1] > 1.3).astype("float32")  # ~12% positives, separable
+    model = build(4, [16], 1, "sigmoid", "binary_crossentropy")
+    found = diagnose(model, x, y, epochs=25)
+    assert "majority_class_predictor" not in names(found), report(found)
+    assert names(found) == [], report(found)
+
+
+def test_balanced_classes_are_not_a_majority_predictor():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(300, 4)).astype("float32")
+    y = (rng.uniform(size=300) < 0.5).astype("float32")
+    model = build(4, [8], 1, "sigmoid", "binary_crossentropy")
+    assert "majority_class_predictor" not in names(diagnose(model, x, y, epochs=6))
+
+
+# --- 2. A metric that does not fit the task ---------------------------------------------------
+
+
+def regression_data(n=300, d=5, seed=8, scale=1.0, shift=0.0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype("float32")
+    y = x @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+    return x, ((y - y.mean()) / y.std() * scale + shift).astype("float32")
+
+
+def test_accuracy_on_a_standardised_regression_target():
+    x, y = regression_data()
+    model = build(5, [16], 1, None, "mse", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=8)
+    f = first(found)
+    assert (f.name, f.severity) == ("metric_does_not_fit_task", "warning"), report(found)
+    assert "exactly 0" in f.evidence and "mae" in f.fix.lower()
+
+
+def test_acc_with_huber_on_counts():
+    x, y = regression_data(seed=9, scale=6, shift=20)  # counts around 20
+    model = build(5, [8, 8], 1, None, "huber", optimizer="rmsprop", metrics=["acc"])
+    found = diagnose(model, x, np.round(y), epochs=6)
+    assert "metric_does_not_fit_task" in names(found), report(found)
+
+
+def test_binary_accuracy_on_five_softmax_units():
+    rng = np.random.default_rng(10)
+    y = rng.integers(0, 5, 300)
+    x = (np.eye(5)[y] * 2 + rng.normal(size=(300, 5))).astype("float32")
+    model = build(5, [16], 5, "softmax", "categorical_crossentropy",
+                  metrics=["binary_accuracy"])
+    found = diagnose(model, x, np.eye(5, dtype="float32")[y], epochs=5)
+    f = first(found)
+    assert f.name == "metric_does_not_fit_task" and "inflated" in f.summary, report(found)
+
+
+def test_categorical_accuracy_on_one_sigmoid_unit():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(300, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = build(3, [8], 1, "sigmoid", "binary_crossentropy",
+                  metrics=["categorical_accuracy"])
+    found = diagnose(model, x, y, epochs=5)
+    assert first(found).name == "metric_does_not_fit_task", report(found)
+    assert "argmax" in first(found).summary
+
+
+def test_fitting_metrics_are_left_alone():
+    x, y = regression_data(seed=12)
+    assert names(diagnose(build(5, [16], 1, None, "mse", metrics=["mae"]), x, y, 6)) == []
+    # 0/1 targets trained with MSE: accuracy measures them fine
+    rng = np.random.default_rng(13)
+    xb = rng.normal(size=(300, 3)).astype("float32")
+    yb = (xb[:, 0] > 0).astype("float32")
+    model = build(3, [8], 1, "sigmoid", "mse", metrics=["accuracy"])
+    assert "metric_does_not_fit_task" not in names(diagnose(model, xb, yb, 5))
+
+
+# --- 3. Predictions gone non-finite, not the labels; float16 throughout -----------------------
+
+
+@pytest.fixture
+def float16():
+    keras.config.set_floatx("float16")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx("float32")
+
+
+def test_float16_regression_overflows(float16):
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(200, 4)).astype("float16")
+    y = (300 + 80 * x[:, 0]).astype("float16")  # squared errors ~1e5 > 65504
+    model = build(4, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(0.01),
+                  metrics=["mae"])
+    found = diagnose(model, x, y, epochs=3, expect_raise=False)
+    f = first(found)
+    assert (f.name, f.severity) == ("float16_throughout", "error"), report(found)
+    assert "1 - 1e-7 rounds to 1" in f.evidence and "float32" in f.fix
+    nonfinite = next(g for g in found if g.name == "nonfinite_values")
+    assert nonfinite.cause == "float16_throughout"
+    assert "labels_out_of_range" not in names(found)
+
+
+@pytest.mark.parametrize("activation, optimizer, batch", [
+    ("sigmoid", lambda: keras.optimizers.SGD(0.3), 2),
+    ("tanh", lambda: keras.optimizers.RMSprop(0.01), 8),
+    ("sigmoid", lambda: keras.optimizers.Adam(0.05), 4)])
+def test_float16_classifier_goes_nan(float16, activation, optimizer, batch):
+    rng = np.random.default_rng(15)
+    x = (rng.normal(size=(300, 6)) * 4).astype("float16")
+    y = (x[:, 0] - x[:, 1] > 0).astype("float16")
+    model = build(6, [32, 32], 1, activation, "binary_crossentropy", optimizer=optimizer())
+    found = diagnose(model, x, y, epochs=4, batch_size=batch, expect_raise=True)
+    text = report(found)
+    assert first(found).name == "float16_throughout", text
+    assert "labels_out_of_range" not in names(found), text
+    raised = next(g for g in found if g.name == "predictions_out_of_range")
+    assert "not at fault" in raised.evidence and raised.cause == "float16_throughout"
+    assert any(g.name == "nonfinite_values" and g.epoch for g in found), text
+
+
+def test_predictions_not_labels_in_torch_message():
+    t = dx.Trace(dx.Facts(targets_binary=True), [], "raised",
+                 "RuntimeError: all elements of input should be between 0 and 1")
+    f = dx.detect_backend_error(t)
+    assert [x.name for x in f] == ["predictions_out_of_range"] and "not at fault" in f[0].evidence
+    t.error = "RuntimeError: all elements of target should be between 0 and 1"
+    assert [x.name for x in dx.detect_backend_error(t)] == ["labels_out_of_range"]
+
+
+def test_mixed_precision_and_float32_are_not_float16():
+    x, y = regression_data(seed=16)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = build(5, [8], 1, None, "mse", metrics=["mae"])
+        assert "float16_throughout" not in names(dx.preflight(model, x, y), ("warning", "error"))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert dx.preflight(build(5, [8], 1, None, "mse", metrics=["mae"]), x, y) == []
+
+
+def test_float32_nan_is_not_blamed_on_float16_or_labels():
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = build(4, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(50.0), metrics=[])
+    found = diagnose(model, x, y * 1000, epochs=4)
+    assert "float16_throughout" not in names(found)
+    assert set(names(found, ("error",))) & {"nonfinite_values", "diverging_loss"}, report(found)
+
+
+# --- 4. A regression trained with a classification loss ----------------------------------------
+
+
+def test_prices_with_sigmoid_and_binary_crossentropy():
+    rng = np.random.default_rng(18)
+    x = rng.normal(size=(300, 5)).astype("float32")
+    y = np.exp(6.5 + 0.6 * x[:, 0]).astype("float32")  # prices, ~200..5000
+    model = build(5, [16], 1, "sigmoid", "binary_crossentropy")
+    found = diagnose(model, x, y, epochs=2, expect_raise=True)
+    f = first(found)
+    assert f.name == "regression_with_classification_loss", report(found)
+    assert "linear" in f.fix and "mean_squared_error" in f.fix and "standardise" in f.fix
+    assert "0/1" not in f.fix and "Training then raised" in f.evidence
+    assert "labels_out_of_range" not in names(found)
+
+
+def test_temperatures_with_sparse_crossentropy():
+    rng = np.random.default_rng(19)
+    x = rng.normal(size=(300, 3)).astype("float32")
+    y = (12 + 8 * x[:, 0] + rng.normal(size=300)).astype("float32")  # -15..40, not whole
+    model = build(3, [8], 4, "softmax", "sparse_categorical_crossentropy")
+    found = diagnose(model, x, y, epochs=1, expect_raise=True)
+    assert first(found).name == "regression_with_classification_loss", report(found)
+
+
+def test_class_labels_are_still_labels():
+    rng = np.random.default_rng(20)
+    x = rng.normal(size=(200, 3)).astype("float32")
+    y12 = (x[:, 0] > 0).astype("float32") + 1  # labels 1/2: map to 0/1 is the right fix
+    found = dx.preflight(build(3, [8], 1, "sigmoid", "binary_crossentropy"), x, y12)
+    assert names(found) == ["labels_out_of_range"] and "0/1" in found[0].fix
+    soft = rng.uniform(size=200).astype("float32")  # probabilities as targets: fine
+    assert dx.preflight(build(3, [8], 1, "sigmoid", "binary_crossentropy"), x, soft) == []
+    digits = rng.integers(0, 10, 200)  # integer classes 0..9 with 10 units: fine
+    model = build(3, [8], 10, "softmax", "sparse_categorical_crossentropy")
+    assert dx.preflight(model, x, digits) == []
+
+
+# --- 5. Backend-specific behaviour, said in the finding ----------------------------------------
+
+
+def test_sparse_labels_beyond_the_units_say_what_each_backend_does():
+    rng = np.random.default_rng(21)
+    y = rng.integers(0, 12, 300)  # labels 0..11, 9 units
+    x = (np.eye(12)[y][:, :6] + rng.normal(size=(300, 6))).astype("float32")
+    model = build(6, [16], 9, "softmax", "sparse_categorical_crossentropy")
+    found = diagnose(model, x, y, epochs=1, expect_raise=True)
+    f = first(found)
+    assert f.name == "sparse_label_out_of_range", report(found)
+    assert "JAX trains on silently" in f.evidence and "TensorFlow raises" in f.evidence
+    assert "This run is on torch" in f.evidence
+
+
+def test_backend_note_is_only_where_backends_differ():
+    assert "JAX" in dx.catalogue.backend_note("labels_out_of_range", "jax")
+    assert "This run is on JAX, which trains on silently" in dx.catalogue.backend_note(
+        "sparse_label_out_of_range", "jax")
+    assert dx.catalogue.backend_note("softmax_single_unit", "jax") == ""
+
+
+JAX_SILENT = """
+import numpy as np, keras
+from scen.diagnose import DiagnoseCallback
+rng = np.random.default_rng(22)
+y = rng.integers(0, 10, 300)
+x = rng.normal(size=(300, 4)).astype("float32")
+m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                      keras.layers.Dense(7, activation="softmax")])
+m.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+d = DiagnoseCallback(x, y, verbose=False)
+m.fit(x, y, epochs=2, verbose=0, callbacks=[d])
+f = d.findings()[0]
+print(f.name)
+print(f.evidence)
+"""
+
+
+def test_jax_trains_on_silently_and_the_finding_says_so():
+    pytest.importorskip("jax")
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", JAX_SILENT], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    name, evidence = out.stdout.split("\n", 1)
+    assert name == "sparse_label_out_of_range"
+    assert "This run is on JAX, which trains on silently" in evidence
+
+
+# --- 6. No better than the mean; a learning rate far too low ---------------------------------
+
+
+def test_regression_on_a_target_the_inputs_do_not_explain():
+    rng = np.random.default_rng(23)
+    x = rng.normal(size=(400, 6)).astype("float32")
+    y = (0.5 + 2 * rng.normal(size=400)).astype("float32")  # independent of x
+    model = build(6, [16], 1, None, "mse", metrics=["mae"])
+    found = diagnose(model, x, y, epochs=15)
+    assert "mean_predictor" in names(found), report(found)
+    assert first(found).name == "mean_predictor"
+
+
+def test_regression_with_mae_and_a_dead_signal_path():
+    rng = np.random.default_rng(24)
+    x = rng.normal(size=(300, 4)).astype("float32")
+    y = (rng.normal(size=300) * 3).astype("float32")
+    model = build(4, [8, 8], 1, None, "mae", optimizer="rmsprop", metrics=[])
+    assert "mean_predictor" in names(diagnose(model, x, y, epochs=10))
+
+
+def test_learning_rate_far_too_low_adam():
+    rng = np.random.default_rng(25)
+    x = rng.normal(size=(400, 4)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+    model = build(4, [16], 1, "sigmoid", "binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(1e-6))
+    found = diagnose(model, x, y, epochs=8)
+    f = first(found)
+    assert f.name == "learning_rate_too_low", report(found)
+    assert "Raise the learning rate" in f.fix
+
+
+def test_learning_rate_far_too_low_sgd_regression():
+    x, y = regression_data(seed=26, scale=2.0)
+    model = build(5, [32, 32], 1, None, "mse", optimizer=keras.optimizers.SGD(1e-5),
+                  metrics=["mae"])
+    found = diagnose(model, x, y, epochs=6)
+    assert first(found).name == "learning_rate_too_low", report(found)
+    mean = [f for f in found if f.name == "mean_predictor"]
+    assert not mean or mean[0].cause == "learning_rate_too_low"
+
+
+def test_healthy_runs_are_not_too_slow_nor_mean_predictors():
+    x, y = regression_data(seed=27)
+    found = diagnose(build(5, [16], 1, None, "mse", metrics=["mae"]), x, y, epochs=10)
+    assert names(found) == [], report(found)
+    # converged with plain SGD: tiny steps at the end, but the loss fell far below the mean's
+    model = build(5, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(0.05), metrics=["mae"])
+    found = diagnose(model, x, y, epochs=30)
+    assert not {"learning_rate_too_low", "mean_predictor"} & set(names(found)), report(found)
