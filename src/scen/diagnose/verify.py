@@ -149,7 +149,7 @@ def scenario_trial(name: str, variant: str = "as-posted", epochs: int | None = N
         patched = dataclasses.replace(sc, variants=tuple(
             changed if v.name == variant else v for v in sc.variants))
         spec = RunSpec(name, variant, backend="torch", epochs=epochs, seed=seed, logdir=logdir,
-                       quiet=True)
+                       verbose=0)
         spec.device = resolve_device(spec)
         result = run_here(spec, patched, new_run_dir(spec))
         failed = any(c.holds for c in result.checks)
