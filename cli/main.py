@@ -172,6 +172,11 @@ def diagnose(
     seed: int = SEED,
     logdir: str = LOGDIR,
     verbose: int = VERBOSE,
+    verify: bool = typer.Option(False, "--verify", help="Prove each fix that is a setting (the "
+                                "learning rate, ReduceLROnPlateau, ...): apply it, rerun over "
+                                "--seeds seeds, and compare the failure rates (Wilson 95%)."),
+    verify_seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per side for "
+                                               "--verify [default: 16]."),
 ):
     """Run a scenario and report every finding in full: what is wrong, the evidence, the fix."""
     from scen.runner import RunSpec, run
@@ -183,6 +188,11 @@ def diagnose(
         spec = RunSpec(name, variant, backend, device, precision,
                        s.quick_epochs if shortened else epochs, steps_per_epoch, seed, logdir,
                        verbose=verbose)
+        if verify_seeds is not None and not verify:
+            raise ScenError("--seeds applies to --verify")
+        verify_seeds = 16 if verify_seeds is None else verify_seeds
+        if not 0 < verify_seeds <= 10_000:
+            raise ScenError(f"--seeds must be between 1 and 10,000, not {verify_seeds}")
         if shortened:
             err.print(f"shortened: {s.quick_epochs} of the posted {posted} epochs "
                       f"(--epochs {posted} for all of them)", highlight=False, markup=False)
@@ -197,6 +207,31 @@ def diagnose(
     out.print(f"diagnosis.json and TensorBoard text in {escape(result.run_dir)}", highlight=False)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
+    if verify:
+        verify_fixes(result, verify_seeds)
+
+
+def verify_fixes(result, seeds: int) -> None:
+    """`diagnose --verify`: each root-cause finding's fix, before and after, over `seeds`."""
+    from scen.diagnose.verify import scenario_trial
+    from scen.diagnose.verify import verify as prove
+
+    spec = result.spec
+    causes = [f for f in result.findings if f["severity"] != "info" and not f.get("cause")]
+    if not causes:
+        out.print("nothing to verify: no finding to fix")
+        return
+    trial, config = scenario_trial(spec.scenario, spec.variant, spec.epochs, spec.logdir)
+    out.print("[bold]Verify[/]")
+    for i, f in enumerate(causes, start=1):
+        err.print(f"[{i}/{len(causes)}] {f['name']}: {seeds} seeds before and after its fix",
+                  highlight=False, markup=False)
+        try:
+            text = prove(trial, config, f["name"], range(seeds)).text()
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(INTERRUPTED)
+        out.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

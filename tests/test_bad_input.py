@@ -42,10 +42,11 @@ BAD = {
     "directory": ["", "/proc/no-such-place"],
     "scenario": ["", "nope"],
     "verbose": ["3", "-1", "x"],
+    "verify_seeds": ["x", "0", "-1", "99999", "4"],  # 4 is a count, but only for --verify
     "histogram_freq": ["-1", "x", "1.5"],
 }
 FLAGS_BAD_WITH = {"compile": ["--backend", "keras-torch"]}  # --compile is the native port's
-IGNORED = {"help", "version", "quiet", "update"}  # flags with no wrong value
+IGNORED = {"help", "version", "quiet", "update", "verify"}  # flags with no wrong value
 
 
 def _cases():

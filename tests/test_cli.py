@@ -214,3 +214,18 @@ def test_workers_import_installed_code_not_the_current_directory(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "wrong keras" not in r.stderr
+
+
+@pytest.mark.slow
+def test_diagnose_verify_proves_the_learning_rate_fix_over_seeds(tmp_path):
+    r = scen("diagnose", "toy-blobs", "--epochs", "40", "--verify", "--seeds", "8",
+             "--verbose", "0", "--logdir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("slow_start: learning rate"))
+    assert line.endswith(": verified"), line
+
+
+def test_verify_seeds_are_checked_before_anything_runs(tmp_path):
+    r = scen("diagnose", "toy-blobs", "--verify", "--seeds", "0", "--logdir", str(tmp_path))
+    assert r.returncode == 2 and "--seeds must be between 1 and" in r.stderr
+    assert not list(tmp_path.iterdir())

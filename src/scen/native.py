@@ -328,15 +328,23 @@ class Trainer:
 
 
 class NativeProbe:
+    """The model at the end of one epoch. Weights and gradients come to the host once, however
+    many observers ask (a new probe is made each epoch)."""
+
     def __init__(self, trainer: Trainer):
         self.trainer = trainer
+        self._weights = self._gradients = None
 
     def weights(self) -> dict[str, np.ndarray]:
-        return dict(self.trainer.net.named_keras_weights())
+        if self._weights is None:
+            self._weights = dict(self.trainer.net.named_keras_weights())
+        return self._weights
 
     def gradients(self) -> dict[str, np.ndarray]:
         # GradScaler.step has already unscaled them; laid out as Keras lays each variable out.
-        return self.trainer.net.named_keras_gradients()
+        if self._gradients is None:
+            self._gradients = self.trainer.net.named_keras_gradients()
+        return self._gradients
 
     def keras_model(self):
         model = self.trainer.keras_model

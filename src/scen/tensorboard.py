@@ -50,9 +50,14 @@ class TensorBoardLogger(Observer):
         SummaryWriter = summary_writer_class()
 
         # flush_secs: an interrupted or killed run keeps all but the last few seconds.
-        self.root = SummaryWriter(self.run_dir, flush_secs=5)
-        self.train = SummaryWriter(os.path.join(self.run_dir, "train"), flush_secs=5)
-        self.validation = SummaryWriter(os.path.join(self.run_dir, "validation"), flush_secs=5)
+        # max_queue: torch's default of 10 makes every batch_loss wait on the writer thread
+        # (measured: 6,500 scalars in 0.20 s with 10, 0.04 s with 10,000).
+        def writer(path):
+            return SummaryWriter(path, flush_secs=5, max_queue=10_000)
+
+        self.root = writer(self.run_dir)
+        self.train = writer(os.path.join(self.run_dir, "train"))
+        self.validation = writer(os.path.join(self.run_dir, "validation"))
         self.info = info
         self.cadence = histogram_cadence(self.histogram_freq, info.epochs)
         rows = "\n".join(f"| {k} | {v} |" for k, v in _flat(info.as_dict()).items())
