@@ -141,10 +141,20 @@ def test_the_twins_measure_where_a_run_turns_chaotic():
     per_epoch, _ = golden.tolerances(run, [twin])
     assert per_epoch[0] == golden.VALUE_FLOOR and per_epoch[1] == golden.VALUE_FLOOR
     assert per_epoch[2:] == [None, None]
+    assert run["checks"]["stuck epochs"]["holds"] is True
 
 
-def test_one_ulp_moves_each_weight_to_its_neighbour(tmp_path):
-    w = np.array([1.0, -2.5, 0.0, 3e-38] * 8, dtype="float32")
+def test_a_symptom_a_twin_flips_is_not_pinned():
+    run, twin = _record([0.7, 0.6]), _record([0.7, 0.6], holds=False)
+    golden.tolerances(run, [twin])
+    assert run["checks"]["stuck epochs"]["holds"] is None
+
+
+def test_one_ulp_moves_each_weight_to_its_neighbour_and_keeps_zeros(tmp_path):
+    w = np.array([1.0, -2.5, 3e-38, 7.0] * 8, dtype="float32")
+    np.savez(tmp_path / "z.npz", w000=np.zeros(4, "float32"))
+    zeros = np.load(golden.moved_by_one_ulp(str(tmp_path / "z.npz"), str(tmp_path / "m.npz"), 1))
+    assert np.all(zeros["w000"] == 0)  # a subnormal neighbour would be flushed to zero anyway
     np.savez(tmp_path / "w.npz", w000=w)
     up, down = np.nextafter(w, np.float32(np.inf)), np.nextafter(w, np.float32(-np.inf))
     for direction, expected in ((1, up), (-1, down)):

@@ -313,3 +313,32 @@ def test_a_model_with_dropout_can_be_swept(logdir, monkeypatch):
     assert c.status == "completed" and np.isfinite(c.loss).all()
     assert c.loss.shape == (4, 5) and len({tuple(row) for row in c.loss}) == 4
     assert (c.loss[:, -1] < c.loss[:, 0]).all()  # it learns
+
+
+def test_sigterm_stops_a_keras_sweep_keeps_its_json_and_leaves_no_worker(tmp_path):
+    """SIGTERM takes Ctrl-C's path: sweep.json says interrupted, and no worker outlives scen."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    scen = str(Path(sys.executable).parent / "scen")
+    proc = subprocess.Popen([scen, "sweep", "toy-blobs", "--backend", "keras-torch", "--seeds",
+                             "6", "--lr", "0.01,0.1", "--epochs", "300", "--logdir",
+                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(tmp_path.glob("toy-blobs/*")):
+        time.sleep(0.2)
+    time.sleep(6)  # the workers have started training
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    (sweep_dir,) = tmp_path.glob("toy-blobs/*")
+    assert json.loads((sweep_dir / "sweep.json").read_text())["status"] == "interrupted"
+    time.sleep(2)
+    left = subprocess.run(["pgrep", "-f", "from scen.sweep import worker_main"],
+                          capture_output=True, text=True).stdout.split()
+    assert left == [], f"sweep workers outlived scen: {left}"

@@ -169,8 +169,8 @@ def record_in_own_process(backend: str, todo: list[tuple[str, str]], logdir: str
 
 def moved_by_one_ulp(weights_file: str, out: str, direction: int | None = None,
                      seed: int = 0) -> str:
-    """Every initial weight moved to the next float of its dtype: up (direction 1), down (-1),
-    or each way at random (None, from `seed`). Returns `out`."""
+    """Every nonzero initial weight moved to the next float of its dtype: up (direction 1), down
+    (-1), or each way at random (None, from `seed`). Returns `out`."""
     rng = np.random.default_rng(seed)
     with np.load(weights_file) as f:
         moved = {}
@@ -182,7 +182,10 @@ def moved_by_one_ulp(weights_file: str, out: str, direction: int | None = None,
             signs = (np.full(w.shape, direction) if direction is not None
                      else rng.choice([-1, 1], size=w.shape))
             toward = np.where(signs > 0, np.inf, -np.inf).astype(w.dtype)  # in w's own dtype
-            moved[k] = np.nextafter(w, toward)
+            m = np.nextafter(w, toward)
+            # An exact zero (a bias) is zero on every machine, and its neighbour is subnormal,
+            # which TensorFlow and XLA flush to zero at the first op: keep zeros.
+            moved[k] = np.where(np.abs(m) < np.finfo(w.dtype).tiny, w, m)
     np.savez(out, **moved)
     return out
 
@@ -243,6 +246,8 @@ def tolerances(run: dict, twins: list[dict]) -> tuple[list[float | None], dict[s
         per_epoch.append(None if chaotic else max(VALUE_FLOOR, TWIN_FACTOR * spread))
     check_spread = {}
     for name, check in run["checks"].items():
+        if any(t["checks"].get(name, {}).get("holds") != check["holds"] for t in twins):
+            check["holds"] = None  # a twin flips it: whether it shows is not this run's to pin
         moved = [_numbers_apart(check["measured"], t["checks"].get(name, {}).get("measured"))
                  for t in twins]
         check_spread[name] = max(moved, default=0.0)
