@@ -92,7 +92,7 @@ class Trainer:
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
             self.net = translate(model).to(self.device)
-        self.loss_fn = keras_exact.get_loss(loss_name(model), flavour=semantics)
+        self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
         # What keras.optimizers.serialize gives, without its import of TensorFlow.
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
