@@ -146,6 +146,8 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
                 validation_split=fit.validation_split,
                 validation_data=data.validation,
                 shuffle=fit.shuffle,
+                sample_weight=data.sample_weight,
+                class_weight=fit.class_weight,
                 callbacks=callbacks,
                 verbose=0,
             )

@@ -3,6 +3,7 @@ reduction after it. Rules from keras/src/losses/loss.py (Keras 3.15)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 EPSILON = 1e-7  # keras/src/backend/config.py: _EPSILON
@@ -66,3 +67,33 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         # scalar into a multiplication by its reciprocal, which is not bit-identical.
         n = total.new_full((), values.numel())
     return torch.where(n == 0, torch.zeros_like(total), total / torch.where(n == 0, 1, n))
+
+
+def class_weight_to_sample_weights(y, class_weight: dict):
+    """keras/src/trainers/data_adapters/data_adapter_utils.py: one float32 weight per sample,
+    class_weight.get(class, 1.0), the class being argmax(y, -1) for (n, k>1) labels, else
+    y itself (a trailing axis of 1 squeezed), *rounded* to an integer. y: (n, ...) numpy."""
+    y = np.asarray(y)
+    weights = np.ones((y.shape[0],), dtype="float32")
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    y = np.round(y).astype("int32")
+    for i in range(y.shape[0]):
+        weights[i] = class_weight.get(int(y[i]), 1.0)
+    return weights
+
+
+def fit_sample_weights(y, sample_weight, class_weight, n_train: int):
+    """The per-sample weights fit() trains and validates with, numpy float32 or None each:
+    (training (n_train,), validation (n - n_train,)). Keras (trainers/trainer.py fit,
+    array_data_adapter.py) splits sample_weight with validation_split, so the validation loss
+    and accuracy are weighted too; class_weight is turned into weights on the training labels
+    only, so validation stays unweighted; both at once is Keras's ValueError."""
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype="float32")
+        return sw[:n_train], (sw[n_train:] if n_train < len(sw) else None)
+    if class_weight is not None:
+        return class_weight_to_sample_weights(np.asarray(y)[:n_train], class_weight), None
+    return None, None
