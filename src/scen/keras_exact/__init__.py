@@ -23,8 +23,8 @@ from scen.keras_exact.losses import (LOSS_NAMES, KerasLoss, binary_crossentropy,
                                      mean_absolute_percentage_error, mean_squared_error,
                                      mean_squared_logarithmic_error, poisson,
                                      sparse_categorical_crossentropy, squared_hinge)
-from scen.keras_exact.optimizers import (SGD, Adagrad, Adam, Adamax, AdamW, Lion, RMSprop,
-                                         get_optimizer)
+from scen.keras_exact.optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion,
+                                         Nadam, RMSprop, get_optimizer)
 from scen.keras_exact.plateau import ReduceLROnPlateau
 from scen.keras_exact.reduction import EPSILON, FLAVOURS, reduce_values
 
@@ -35,5 +35,5 @@ __all__ = [
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",
     "kl_divergence", "poisson", "hinge", "squared_hinge", "categorical_hinge",
-    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Lion",
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Lion", "Nadam", "Adadelta",
 ]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from scen.keras_exact.base import KerasOptimizer, scaled
@@ -178,8 +179,90 @@ class Lion(KerasOptimizer):
         torch._foreach_add_(m, grads, alpha=1 - self.beta_2)
 
 
+class Nadam(KerasOptimizer):
+    """torch_nadam.py: Adam with Nesterov momentum and a momentum schedule
+    u_t = b1 * (1 - 0.5 * 0.96^t), t = iterations + 1, whose running product u_product (a
+    float32 variable starting at 1) is updated every step; m_hat = m*u_{t+1} / (1 - u_prod
+    * u_{t+1}) + g*(1 - u_t) / (1 - u_prod); v_hat = v / (1 - b2^t);
+    p -= lr*m_hat / (sqrt(v_hat) + eps). Keras passes 1 - u_prod to the divisions as a host
+    number (convert_to_numpy), so this does too: a device sync per step, as in Keras."""
+
+    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **common):
+        super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2), **common)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        dev = self._params[0].device
+        self._b1 = torch.tensor(beta_1, dtype=torch.float32, device=dev)
+        self._b2 = torch.tensor(beta_2, dtype=torch.float32, device=dev)
+        self._decay = torch.tensor(0.96, dtype=torch.float32, device=dev)
+        self._u_product = torch.ones((), dtype=torch.float32, device=dev)
+
+    def state_dict(self):
+        sd = super().state_dict()
+        sd["keras"]["u_product"] = float(self._u_product)
+        return sd
+
+    def load_state_dict(self, state_dict):
+        u_product = (state_dict.get("keras") or {}).get("u_product", 1.0)
+        super().load_state_dict(state_dict)
+        self._u_product.fill_(u_product)
+
+    def _update(self, grads, params):
+        dtype = params[0].dtype
+        local_step = (self._iterations + 1).to(dtype)
+        next_step = (self._iterations + 2).to(dtype)
+        b1 = self._b1.to(dtype)
+        u_t = b1 * (1.0 - 0.5 * torch.pow(self._decay, local_step))
+        u_t_1 = b1 * (1.0 - 0.5 * torch.pow(self._decay, next_step))
+        u_product_t = self._u_product * u_t
+        u_product_t_1 = u_product_t * u_t_1
+        beta_2_power = torch.pow(self._b2.to(dtype), local_step)
+        self._u_product.copy_(u_product_t)
+        m, v = self._slots("momentum", params), self._slots("velocity", params)
+        torch._foreach_mul_(m, self.beta_1)
+        torch._foreach_add_(m, grads, alpha=1 - self.beta_1)
+        torch._foreach_mul_(v, self.beta_2)
+        torch._foreach_add_(v, torch._foreach_mul(grads, grads), alpha=1 - self.beta_2)
+        # 1 - u as a float32 number on the host, then a Python scalar: what Keras divides by.
+        one_minus = lambda u: float(np.float32(1) - np.float32(u.item()))
+        m_hat = torch._foreach_add(
+            torch._foreach_div(torch._foreach_mul(m, u_t_1), one_minus(u_product_t_1)),
+            torch._foreach_div(torch._foreach_mul(grads, 1 - u_t), one_minus(u_product_t)))
+        v_hat = torch._foreach_div(v, 1 - beta_2_power)
+        torch._foreach_add_(params, torch._foreach_div(
+            scaled(m_hat, self._lr.to(dtype)),
+            torch._foreach_add(torch._foreach_sqrt(v_hat), self.epsilon)), alpha=-1)
+
+
+class Adadelta(KerasOptimizer):
+    """torch_adadelta.py: acc_g = rho*acc_g + (1-rho)*g^2;
+    delta = -sqrt(acc_d + eps) * g / sqrt(acc_g + eps); acc_d = rho*acc_d + (1-rho)*delta^2;
+    p += lr * delta. Defaults lr 0.001, rho 0.95 (adadelta.py)."""
+
+    def __init__(self, params, learning_rate=0.001, rho=0.95, epsilon=1e-7, **common):
+        super().__init__(params, learning_rate, dict(rho=rho, epsilon=epsilon), **common)
+        self.rho, self.epsilon = rho, epsilon
+
+    def _update(self, grads, params):
+        rho = self.rho
+        acc_g = self._slots("accumulated_grad", params)
+        acc_d = self._slots("accumulated_delta_var", params)
+        torch._foreach_mul_(acc_g, rho)
+        torch._foreach_add_(acc_g, torch._foreach_mul(grads, grads), alpha=1 - rho)
+        rms = lambda x: torch._foreach_sqrt(torch._foreach_add(x, self.epsilon))
+        delta = torch._foreach_mul(
+            torch._foreach_div(torch._foreach_mul(rms(acc_d), grads), rms(acc_g)), -1)
+        torch._foreach_mul_(acc_d, rho)
+        torch._foreach_add_(acc_d, torch._foreach_mul(delta, delta), alpha=1 - rho)
+        if self._lr_float is None:  # per-row rates (a sweep's seeds)
+            torch._foreach_add_(params, scaled(delta, self._lr))
+        else:  # Keras: alpha=lr, the float32 rate as a scalar
+            torch._foreach_add_(params, delta, alpha=self._lr_float)
+
+
 _OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD, "adamw": AdamW,
-               "adagrad": Adagrad, "adamax": Adamax, "lion": Lion}
+               "adagrad": Adagrad, "adamax": Adamax, "lion": Lion, "nadam": Nadam,
+               "adadelta": Adadelta}
 # Keys of a Keras get_config() that we accept only at their default (inactive) value.
 _INERT = {"use_ema": False, "ema_momentum": 0.99,
           "ema_overwrite_frequency": None, "loss_scale_factor": None,
