@@ -142,3 +142,16 @@ def test_training_steps_match_keras(name):
     theirs, ours = train_parity(model, [x], y, make(), keras.optimizers.Adam(0.01), steps=4,
                                 batch=8)
     _close(f"{name} per-step losses", ours, theirs)
+
+
+def test_loss_name_names_settings_that_change_the_loss():
+    from scen.keras_run import loss_name
+
+    inp = keras.Input((2,))
+    model = keras.Model(inp, keras.layers.Dense(1)(inp))
+    for loss, name in [("mse", "mse"), (L.BinaryCrossentropy(), "binary_crossentropy"),
+                       (L.BinaryCrossentropy(from_logits=True),
+                        "binary_crossentropy(from_logits=True)"),
+                       (L.Huber(delta=2.0, reduction="sum"), "huber_loss(delta=2.0, reduction='sum')")]:
+        model.compile(loss=loss)
+        assert loss_name(model) == name
