@@ -184,7 +184,7 @@ def train_parity(model, xs, y, loss, optimizer, *, steps=100, batch=16):
     serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
     params = [p for p in ported.parameters() if p.requires_grad]
     opt = keras_exact.get_optimizer(serialized, params)
-    loss_fn = keras_exact.get_loss(loss if isinstance(loss, str) else type(loss).__name__)
+    loss_fn = keras_exact.get_loss(loss)
     ours = []
     for step, start in enumerate(order):
         sl = slice(start, start + batch)

@@ -28,6 +28,10 @@ OPTIMIZERS = {
     "clipvalue": lambda: O.SGD(0.1, clipvalue=0.01),
     "global_clipnorm": lambda: O.SGD(0.1, global_clipnorm=0.2),
     "sgd-weight_decay": lambda: O.SGD(0.1, weight_decay=0.01),
+    "nadam": lambda: O.Nadam(0.01),
+    "nadam-clipnorm": lambda: O.Nadam(0.02, beta_1=0.8, clipnorm=0.5),
+    "adadelta": lambda: O.Adadelta(1.0),
+    "adadelta-rho": lambda: O.Adadelta(0.5, rho=0.8, weight_decay=0.01),
 }
 
 

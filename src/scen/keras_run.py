@@ -146,6 +146,8 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
                 validation_split=fit.validation_split,
                 validation_data=data.validation,
                 shuffle=fit.shuffle,
+                sample_weight=data.sample_weight,
+                class_weight=fit.class_weight,
                 callbacks=callbacks,
                 verbose=0,
             )
@@ -170,11 +172,27 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     )
 
 
+# The settings a Keras loss object takes at their defaults (keras/src/losses/losses.py).
+_LOSS_DEFAULTS = {"from_logits": False, "label_smoothing": 0.0, "axis": -1, "delta": 1.0,
+                  "ignore_class": None, "reduction": "sum_over_batch_size"}
+
+
 def loss_name(model) -> str:
+    """The compiled loss's name; a loss object's settings that differ from the defaults are
+    named too ('binary_crossentropy(from_logits=True)'), so that nothing keyed on the bare
+    name (the sweep's hand-written Dense-chain step, the TensorFlow logits note) takes it for
+    the default loss."""
     loss = model.loss
     if isinstance(loss, str):
         return loss
-    return getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", str(loss))
+    # LossFunctionWrapper keeps its keyword arguments here; get_config omits some (delta).
+    settings = dict(getattr(loss, "_fn_kwargs", None) or {})
+    if hasattr(loss, "reduction"):
+        settings["reduction"] = loss.reduction
+    changed = [f"{k}={v!r}" for k, v in settings.items()
+               if k not in _LOSS_DEFAULTS or v != _LOSS_DEFAULTS[k]]
+    return f"{name}({', '.join(changed)})" if changed else name
 
 
 def save_weights(weights: list, path: str) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from scen import keras_exact
+from scen.keras_exact.reduction import fit_sample_weights
 from scen.keras_run import (cpu_threads_for, fit_for, largest_change, loss_name, save_weights,
                             seed_everything, start_from, train_size, versions)
 from scen.observe import Observers, RunInfo
@@ -92,7 +93,7 @@ class Trainer:
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
             self.net = translate(model).to(self.device)
-        self.loss_fn = keras_exact.get_loss(loss_name(model), flavour=semantics)
+        self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
         # What keras.optimizers.serialize gives, without its import of TensorFlow.
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
@@ -124,12 +125,17 @@ class Trainer:
         as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype="float32"), device=self.device)
         self.x = [as_tensor(a[:n_train]) for a in xs]
         self.y = as_tensor(data.y[:n_train])
+        # fit(sample_weight=/class_weight=): (n_train,) weights, indexed with the batches.
+        sw, val_sw = fit_sample_weights(data.y, data.sample_weight, fit.class_weight,
+                                        n_train)
+        self.sw = as_tensor(sw) if sw is not None else None
         if data.validation is not None:
             vx, vy = data.validation
             vxs = list(vx) if isinstance(vx, (list, tuple)) else [vx]
-            self.val = ([as_tensor(a) for a in vxs], as_tensor(vy))
+            self.val = ([as_tensor(a) for a in vxs], as_tensor(vy), None)
         elif fit.validation_split:
-            self.val = ([as_tensor(a[n_train:]) for a in xs], as_tensor(data.y[n_train:]))
+            self.val = ([as_tensor(a[n_train:]) for a in xs], as_tensor(data.y[n_train:]),
+                        as_tensor(val_sw) if val_sw is not None else None)
         else:
             self.val = None
         self.n = n_train
@@ -188,9 +194,9 @@ class Trainer:
         # Keras computes losses in float32 under mixed precision too.
         return out.float(), (logits.float() if logits is not None else None)
 
-    def _loss_and_output(self, xb, yb):
+    def _loss_and_output(self, xb, yb, swb=None):
         out, logits = self._forward(xb)
-        return self.loss_fn(yb, out, logits), out.detach()
+        return self.loss_fn(yb, out, logits, sample_weight=swb), out.detach()
 
     def _steps(self, chunk):
         """CHUNK consecutive steps (one row of batch indices each) in one compiled call: the
@@ -204,28 +210,34 @@ class Trainer:
         """One training step, from the batch's indices on, as a function of the parameters
         (for torch.compile: the gather joins the graph too)."""
         xb, yb = [a[idx] for a in self.x], self.y[idx]
+        swb = self.sw[idx] if self.sw is not None else None
         params = dict(self.net.named_parameters())
-        grads, (loss, out) = torch.func.grad(self.loss_and_output, has_aux=True)(params, xb, yb)
+        grads, (loss, out) = torch.func.grad(self.loss_and_output, has_aux=True)(params, xb, yb,
+                                                                                swb)
         grads = [grads[name] for name in params]
         self.optimizer.apply_update(grads, self.params)
         return loss.detach(), self.matches(yb, out), grads
 
-    def loss_and_output(self, params: dict, xb: list, yb) -> tuple:
+    def loss_and_output(self, params: dict, xb: list, yb, swb=None) -> tuple:
         """(loss, (loss, output)) of one batch as a pure function of the parameters, a dict as
         named_parameters() gives it: what torch.func.grad differentiates (has_aux) here and,
         under vmap over a leading seed axis, in scen.sweep. xb: the inputs, each (batch, ...);
-        loss: a 0-d tensor; output: (batch, outputs), detached."""
+        swb: the batch's sample weights (batch,) or None; loss: a 0-d tensor; output:
+        (batch, outputs), detached."""
         ctx = (torch.autocast(self.device.type, dtype=self.autocast) if self.autocast
                else contextlib.nullcontext())
         with ctx:
             out, logits = torch.func.functional_call(self.net, params, tuple(xb),
                                                      {"with_logits": True})
         out = out.float()
-        loss = self.loss_fn(yb, out, logits.float() if logits is not None else None)
+        loss = self.loss_fn(yb, out, logits.float() if logits is not None else None,
+                            sample_weight=swb)
         return loss, (loss, out.detach())
 
     def matches(self, y, out) -> torch.Tensor:
-        """How many of the batch's outputs Keras's accuracy counts as right (a 0-d float)."""
+        """How many of the batch's outputs Keras's accuracy counts as right (a 0-d float).
+        Unweighted even under sample weights: compile(metrics=...) are; only
+        weighted_metrics=... see them."""
         if self.accuracy == "binary":
             y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
             return (y2 == (out > 0.5).to(y2.dtype)).float().sum()
@@ -265,7 +277,8 @@ class Trainer:
     def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         for idx in self._epoch_batches():
             xb, yb = [a[idx] for a in self.x], self.y[idx]
-            loss, out = self._loss_and_output(xb, yb)
+            swb = self.sw[idx] if self.sw is not None else None
+            loss, out = self._loss_and_output(xb, yb, swb)
             for p in self.params:
                 p.grad = None
             if self.scaler.is_enabled():
@@ -308,8 +321,9 @@ class Trainer:
                 p.grad = g
 
     @torch.no_grad()
-    def evaluate(self, xs, y, prefix="") -> dict:
-        """Keras's evaluate during fit: batches of the fit's batch size, in order."""
+    def evaluate(self, xs, y, sw=None, prefix="") -> dict:
+        """Keras's evaluate during fit: batches of the fit's batch size, in order; sw: the
+        validation samples' weights (n,) or None."""
         # Its DataLoader iterator, and the one made eagerly at the end of the pass.
         torch.empty((2,), dtype=torch.int64).random_()
         self.net.eval()
@@ -317,8 +331,9 @@ class Trainer:
         n = len(y)
         for start in range(0, n, b):
             xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
+            swb = sw[start:start + b] if sw is not None else None
             out, logits = self._forward(xb)
-            total += self.loss_fn(yb, out, logits) * len(yb)
+            total += self.loss_fn(yb, out, logits, sample_weight=swb) * len(yb)
             correct += self.matches(yb, out)
         self.net.train()
         return {f"{prefix}accuracy": float(correct) / n, f"{prefix}loss": float(total) / n}

@@ -33,6 +33,7 @@ class Dataset:
     y: np.ndarray
     validation: tuple[Any, np.ndarray] | None = None  # explicit validation_data, if posted
     note: str = ""  # how the data was made, for the summary
+    sample_weight: np.ndarray | None = None  # fit(sample_weight=...), (n,), if posted
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Fit:
     validation_split: float = 0.0
     shuffle: bool = True
     reduce_lr_on_plateau: dict | None = None  # keras.callbacks.ReduceLROnPlateau kwargs
+    class_weight: dict | None = None  # fit(class_weight=...): {class index: weight}
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@ Dense may override call(), so isinstance is not enough)."""
 
 from __future__ import annotations
 
-from scen.port import conv, dense, merge, noise, norm, rnn, shape
+from scen.port import conv, dense, merge, noise, norm, rnn, shape, wrappers
 
 __all__ = ["BUILDERS", "SUPPORTED_LAYERS"]
 
 BUILDERS = {}
-for _family in (dense, noise, conv, norm, rnn, merge, shape):
+for _family in (dense, noise, conv, norm, rnn, merge, shape, wrappers):
     BUILDERS.update(_family.BUILDERS)
 SUPPORTED_LAYERS = tuple(sorted(set(BUILDERS) | {"InputLayer"}))

@@ -1,0 +1,148 @@
+"""The base of the Keras-exact optimizers: Keras's float32 learning rate, its iteration
+counter and its gradient clipping (keras/src/optimizers/base_optimizer.py,
+keras/src/backend/torch/optimizers/torch_optimizer.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+class KerasOptimizer(torch.optim.Optimizer):
+    """Base: Keras keeps the learning rate in a float32 Variable and counts
+    ``iterations`` (base_optimizer.py l.154-193); ``apply`` increments it *after* the
+    update (l.533).  We keep both as 0-d device tensors (no host sync, compile-friendly)
+    plus the float32-rounded lr as a Python float for ``alpha=`` arguments, which
+    Keras passes as scalars (the fused a + alpha*b must not be split into mul + add)."""
+
+    def __init__(self, params, learning_rate, defaults, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, weight_decay=None):
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set.")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.weight_decay = weight_decay
+        super().__init__(params, defaults)
+        self._params = [p for g in self.param_groups for p in g["params"]]
+        if not self._params:
+            raise ValueError("optimizer got an empty parameter list")
+        dev = self._params[0].device
+        self._lr = torch.zeros((), dtype=torch.float32, device=dev)
+        self._iterations = torch.zeros((), dtype=torch.int32, device=dev)  # int32 on torch
+        self.learning_rate = learning_rate
+
+    @property
+    def learning_rate(self) -> float:
+        return self._lr_float
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        """Like ``optimizer.learning_rate = x`` in Keras: stored as float32."""
+        self._lr_float = float(np.float32(value))
+        with torch.no_grad():
+            self._lr.fill_(self._lr_float)
+
+    @property
+    def iterations(self) -> int:
+        return int(self._iterations)
+
+    @iterations.setter
+    def iterations(self, value):
+        with torch.no_grad():
+            self._iterations.fill_(int(value))
+
+    def state_dict(self):
+        sd = super().state_dict()
+        sd["keras"] = {"learning_rate": self.learning_rate, "iterations": self.iterations}
+        return sd
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        extra = state_dict.pop("keras", None)
+        super().load_state_dict(state_dict)
+        if extra:
+            self.learning_rate, self.iterations = extra["learning_rate"], extra["iterations"]
+
+    def _slots(self, name, params):
+        """Optimizer slots start at zero, like add_optimizer_variables in Keras."""
+        out = []
+        for p in params:
+            st = self.state[p]
+            if name not in st:
+                st[name] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            out.append(st[name])
+        return out
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self.update()
+        return loss
+
+    @torch.no_grad()
+    def update(self):
+        """The step itself, without torch.optim's per-call hooks and profiling (~60 us of a
+        ~500 us step on a small model): what a tight training loop calls."""
+        params = [p for p in self._params if p.grad is not None]  # _filter_empty_gradients
+        if params:
+            self._apply([p.grad for p in params], params)
+        self._iterations.add_(1)
+
+    def _apply(self, grads, params):
+        """base_optimizer.apply: clip the gradients, decay the weights, then the update."""
+        grads = self._clip(grads)
+        if self.weight_decay:  # torch_optimizer.py _apply_weight_decay: p *= 1 - wd * lr
+            torch._foreach_mul_(params, 1 - self.weight_decay * self._lr)
+        self._update(grads, params)
+
+    def _clip(self, grads):
+        """base_optimizer._clip_gradients (clip_by_norm / clip_by_global_norm / clip)."""
+        if self.clipnorm:
+            out = []
+            for g in grads:
+                l2sum = torch.sum(torch.square(g))
+                pred = l2sum > 0
+                l2norm = torch.where(pred, torch.sqrt(torch.where(pred, l2sum, torch.ones_like(l2sum))), l2sum)
+                out.append(g * self.clipnorm / torch.clamp(l2norm, min=self.clipnorm))
+            return out
+        if self.global_clipnorm:
+            norm = torch.sqrt(sum(torch.sum(torch.square(g)) for g in grads))
+            scale = self.global_clipnorm * torch.minimum(1.0 / norm, torch.tensor(
+                1.0 / self.global_clipnorm, device=norm.device))
+            scale = scale + (norm - norm)  # NaN when the norm is not finite, as Keras
+            return [g * scale for g in grads]
+        if self.clipvalue:
+            return [torch.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    @torch.no_grad()
+    def apply_update(self, grads, params):
+        """One update from the given gradients (aligned with `params`), then iterations += 1:
+        update() for gradients that are not in .grad (torch.func)."""
+        self._apply(grads, params)
+        self._iterations.add_(1)
+
+    def use_learning_rates(self, rates: torch.Tensor) -> None:
+        """Per-row learning rates for parameters stacked along a leading axis (a sweep's seeds):
+        `rates` is (rows, 1), float32, and broadcasts against every (rows, ...) parameter. The
+        caller owns it and changes it in place; `learning_rate` no longer applies."""
+        self._lr = rates
+        self._lr_float = None
+
+    def apply(self, grads, params=None):
+        """Keras-style ``optimizer.apply(grads)``; grads aligned with the params."""
+        for p, g in zip(params or self._params, grads):
+            p.grad = g
+        self.step()
+
+
+def scaled(tensors, factor: torch.Tensor):
+    """tensors * factor: foreach for a 0-d factor (the single run's ops, unchanged), one
+    broadcasting multiply each for per-row learning rates."""
+    if factor.dim() == 0:
+        return torch._foreach_mul(tensors, factor)
+    return [t * factor for t in tensors]
+
+
