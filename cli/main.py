@@ -111,14 +111,28 @@ def run_command(
                                   "Keras's torch, jax or tensorflow backend does."),
     compile: bool = typer.Option(False, "--compile", help="--backend torch only: torch.compile "
                                  "the step (CUDA graphs on a GPU); pays off on long runs."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen run train.py -- --lr 0.1)."),
 ):
     """Train a scenario and print what happened beside what the question reported.
+
+    NAME may also be your own Keras script (train.py): it runs unmodified, and every
+    Model.fit it makes gets scen's progress, TensorBoard logs and diagnosis.
 
     `scen run all` runs every scenario and variant (each at its quick length unless --epochs
     is given) and prints one table."""
     from scen.runner import RunSpec, run
+    from scen.script import is_script
 
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                        semantics=semantics, compile=compile)
+        return run_script_command(name, script_args, backend, device, precision, seed, logdir,
+                                  quiet, full=False)
     try:
+        if script_args:
+            raise ScenError(f"unexpected arguments {' '.join(script_args)!r}: only a script "
+                            "(train.py) takes arguments after its name")
         if name == "all":
             if variant != scenarios.AS_POSTED:
                 raise ScenError("`run all` runs every variant: drop --variant")
@@ -146,10 +160,22 @@ def diagnose(
     steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
     seed: int = typer.Option(0, help="Fixes the data, the initial weights and the shuffling."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen diagnose train.py -- --lr 0.1)."),
 ):
-    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix."""
-    from scen.runner import RunSpec, run
+    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix.
 
+    NAME may also be your own Keras script (train.py): each Model.fit it makes is diagnosed."""
+    from scen.runner import RunSpec, run
+    from scen.script import is_script
+
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
+        return run_script_command(name, script_args, backend, "auto", "fp32", seed, logdir,
+                                  quiet=True, full=True)
+    if script_args:
+        fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
+             "arguments after its name")
     try:
         result = run(RunSpec(name, variant, backend, epochs=epochs, seed=seed, logdir=logdir,
                              quiet=True, steps_per_epoch=steps_per_epoch))
@@ -423,6 +449,40 @@ def print_summary(result) -> None:
     print_findings(result.findings, brief=True)
     out.print(f"logs: {escape(result.run_dir)}  (tensorboard --logdir {escape(result.spec.logdir)})",
               highlight=False)
+
+
+def not_for_scripts(**given) -> None:
+    """Scenario options that a script sets for itself: one line and exit 2 if given."""
+    defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
+                    semantics="torch", compile=False)
+    for option, value in given.items():
+        if value != defaults[option]:
+            fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "
+                 "(pass the script's options after --)")
+
+
+def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
+                       full: bool) -> None:
+    """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
+    (`full`: every finding with its evidence) for each fit it made."""
+    from scen.script import ScriptSpec, run_script
+
+    try:
+        result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
+                                       logdir, quiet))
+    except ScenError as e:
+        fail(str(e))
+    for r in result.runs:
+        if not full:
+            print_summary(r)
+            continue
+        out.print(f"\n[bold]{escape(r.spec.scenario)}[/] \\[{r.spec.variant}] on {r.spec.backend}: "
+                  f"{r.status}, {r.epochs_run} epochs"
+                  + (f", raised {escape(r.error)}" if r.error else ""), highlight=False)
+        print_findings(r.findings, brief=False)
+        out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
+    if result.status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
 
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
