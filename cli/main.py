@@ -30,6 +30,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+ALL_BACKENDS = "keras-torch,torch,keras-tensorflow,keras-jax"
 
 
 def fail(message: str, code: int = 2):
@@ -325,28 +326,46 @@ def golden(
 def compare(
     name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    backends: str = typer.Option("keras-torch,torch,keras-tensorflow,keras-jax",
-                                 help="Comma-separated; the first is the reference."),
+    backends: str = typer.Option(ALL_BACKENDS, help="Comma-separated; the first is the "
+                                 "reference [a script: the Keras backends installed]."),
     epochs: Optional[int] = typer.Option(None, help="Epochs [default: the scenario's quick "
                                          "run, else as posted]."),
     steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
     seed: int = typer.Option(0, help="Seeds the data and the reference's initial weights."),
     tolerance: float = typer.Option(1e-4, help="Relative per-step loss difference that counts."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen compare train.py -- --lr 0.1)."),
 ):
     """The same run on several backends: where and why they part.
 
-    Every backend starts from the first one's initial weights and takes batches in data order."""
+    Every backend starts from the first one's initial weights and takes batches in data order.
+    NAME may also be your own Keras script (train.py), its data as NumPy arrays."""
     from scen.compare import compare as compare_backends
+    from scen.script import is_script
 
     def progress(i: int, total: int, label: str) -> None:
         err.print(f"[{i}/{total}] {label}", highlight=False, markup=False)
 
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
+        return compare_script_command(name, script_args, backends, seed, logdir, tolerance,
+                                      progress)
+    if script_args:
+        fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
+             "arguments after its name")
     try:
         c = compare_backends(name, variant, [b.strip() for b in backends.split(",")],
                              epochs, steps_per_epoch, seed, logdir, tolerance, progress=progress)
     except ScenError as e:
         fail(str(e))
+    print_comparison(c)
+    if any(r.status == "interrupted" for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
+
+
+def print_comparison(c) -> None:
+    """A scen.compare.Comparison: one column per backend, the first divergence, the verdict."""
     # One column per backend, one row per number: four backends fit in 80 columns.
     metrics = sorted({m for r in c.runs.values() for m in r.history if m != "learning_rate"})
     table = Table("", *c.runs, title="final metrics; per-step loss against the first backend "
@@ -359,13 +378,11 @@ def compare(
                                      for k in c.runs))
     table.add_row("largest diff", *(f"{c.largest.get(k, float('nan')):.2g}" for k in c.runs))
     steps = max(len(r.step_losses) for r in c.runs.values())
-    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}]: same initial weights, batches "
-              f"in data order, {steps} steps")
+    out.print(f"[bold]{escape(c.scenario)}[/] \\[{escape(c.variant)}]: same initial weights, "
+              f"batches in data order, {steps} steps")
     out.print(table)
     for line in c.verdict:
         out.print("- " + line, highlight=False, markup=False)
-    if any(r.status == "interrupted" for r in c.runs.values()):
-        raise typer.Exit(INTERRUPTED)
 
 
 def run_all(template) -> None:
@@ -482,6 +499,22 @@ def run_script_command(path, args, backend, device, precision, seed, logdir, qui
         print_findings(r.findings, brief=False)
         out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
     if result.status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+def compare_script_command(path, args, backends, seed, logdir, tolerance, progress) -> None:
+    """`scen compare train.py`: a comparison per fit the script makes."""
+    from scen.script_compare import compare_script
+
+    try:
+        chosen = None if backends == ALL_BACKENDS else [b.strip() for b in backends.split(",")]
+        comparisons = compare_script(path, list(args or []), chosen, seed, logdir, tolerance,
+                                     progress=progress)
+    except ScenError as e:
+        fail(str(e))
+    for c in comparisons:
+        print_comparison(c)
+    if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
         raise typer.Exit(INTERRUPTED)
 
 

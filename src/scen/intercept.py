@@ -38,15 +38,17 @@ class FitInterceptor:
     """`with FitInterceptor(spec, keras) as fits:` every Model.fit inside is one scen run.
 
     `spec` is a scen.script.ScriptSpec (name, backend, device, precision, seed, logdir, quiet,
-    shuffle, initial_weights). After the block, `fits.runs` holds one RunResult per fit, in
+    compare, initial_weights). After the block, `fits.runs` holds one RunResult per fit, in
     order, and `fits.raised` the exception a fit raised (it still propagates into the script,
-    as it would without scen), or None.
+    as it would without scen), or None. With spec.compare, every fit must take NumPy arrays
+    (ScenError otherwise), runs in data order, and `fits.data` holds each fit's data_digest.
     """
 
     def __init__(self, spec, keras):
         self.spec, self.keras = spec, keras
         self.runs: list[RunResult] = []
         self.raised: BaseException | None = None
+        self.data: list[str] = []
 
     def __enter__(self) -> FitInterceptor:
         model_class = self.keras.Model
@@ -69,16 +71,17 @@ class FitInterceptor:
 
     def fit(self, model, args: tuple, kwargs: dict):
         """One intercepted call: Keras's fit with scen's callback added and verbose=0 (scen's
-        progress bar stands in for Keras's), shuffle=False where the spec asks for data order."""
+        progress bar stands in for Keras's), and shuffle=False to compare."""
         bound = self.signature.bind(model, *args, **kwargs)
         bound.apply_defaults()
         a = bound.arguments
+        if self.spec.compare:
+            self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
+            a["shuffle"] = False  # each backend would shuffle with its own random numbers
         run = FitRun(self.spec, len(self.runs) + 1, model, a, self.keras)
         a["x"] = run.x
         a["callbacks"] = [*(a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
-        if not self.spec.shuffle:
-            a["shuffle"] = False
         try:
             with run.threads():
                 history = self.original(*bound.args, **bound.kwargs)
@@ -103,7 +106,7 @@ class FitRun:
         self.keras, self.model, self.number = keras, model, number
         self.spec = RunSpec(spec.name, f"fit{number}", spec.backend, spec.device, spec.precision,
                             seed=spec.seed, logdir=spec.logdir, quiet=spec.quiet,
-                            shuffle=spec.shuffle,
+                            shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)
         self.x, self.data, self.fit, self.data_note = fit_data(args)
@@ -209,6 +212,35 @@ def load_by_structure(model, path: str) -> None:
             raise ScenError(f"the models differ: weight {i} ({v.path}) is {tuple(v.shape)} here, "
                             f"{tuple(w.shape)} in the first backend's model")
     model.set_weights(weights)
+
+
+def data_digest(a: dict) -> str:
+    """A sha256 of fit's x, y, sample_weight and validation_data (NumPy arrays, lists or dicts
+    of them): equal on two backends when the script made the same data there. ScenError for
+    other data, which compare cannot replay identically on every backend."""
+    import hashlib
+
+    digest = hashlib.sha256()
+
+    def add(name, value):
+        if value is None:
+            return
+        if isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                add(f"{name}[{i}]", v)
+        elif isinstance(value, dict):
+            for k in sorted(value):
+                add(f"{name}[{k!r}]", value[k])
+        elif isinstance(value, np.ndarray):
+            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            raise ScenError(f"compare needs fit's data as NumPy arrays, and {name} is "
+                            f"{_kind(value)}: it cannot be replayed identically on every backend")
+
+    for name in ("x", "y", "sample_weight", "validation_data"):
+        add(name, a.get(name))
+    return digest.hexdigest()
 
 
 def is_arrays(x) -> bool:

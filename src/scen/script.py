@@ -56,7 +56,7 @@ class ScriptSpec:
     seed: int = 0
     logdir: str = "runs"
     quiet: bool = False  # no progress bars
-    shuffle: bool = True  # False: every fit takes batches in data order (compare)
+    compare: bool = False  # every fit: NumPy arrays only, in data order, fingerprinted
     initial_weights: str | None = None  # compare: the first fit starts from these (by structure)
 
     @property
@@ -98,17 +98,18 @@ class ScriptResult:
     spec: ScriptSpec
     status: str  # completed | raised (a fit raised; its run says why) | interrupted
     runs: list[RunResult]  # one per Model.fit call, in order
+    data: list[str] = field(default_factory=list)  # compare: each fit's data, as a sha256
 
     def to_json(self) -> str:
         return json.dumps(dict(spec=asdict(self.spec), status=self.status,
-                               runs=[json.loads(r.to_json()) for r in self.runs]),
-                          indent=1, default=float)
+                               runs=[json.loads(r.to_json()) for r in self.runs],
+                               data=self.data), indent=1, default=float)
 
     @classmethod
     def from_json(cls, text: str) -> ScriptResult:
         d = json.loads(text)
         return cls(ScriptSpec(**d["spec"]), d["status"],
-                   [RunResult.from_json(json.dumps(r)) for r in d["runs"]])
+                   [RunResult.from_json(json.dumps(r)) for r in d["runs"]], d["data"])
 
 
 def run_script(spec: ScriptSpec) -> ScriptResult:
@@ -149,6 +150,8 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
                        else f"{spec.path} exited: {e.code}")
     except KeyboardInterrupt:
         status = "interrupted"
+    except ScenError:  # scen refused a fit (compare): its message says why
+        raise
     except Exception as e:
         if e is fits.raised:
             status = "raised"
@@ -168,7 +171,7 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
         raise ScenError(failure + made)
     if not fits.runs and status == "completed":
         raise ScenError(f"{spec.path} finished without calling Model.fit: nothing to run")
-    return ScriptResult(spec, status, fits.runs)
+    return ScriptResult(spec, status, fits.runs, fits.data)
 
 
 def run_in_worker(spec: ScriptSpec) -> ScriptResult:
