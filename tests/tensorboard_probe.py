@@ -1,7 +1,8 @@
 """Train a tiny model with a TensorBoard callback and read back every tag with its steps.
 
-`python tensorboard_probe.py keras|scen|scen-without-tf LOGDIR` prints {run: {tag: [steps]}} as JSON; the
-tests run Keras's own callback this way on the TensorFlow backend, in a process of its own.
+`python tensorboard_probe.py keras|scen|scen-without-tf LOGDIR` prints {run: {tag: [steps]}}
+as JSON; the tests run Keras's own callback this way on the TensorFlow backend, in a
+process of its own.
 """
 
 import json

@@ -152,3 +152,14 @@ def test_jax_backend_runs_in_a_worker_of_its_own(logdir, tmp_path, capfd):
     assert json.loads(out.read_text())["argv"][1:] == ["2", str(out)]
     (r,) = run("one_unit_softmax.py", logdir, backend="keras-jax").runs
     assert "softmax_single_unit" in names(r.findings)
+
+
+def test_keras_tensorboard_callback_works_without_tensorflow(logdir, tmp_path, monkeypatch):
+    import scen.intercept
+
+    monkeypatch.setattr(scen.intercept, "tensorflow_installed", lambda: False)
+    (r,) = run("keras_tensorboard.py", logdir, str(tmp_path / "tb")).runs
+    assert r.status == "completed"
+    train = accumulator(tmp_path / "tb" / "train")
+    assert "epoch_loss" in train.Tags()["scalars"]
+    assert "sequential/dense/kernel/histogram" in train.Tags()["histograms"]

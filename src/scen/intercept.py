@@ -3,8 +3,9 @@
 `FitInterceptor` patches `keras.Model.fit` for the duration of a `with` block. Each call gets a
 run directory, scen's observers (Diagnostics, TensorBoardLogger, the progress bar) through
 scen.keras_run's KerasHooks, initial and final weights, result.json and diagnosis.json, then
-goes on to Keras's own fit with the script's arguments, plus that one callback. Nothing here
-trains: the script's fit does, as it would without scen.
+goes on to Keras's own fit with the script's arguments, plus that one callback (and, where
+TensorFlow is not installed, scen.keras.TensorBoard in place of a keras.callbacks.TensorBoard,
+which would fail). Nothing here trains: the script's fit does, as it would without scen.
 
 Data: arrays (NumPy, or a backend's tensors) are sampled for the diagnosis as a scenario's are.
 Anything else (a generator, a PyDataset, a tf.data.Dataset, a torch DataLoader) gives its first
@@ -80,7 +81,7 @@ class FitInterceptor:
             a["shuffle"] = False  # each backend would shuffle with its own random numbers
         run = FitRun(self.spec, len(self.runs) + 1, model, a, self.keras)
         a["x"] = run.x
-        a["callbacks"] = [*(a.get("callbacks") or []), run.hooks]
+        a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
         try:
             with run.threads():
@@ -97,6 +98,25 @@ class FitInterceptor:
             raise
         self.runs.append(run.finish("completed"))
         return history
+
+
+    def runnable(self, callback):
+        """Keras's own TensorBoard callback needs TensorFlow: where it is not installed, scen's
+        drop-in (scen.keras.TensorBoard, same arguments and tags) takes its place."""
+        if type(callback) is not self.keras.callbacks.TensorBoard or tensorflow_installed():
+            return callback
+        from scen.keras import TensorBoard
+
+        c = callback
+        return TensorBoard(c.log_dir, c.histogram_freq, c.write_graph, c.write_images,
+                           c.write_steps_per_second, c.update_freq, 0, c.embeddings_freq,
+                           c.embeddings_metadata)
+
+
+def tensorflow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorflow") is not None
 
 
 class FitRun:

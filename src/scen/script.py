@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import subprocess
 import sys
 import tempfile
 import traceback
