@@ -41,6 +41,8 @@ BAD = {
     "ray_address": ["127.0.0.1:1"],  # without --executor ray
     "directory": ["", "/proc/no-such-place"],
     "scenario": ["", "nope"],
+    # A script's arguments take the NAME's place here: a script that is not there, or not one.
+    "script_args": ["missing.py", "[/x].py", "notes.txt/"],
 }
 FLAGS_BAD_ALONE = {"compile": True}  # --compile without --backend torch
 IGNORED = {"help", "version", "quiet", "update"}  # flags with no wrong value

@@ -122,6 +122,9 @@ def test_bad_scripts_are_a_scen_error(logdir, name, says):
     (["run", script("fails_before_fit.py")], "raised KeyError", "fails_before_fit: loading"),
     (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
     (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),
+    (["diagnose", "toy-blobs", "extra"], "only a script (train.py) takes arguments", ""),
+    (["compare", script("healthy.py"), "--backends", "keras-torch,torch"],
+     "the native port (torch) compares scenarios", ""),
 ])
 def test_cli_bad_input_is_one_line_exit_2_and_the_scripts_output_stays(args, says, printed):
     r = scen(*args, cwd=Path(__file__).parents[1])
