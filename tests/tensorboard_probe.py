@@ -17,6 +17,7 @@ ARGS = dict(histogram_freq=1, write_images=True, write_steps_per_second=True, up
 def train_and_read(which: str, logdir: str) -> dict:
     import keras
 
+    keras.backend.clear_session()  # layer names, and so tags, from 'sequential/dense' on
     # Not keras.utils.set_random_seed: on torch it imports TensorFlow, which must stay out.
     x = np.random.default_rng(0).random((64, 3)).astype("float32")
     y = (x.sum(1) > 1.5).astype("int32")
