@@ -31,6 +31,7 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+ALL_BACKENDS = "keras-torch,torch,keras-tensorflow,keras-jax"
 
 
 def fail(message: str, code: int = 2):
@@ -130,14 +131,28 @@ def run_command(
                                   "Keras's torch, jax or tensorflow backend does."),
     compile: bool = typer.Option(False, "--compile", help="The native port only: torch.compile "
                                  "the step (CUDA graphs on a GPU); pays off on long runs."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen run train.py -- --lr 0.1)."),
 ):
     """Train a scenario and print what happened beside what the question reported.
+
+    NAME may also be your own Keras script (train.py): it runs unmodified, and every
+    Model.fit it makes gets scen's progress, TensorBoard logs and diagnosis.
 
     `scen run all` runs every scenario and variant (each at its quick length unless --epochs
     is given) and prints one table."""
     from scen.runner import RunSpec, run
+    from scen.script import is_script
 
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                        semantics=semantics, compile=compile, histogram_freq=histogram_freq)
+        return run_script_command(name, script_args, backend, device, precision, seed, logdir,
+                                  quiet or verbose == 0, full=False)
     try:
+        if script_args:
+            raise ScenError(f"unexpected arguments {' '.join(script_args)!r}: only a script "
+                            "(train.py) takes arguments after its name")
         spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
                        logdir, verbose=0 if quiet else verbose, histogram_freq=histogram_freq,
                        semantics=semantics, compile=compile)
@@ -177,10 +192,23 @@ def diagnose(
                                 "--seeds seeds, and compare the failure rates (Wilson 95%)."),
     verify_seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per side for "
                                                "--verify [default: 16]."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen diagnose train.py -- --lr 0.1)."),
 ):
-    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix."""
-    from scen.runner import RunSpec, run
+    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix.
 
+    NAME may also be your own Keras script (train.py): each Model.fit it makes is diagnosed."""
+    from scen.runner import RunSpec, run
+    from scen.script import is_script
+
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                        verify=verify, verify_seeds=verify_seeds)
+        return run_script_command(name, script_args, backend, device, precision, seed, logdir,
+                                  quiet=True, full=True)
+    if script_args:
+        fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
+             "arguments after its name")
     try:
         s = scenarios.get(name)
         posted = s.fit(s.config_for(s.variant(variant).name)).epochs
@@ -386,28 +414,46 @@ def golden(
 def compare(
     name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    backends: str = typer.Option("keras-torch,torch,keras-tensorflow,keras-jax",
-                                 help="Comma-separated; the first is the reference."),
+    backends: str = typer.Option(ALL_BACKENDS, help="Comma-separated; the first is the "
+                                 "reference [a script: the Keras backends installed]."),
     epochs: Optional[int] = typer.Option(None, help="Epochs [default: the scenario's quick "
                                          "run, else as posted]."),
     steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),
     seed: int = typer.Option(0, help="Seeds the data and the reference's initial weights."),
     tolerance: float = typer.Option(1e-4, help="Relative per-step loss difference that counts."),
     logdir: str = typer.Option("runs", help="TensorBoard logs go to LOGDIR/<scenario>/<run>."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen compare train.py -- --lr 0.1)."),
 ):
     """The same run on several backends: where and why they part.
 
-    Every backend starts from the first one's initial weights and takes batches in data order."""
+    Every backend starts from the first one's initial weights and takes batches in data order.
+    NAME may also be your own Keras script (train.py), its data as NumPy arrays."""
     from scen.compare import compare as compare_backends
+    from scen.script import is_script
 
     def progress(i: int, total: int, label: str) -> None:
         err.print(f"[{i}/{total}] {label}", highlight=False, markup=False)
 
+    if is_script(name):
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
+        return compare_script_command(name, script_args, backends, seed, logdir, tolerance,
+                                      progress)
+    if script_args:
+        fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
+             "arguments after its name")
     try:
         c = compare_backends(name, variant, [b.strip() for b in backends.split(",")],
                              epochs, steps_per_epoch, seed, logdir, tolerance, progress=progress)
     except ScenError as e:
         fail(str(e))
+    print_comparison(c)
+    if any(r.status == "interrupted" for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
+
+
+def print_comparison(c) -> None:
+    """A scen.compare.Comparison: one column per backend, the first divergence, the verdict."""
     # One column per backend, one row per number: four backends fit in 80 columns.
     metrics = sorted({m for r in c.runs.values() for m in r.history if m != "learning_rate"})
     table = Table("", *c.runs, title="final metrics; per-step loss against the first backend "
@@ -420,13 +466,11 @@ def compare(
                                      for k in c.runs))
     table.add_row("largest diff", *(f"{c.largest.get(k, float('nan')):.2g}" for k in c.runs))
     steps = max(len(r.step_losses) for r in c.runs.values())
-    out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}]: same initial weights, batches "
-              f"in data order, {steps} steps")
+    out.print(f"[bold]{escape(c.scenario)}[/] \\[{escape(c.variant)}]: same initial weights, "
+              f"batches in data order, {steps} steps")
     out.print(table)
     for line in c.verdict:
         out.print("- " + line, highlight=False, markup=False)
-    if any(r.status == "interrupted" for r in c.runs.values()):
-        raise typer.Exit(INTERRUPTED)
 
 
 def run_all(template) -> None:
@@ -510,6 +554,57 @@ def print_summary(result) -> None:
     print_findings(result.findings, brief=True)
     out.print(f"logs: {escape(result.run_dir)}  (tensorboard --logdir {escape(result.spec.logdir)})",
               highlight=False)
+
+
+def not_for_scripts(**given) -> None:
+    """Scenario options that a script sets for itself: one line and exit 2 if given."""
+    defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
+                    semantics="torch", compile=False, verify=False, verify_seeds=None,
+                    histogram_freq=None)
+    for option, value in given.items():
+        if value != defaults[option]:
+            fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "
+                 "(pass the script's options after --)")
+
+
+def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
+                       full: bool) -> None:
+    """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
+    (`full`: every finding with its evidence) for each fit it made."""
+    from scen.script import ScriptSpec, run_script
+
+    try:
+        result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
+                                       logdir, quiet))
+    except ScenError as e:
+        fail(str(e))
+    for r in result.runs:
+        if not full:
+            print_summary(r)
+            continue
+        out.print(f"\n[bold]{escape(r.spec.scenario)}[/] \\[{r.spec.variant}] on {r.spec.backend}: "
+                  f"{r.status}, {r.epochs_run} epochs"
+                  + (f", raised {escape(r.error)}" if r.error else ""), highlight=False)
+        print_findings(r.findings, brief=False)
+        out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
+    if result.status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+def compare_script_command(path, args, backends, seed, logdir, tolerance, progress) -> None:
+    """`scen compare train.py`: a comparison per fit the script makes."""
+    from scen.script_compare import compare_script
+
+    try:
+        chosen = None if backends == ALL_BACKENDS else [b.strip() for b in backends.split(",")]
+        comparisons = compare_script(path, list(args or []), chosen, seed, logdir, tolerance,
+                                     progress=progress)
+    except ScenError as e:
+        fail(str(e))
+    for c in comparisons:
+        print_comparison(c)
+    if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
 
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}

@@ -44,6 +44,8 @@ BAD = {
     "verbose": ["3", "-1", "x"],
     "verify_seeds": ["x", "0", "-1", "99999", "4"],  # 4 is a count, but only for --verify
     "histogram_freq": ["-1", "x", "1.5"],
+    # A script's arguments take the NAME's place here: a script that is not there, or not one.
+    "script_args": ["missing.py", "[/x].py", "notes.txt/"],
 }
 FLAGS_BAD_WITH = {"compile": ["--backend", "keras-torch"]}  # --compile is the native port's
 IGNORED = {"help", "version", "quiet", "update", "verify"}  # flags with no wrong value

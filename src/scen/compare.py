@@ -71,16 +71,20 @@ def compare(scenario: str, variant: str, backends: list[str], epochs: int | None
         start = start or f"{runs[label].run_dir}/initial_weights.npz"
         if runs[label].status == "interrupted":
             break
-    result = Comparison(scenario, variant, runs, tolerance)
-    # Steps are compared with the first backend that trained at all.
-    trained = [r for r in runs.values() if r.step_losses] or list(runs.values())
-    for label, r in runs.items():
+    return measure(Comparison(scenario, variant, runs, tolerance))
+
+
+def measure(c: Comparison) -> Comparison:
+    """Fill in where each run parts from the reference, the largest difference and the
+    verdict; steps are compared with the first run that trained at all."""
+    trained = [r for r in c.runs.values() if r.step_losses] or list(c.runs.values())
+    for label, r in c.runs.items():
         if r.step_losses:
-            same, largest = first_parting(trained[0].step_losses, r.step_losses, tolerance)
-            result.parted_at[label] = None if same == len(r.step_losses) else same + 1
-            result.largest[label] = largest
-    result.verdict = explain(result)
-    return result
+            same, largest = first_parting(trained[0].step_losses, r.step_losses, c.tolerance)
+            c.parted_at[label] = None if same == len(r.step_losses) else same + 1
+            c.largest[label] = largest
+    c.verdict = explain(c)
+    return c
 
 
 def check_backends(backends: list[str]) -> None:

@@ -50,7 +50,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     seed_everything(keras, spec.seed)
     keras.config.set_dtype_policy(POLICIES[spec.precision])
     try:
-        with _device_scope(keras, spec.device):
+        with device_scope(keras, spec.device):
             return _fit(keras, spec, scenario, run_dir, observers)
     finally:
         keras.config.set_dtype_policy("float32")
@@ -97,7 +97,9 @@ def seed_everything(keras, seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _device_scope(keras, device):
+def device_scope(keras, device: str):
+    """Where Keras creates tensors and variables: `device` on torch; TF and JAX take theirs
+    from the environment (scen.runner.subprocess_env)."""
     if keras.backend.backend() == "torch":
         return keras.device(device)  # torch: every tensor and variable lands there
     import contextlib
@@ -126,7 +128,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         loss=loss_name(model),
         versions=versions(keras),
     )
-    hooks = _hooks_class(keras)(observers, model, data, fit)
+    hooks = hooks_class(keras)(observers, model, data, fit)
     callbacks = [hooks]
     if fit.reduce_lr_on_plateau:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(**fit.reduce_lr_on_plateau))
@@ -232,8 +234,9 @@ def versions(keras) -> dict:
     return out
 
 
-def _hooks_class(keras):
-    """KerasHooks subclasses keras.callbacks.Callback, so it is built once Keras is imported."""
+def hooks_class(keras):
+    """KerasHooks(observers, model, data, fit): the keras.callbacks.Callback that turns Keras's
+    events into scen's observer events (see _HooksMixin). Built once Keras is imported."""
     global _KerasHooks
     if _KerasHooks is None:
         _KerasHooks = type("KerasHooks", (_HooksMixin, keras.callbacks.Callback), {})
@@ -347,6 +350,8 @@ class KerasProbe:
                 if g is not None:
                     out[v.path] = g.detach().float().cpu().numpy() / self.loss_scale
             return out
+        if self.data.y is None:  # no arrays to recompute them on (a script's unusual input)
+            return {}
         return _recomputed_gradients(self.model, self.data, self.fit)
 
 

@@ -287,12 +287,18 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
         reported = scenario.variant(spec.variant).reported
         checks = scenario.symptom(config, result)
         result.checks = [replace(c, reported=reported.get(c.name, c.reported)) for c in checks]
+    record_outcome(result, diagnosis)
+    return result
+
+
+def record_outcome(result: RunResult, diagnosis) -> None:
+    """The run's findings into `result`, then diagnosis.json, the diagnosis as TensorBoard
+    text and result.json in result.run_dir; an interrupt waits until all are written."""
     result.findings = [f.as_dict() for f in diagnosis.findings()]
     with _signals_held():  # result.json says what happened, whole, or is not there yet
-        diagnosis.to_json(os.path.join(run_dir, "diagnosis.json"))
-        _log_diagnosis(run_dir, diagnosis.report())
-        write_atomically(os.path.join(run_dir, "result.json"), result.to_json())
-    return result
+        diagnosis.to_json(os.path.join(result.run_dir, "diagnosis.json"))
+        _log_diagnosis(result.run_dir, diagnosis.report())
+        write_atomically(os.path.join(result.run_dir, "result.json"), result.to_json())
 
 
 def _log_diagnosis(run_dir: str, report: str) -> None:

@@ -1,0 +1,360 @@
+"""Every `Model.fit` a user's script makes, run as scen runs a scenario's fit.
+
+`FitInterceptor` patches `keras.Model.fit` for the duration of a `with` block. Each call gets a
+run directory, scen's observers (Diagnostics, TensorBoardLogger, the progress bar) through
+scen.keras_run's KerasHooks, initial and final weights, result.json and diagnosis.json, then
+goes on to Keras's own fit with the script's arguments, plus that one callback (and, where
+TensorFlow is not installed, scen.keras.TensorBoard in place of a keras.callbacks.TensorBoard,
+which would fail). Nothing here trains: the script's fit does, as it would without scen.
+
+Data: arrays (NumPy, or a backend's tensors) are sampled for the diagnosis as a scenario's are.
+Anything else (a generator, a PyDataset, a tf.data.Dataset, a torch DataLoader) gives its first
+batch as the sample; a generator's first batch is handed back to fit before the rest, so the
+script's training sees every batch it would have seen.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+import time
+import traceback
+from contextlib import nullcontext
+
+import numpy as np
+
+from scen.diagnose import Diagnostics
+from scen.diagnose.model import n_rows
+from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change, load_weights,
+                            loss_name, save_weights, start_from, versions)
+from scen.observe import Observers, RunInfo
+from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
+from scen.scenario import Dataset, Fit, ScenError
+from scen.tensorboard import TensorBoardLogger
+
+
+class FitInterceptor:
+    """`with FitInterceptor(spec, keras) as fits:` every Model.fit inside is one scen run.
+
+    `spec` is a scen.script.ScriptSpec (name, backend, device, precision, seed, logdir, quiet,
+    compare, initial_weights). After the block, `fits.runs` holds one RunResult per fit, in
+    order, and `fits.raised` the exception a fit raised (it still propagates into the script,
+    as it would without scen), or None. With spec.compare, every fit must take NumPy arrays
+    (ScenError otherwise), runs in data order, and `fits.data` holds each fit's data_digest.
+    """
+
+    def __init__(self, spec, keras):
+        self.spec, self.keras = spec, keras
+        self.runs: list[RunResult] = []
+        self.raised: BaseException | None = None
+        self.data: list[str] = []
+
+    def __enter__(self) -> FitInterceptor:
+        model_class = self.keras.Model
+        self._own = model_class.__dict__.get("fit")  # None: fit is inherited from the trainer
+        self.original = model_class.fit
+        self.signature = inspect.signature(self.original)
+
+        @functools.wraps(self.original)
+        def fit(model, *args, **kwargs):
+            return self.fit(model, args, kwargs)
+
+        model_class.fit = fit
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._own is None:
+            del self.keras.Model.fit
+        else:
+            self.keras.Model.fit = self._own
+
+    def fit(self, model, args: tuple, kwargs: dict):
+        """One intercepted call: Keras's fit with scen's callback added and verbose=0 (scen's
+        progress bar stands in for Keras's), and shuffle=False to compare."""
+        bound = self.signature.bind(model, *args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        if self.spec.compare:
+            self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
+            a["shuffle"] = False  # each backend would shuffle with its own random numbers
+        run = FitRun(self.spec, len(self.runs) + 1, model, a, self.keras)
+        a["x"] = run.x
+        a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
+        a["verbose"] = 0
+        try:
+            with run.threads():
+                history = self.original(*bound.args, **bound.kwargs)
+        except KeyboardInterrupt:
+            self.runs.append(run.finish("interrupted"))
+            raise
+        except ScenError:  # scen's own refusal (compare's weights): not the script's failure
+            run.discard()
+            raise
+        except Exception as e:
+            self.runs.append(run.finish("raised", e))
+            self.raised = e
+            raise
+        self.runs.append(run.finish("completed"))
+        return history
+
+
+    def runnable(self, callback):
+        """Keras's own TensorBoard callback needs TensorFlow: where it is not installed, scen's
+        drop-in (scen.keras.TensorBoard, same arguments and tags) takes its place."""
+        if type(callback) is not self.keras.callbacks.TensorBoard or tensorflow_installed():
+            return callback
+        from scen.keras import TensorBoard
+
+        c = callback
+        return TensorBoard(c.log_dir, c.histogram_freq, c.write_graph, c.write_images,
+                           c.write_steps_per_second, c.update_freq, 0, c.embeddings_freq,
+                           c.embeddings_metadata)
+
+
+def tensorflow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+class FitRun:
+    """The scen side of one fit: its run directory, observers and result."""
+
+    def __init__(self, spec, number: int, model, args: dict, keras):
+        self.keras, self.model, self.number = keras, model, number
+        self.spec = RunSpec(spec.name, f"fit{number}", spec.backend, spec.device, spec.precision,
+                            seed=spec.seed, logdir=spec.logdir, quiet=spec.quiet,
+                            shuffle=not spec.compare,
+                            initial_weights=spec.initial_weights if number == 1 else None)
+        self.run_dir = new_run_dir(self.spec)
+        self.x, self.data, self.fit, self.data_note = fit_data(args)
+        self.diagnosis = Diagnostics(self.data.x, self.data.y) if self.data.y is not None \
+            else Diagnostics()
+        observers = [self.diagnosis, TensorBoardLogger(self.run_dir)]
+        if not spec.quiet:
+            from scen.progress import ProgressBar
+
+            observers.append(ProgressBar())
+        self.observers = Observers(observers)
+        self.hooks = script_hooks_class(keras)(self, self.observers, model, self.data, self.fit)
+        self.info: RunInfo | None = None
+        self.initial: dict = {}
+        self.started = time.perf_counter()
+
+    def threads(self):
+        """One torch thread for a small model on the CPU, as a scenario's fit (keras_run)."""
+        if not self.model.built or self.spec.device != "cpu":
+            return nullcontext()
+        return cpu_threads_for(self.model.count_params(), self.fit.batch_size, self.spec.device)
+
+    def begin(self, params: dict | None) -> None:
+        """fit has built the model and is about to train (Keras's on_train_begin)."""
+        params = params or {}
+        if self.spec.initial_weights:
+            load_by_structure(self.model, self.spec.initial_weights)
+        start_from(self.model, None, self.run_dir)  # initial_weights.npz: what compare loads
+        self.initial = KerasProbe(self.model, self.data, self.fit).weights()
+        data = self.data if self.data.y is not None else None
+        _safe(lambda: self.observers.before_training(self.model, data), None)
+        self.info = RunInfo(
+            scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
+            device=self.spec.device, precision=self.spec.precision,
+            policy=self.keras.config.dtype_policy().name, seed=self.spec.seed,
+            epochs=params.get("epochs") or self.fit.epochs,
+            steps_per_epoch=params.get("steps") or 0, run_dir=self.run_dir,
+            loss=_safe(lambda: loss_name(self.model), ""), versions=versions(self.keras))
+        self.observers.on_train_begin(self.info)
+        self.started = time.perf_counter()
+
+    def finish(self, status: str, error: Exception | None = None) -> RunResult:
+        """Close the run: observers told, weights and result written; the RunResult."""
+        seconds = time.perf_counter() - self.started
+        message = None
+        if error is not None:
+            message = f"{type(error).__name__}: {first_line(error)}"
+            with open(os.path.join(self.run_dir, "error.txt"), "w") as f:
+                f.write("".join(traceback.format_exception(error)))
+        if self.info is None:  # fit raised before training began (Keras checks data first)
+            _safe(lambda: self.begin({}), None)
+        if self.info is None:  # not even that: a run of nothing, still with its diagnosis
+            self.info = RunInfo(self.spec.scenario, self.spec.variant, self.spec.backend,
+                                self.spec.device, self.spec.precision, "", self.spec.seed,
+                                self.fit.epochs, 0, self.run_dir)
+            self.observers.on_train_begin(self.info)
+        final = _safe(lambda: KerasProbe(self.model, self.data, self.fit).weights(), {})
+        if final:
+            save_weights(self.model.get_weights(), os.path.join(self.run_dir, "final_weights.npz"))
+        self.observers.on_train_end(status, message)
+        self.hooks.on_train_end()  # Keras skips it when fit raises: undo the loss recording
+        result = RunResult(spec=self.spec, run_dir=self.run_dir, status=status, error=message,
+                           info=self.info.as_dict(), history=self.hooks.history,
+                           step_losses=self.hooks.step_losses, seconds=seconds,
+                           weight_change=largest_change(self.initial, final) if final else 0.0,
+                           data_note=self.data_note)
+        record_outcome(result, self.diagnosis)
+        return result
+
+    def discard(self) -> None:
+        import shutil
+
+        self.hooks.on_train_end()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+@functools.cache
+def script_hooks_class(keras):
+    """KerasHooks that also start the scen run when Keras's fit starts training."""
+
+    class ScriptHooks(hooks_class(keras)):
+        def __init__(self, fit_run: FitRun, observers, model, data, fit):
+            super().__init__(observers, model, data, fit)
+            self.fit_run = fit_run
+
+        def on_train_begin(self, logs=None):
+            self.fit_run.begin(self.params)
+            super().on_train_begin(logs)
+
+    return ScriptHooks
+
+
+def load_by_structure(model, path: str) -> None:
+    """Another backend's initial weights, in model.get_weights() order; ScenError naming the
+    first weight whose shape differs when the models differ."""
+    weights = load_weights(path)
+    mine = model.get_weights()
+    if len(weights) != len(mine):
+        raise ScenError(f"the models differ: {len(mine)} weights here, {len(weights)} in the "
+                        "first backend's model")
+    for i, (v, w) in enumerate(zip(model.weights, weights)):
+        if tuple(v.shape) != tuple(w.shape):
+            raise ScenError(f"the models differ: weight {i} ({v.path}) is {tuple(v.shape)} here, "
+                            f"{tuple(w.shape)} in the first backend's model")
+    model.set_weights(weights)
+
+
+def data_digest(a: dict) -> str:
+    """A sha256 of fit's x, y, sample_weight and validation_data (NumPy arrays, lists or dicts
+    of them): equal on two backends when the script made the same data there. ScenError for
+    other data, which compare cannot replay identically on every backend."""
+    import hashlib
+
+    digest = hashlib.sha256()
+
+    def add(name, value):
+        if value is None:
+            return
+        if isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                add(f"{name}[{i}]", v)
+        elif isinstance(value, dict):
+            for k in sorted(value):
+                add(f"{name}[{k!r}]", value[k])
+        elif isinstance(value, np.ndarray):
+            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            raise ScenError(f"compare needs fit's data as NumPy arrays, and {name} is "
+                            f"{_kind(value)}: it cannot be replayed identically on every backend")
+
+    for name in ("x", "y", "sample_weight", "validation_data"):
+        add(name, a.get(name))
+    return digest.hexdigest()
+
+
+def is_arrays(x) -> bool:
+    """An array, or a list/tuple/dict of arrays, as fit takes them (NumPy or a backend tensor)."""
+    if isinstance(x, (list, tuple)):
+        return len(x) > 0 and all(is_arrays(a) for a in x)
+    if isinstance(x, dict):
+        return len(x) > 0 and all(is_arrays(a) for a in x.values())
+    return hasattr(x, "shape") and hasattr(x, "__array__") and len(getattr(x, "shape", ())) > 0
+
+
+def fit_data(a: dict):
+    """(x to pass on to fit, Dataset for the observers, Fit settings, a note on the data).
+
+    The Dataset holds the arrays themselves, or the first batch of any other input; its y is
+    None where no sample could be taken (the diagnosis then samples nothing)."""
+    x, y = a.get("x"), a.get("y")
+    epochs = a.get("epochs") or 1
+    if is_arrays(x) and (y is None or is_arrays(y)):
+        validation = a.get("validation_data")
+        validation = tuple(validation[:2]) if isinstance(validation, (list, tuple)) else None
+        batch = a.get("batch_size") or 32
+        fit = Fit(epochs, batch, a.get("steps_per_epoch"), a.get("validation_split") or 0.0,
+                  bool(a.get("shuffle")))
+        note = f"arrays: x {_shape(x)}" + ("" if y is None else f", y {_shape(y)}")
+        return x, Dataset(_numpy(x), None if y is None else _numpy(y), validation, note), fit, note
+    first, x = first_batch(x)
+    kind = type(x).__name__ if first is None else _kind(a.get("x"))
+    if first is None or not isinstance(first, (list, tuple)) or len(first) < 2:
+        note = f"{kind}: no (x, y) sample for the diagnosis"
+        return x, Dataset(None, None, note=note), Fit(epochs, 32), note
+    bx, by = _numpy(first[0]), _numpy(first[1])
+    note = f"{kind}; diagnosis samples its first batch, x {_shape(bx)}"
+    return x, Dataset(bx, by, note=note), Fit(epochs, n_rows(bx), shuffle=False), note
+
+
+def first_batch(x):
+    """(the first batch or None, the input to pass on to fit). A generator is consumed by
+    looking, so a new generator that yields that batch first takes its place."""
+    import types
+
+    try:
+        if isinstance(x, types.GeneratorType):
+            first = next(x)
+
+            def replay(rest=x):
+                yield first
+                yield from rest
+
+            return first, replay()
+        if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
+            return x[0], x
+        if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # tf.data, DataLoader
+            return next(iter(x)), x
+    except Exception:  # an input we cannot look into: fit will say what it makes of it
+        pass
+    return None, x
+
+
+def first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _kind(x) -> str:
+    import types
+
+    return "a generator" if isinstance(x, types.GeneratorType) else f"a {type(x).__name__}"
+
+
+def _numpy(x):
+    if isinstance(x, (list, tuple)):
+        return [_numpy(a) for a in x]
+    if isinstance(x, dict):
+        return {k: _numpy(v) for k, v in x.items()}
+    if hasattr(x, "detach"):  # a torch tensor, perhaps on the GPU
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _shape(x) -> str:
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_shape(a) for a in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in x.items()) + "}"
+    return f"{getattr(x, 'dtype', '?')} {tuple(getattr(x, 'shape', ()))}"
+
+
+def _safe(fn, default):
+    """Reporting never breaks the script's training: fn(), or `default` with a line on stderr."""
+    try:
+        return fn()
+    except ScenError:
+        raise
+    except Exception as e:
+        print(f"scen: skipped a step of the report ({type(e).__name__}: {e})", file=sys.stderr)
+        return default

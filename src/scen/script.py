@@ -1,0 +1,230 @@
+"""Bring your own failure: run a user's Keras training script, unmodified, under scen.
+
+    result = run_script(ScriptSpec("train.py", args=["--lr", "0.1"], backend="keras-jax"))
+
+runs the script as `python train.py --lr 0.1` would: as `__main__`, with that sys.argv, in the
+current working directory, with the script's own directory first on sys.path, and Keras on the
+chosen backend (KERAS_BACKEND is set before the script imports Keras; a backend other than the
+one this process's Keras already has runs in a worker process, `python -m scen.script_worker`).
+Before the script starts, Keras's session is cleared, everything is seeded (scen's
+seed_everything: Python, NumPy, torch and Keras) and the dtype policy is set from `precision`.
+
+Every `Model.fit` the script makes is one scen run (scen.intercept): the run directory
+`<logdir>/<script name>/<time>-fit<N>-<backend>-<precision>-s<seed>/` with TensorBoard logs,
+result.json and diagnosis.json; progress on stderr unless quiet. A fit that raises is recorded
+as status "raised" with the diagnosis explaining it, and the exception goes on into the script,
+which then stops as it would without scen (unless it catches it).
+
+The script's own output stays on stdout and stderr. Errors that are the user's to fix (no such
+file, not Python, the script failing outside fit or exiting non-zero, no fit at all) raise
+ScenError with a one-line message; runs made before the failure stay on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import tempfile
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+
+from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, check_writable,
+                         keras_matches, python_module, require_installed, resolve_device,
+                         run_child, subprocess_env)
+from scen.scenario import ScenError
+
+SCRIPT_BACKENDS = ("keras-torch", "keras-jax", "keras-tensorflow")
+
+
+def is_script(name: str) -> bool:
+    """Does a `scen run NAME` argument name a script rather than a scenario? It does when it
+    ends in .py or is an existing file (scenario names are neither)."""
+    return name.endswith(".py") or os.path.isfile(name)
+
+
+@dataclass
+class ScriptSpec:
+    path: str  # the script, e.g. "train.py"
+    args: list[str] = field(default_factory=list)  # its sys.argv[1:]
+    backend: str = "keras-torch"
+    device: str = "auto"  # auto | cpu | cuda (cuda: the torch backend only)
+    precision: str = "fp32"  # fp32 | fp16 | bf16: the dtype policy before the script starts
+    seed: int = 0
+    logdir: str = "runs"
+    quiet: bool = False  # no progress bars
+    compare: bool = False  # every fit: NumPy arrays only, in data order, fingerprinted
+    initial_weights: str | None = None  # compare: the first fit starts from these (by structure)
+
+    @property
+    def name(self) -> str:
+        """The script's name without .py: its runs go under <logdir>/<name>/."""
+        return os.path.splitext(os.path.basename(self.path))[0]
+
+    def check(self) -> None:
+        """Every bad input as one ScenError, before Keras is imported."""
+        if not os.path.exists(self.path):
+            raise ScenError(f"no such script: {self.path}")
+        if not os.path.isfile(self.path):
+            raise ScenError(f"{self.path} is not a file: name a Python script such as train.py")
+        if not self.path.endswith(".py"):
+            raise ScenError(f"{self.path} is not a Python script (.py)")
+        if self.backend == "torch":
+            raise ScenError("--backend torch is the native port of the scenarios; a script runs "
+                            f"on {', '.join(SCRIPT_BACKENDS)}")
+        for what, value, choices in (("backend", self.backend, SCRIPT_BACKENDS),
+                                     ("device", self.device, DEVICES),
+                                     ("precision", self.precision, PRECISIONS)):
+            if value not in choices:
+                raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+        try:
+            compile(open(self.path, "rb").read(), self.path, "exec")
+        except SyntaxError as e:
+            raise ScenError(f"{self.path}, line {e.lineno}: {e.msg}") from None
+        except OSError as e:
+            raise ScenError(f"cannot read {self.path}: {e.strerror}") from None
+        if self.initial_weights and not os.path.isfile(self.initial_weights):
+            raise ScenError(f"no such weights file: {self.initial_weights}")
+        check_seed(self.seed)
+        check_writable(self.logdir, "--logdir")
+        require_installed(BACKENDS[self.backend])
+
+
+@dataclass
+class ScriptResult:
+    spec: ScriptSpec
+    status: str  # completed | raised (a fit raised; its run says why) | interrupted
+    runs: list[RunResult]  # one per Model.fit call, in order
+    data: list[str] = field(default_factory=list)  # compare: each fit's data, as a sha256
+
+    def to_json(self) -> str:
+        return json.dumps(dict(spec=asdict(self.spec), status=self.status,
+                               runs=[json.loads(r.to_json()) for r in self.runs],
+                               data=self.data), indent=1, default=float)
+
+    @classmethod
+    def from_json(cls, text: str) -> ScriptResult:
+        d = json.loads(text)
+        return cls(ScriptSpec(**d["spec"]), d["status"],
+                   [RunResult.from_json(json.dumps(r)) for r in d["runs"]], d["data"])
+
+
+def run_script(spec: ScriptSpec) -> ScriptResult:
+    """Run the script under scen (see the module docstring); ScenError for the user's errors.
+    KeyboardInterrupt inside a fit returns status 'interrupted' with that fit's logs kept."""
+    spec.check()
+    spec.device = resolve_device(spec)
+    if keras_matches(BACKENDS[spec.backend], spec.device):
+        return run_here(spec)
+    return run_in_worker(spec)
+
+
+def run_here(spec: ScriptSpec) -> ScriptResult:
+    """Run the script in this process, whose Keras must be on spec's backend."""
+    import keras
+
+    from scen.intercept import FitInterceptor
+    from scen.keras_run import POLICIES, device_scope, seed_everything
+
+    keras.backend.clear_session()  # layer names (and so tags) restart at 'dense'
+    seed_everything(keras, spec.seed)
+    keras.config.set_dtype_policy(POLICIES[spec.precision])
+    # A chdir in the script must neither move the logs nor outlive the script.
+    cwd, argv, path = os.getcwd(), sys.argv, sys.path[:]
+    fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
+    sys.argv = [spec.path, *spec.args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
+    status, failure = "completed", None
+    try:
+        with warnings.catch_warnings(), fits, device_scope(keras, spec.device):
+            # The diagnosis reports a softmax over one unit once, with its fix; Keras-torch
+            # would warn at every call.
+            warnings.filterwarnings("ignore", message="You are using a softmax over axis")
+            runpy.run_path(spec.path, run_name="__main__")
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            failure = (f"{spec.path} exited with status {e.code}" if isinstance(e.code, int)
+                       else f"{spec.path} exited: {e.code}")
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except ScenError:  # scen refused a fit (compare): its message says why
+        raise
+    except Exception as e:
+        if e is fits.raised:
+            status = "raised"
+        else:
+            failure = f"{spec.path} raised {type(e).__name__}: {_first_line(e)}{_where(e, spec)}"
+    finally:
+        sys.argv, sys.path[:] = argv, path
+        os.chdir(cwd)
+        keras.config.set_dtype_policy("float32")
+    for r in fits.runs:  # the logdir as the user named it
+        r.spec.logdir = spec.logdir
+        if not os.path.isabs(spec.logdir):
+            r.run_dir = os.path.relpath(r.run_dir)
+    if failure:
+        made = f" ({len(fits.runs)} fit(s) ran first, in {spec.logdir}/{spec.name})" \
+            if fits.runs else ""
+        raise ScenError(failure + made)
+    if not fits.runs and status == "completed":
+        raise ScenError(f"{spec.path} finished without calling Model.fit: nothing to run")
+    return ScriptResult(spec, status, fits.runs, fits.data)
+
+
+def run_in_worker(spec: ScriptSpec) -> ScriptResult:
+    """Run the script in a worker process whose Keras is on spec's backend. The script's output
+    goes to this process's stdout and stderr, as it would in this process."""
+    backend = BACKENDS[spec.backend]
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path, result_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "result.json")
+        with open(spec_path, "w") as f:
+            json.dump(asdict(spec), f)
+        proc = run_child(python_module("scen.script_worker", spec_path, result_path),
+                         subprocess_env(backend), stderr=None)
+        if not os.path.exists(result_path):
+            raise ScenError(f"the {spec.backend} worker ended with status {proc.returncode} "
+                            "before writing its result")
+        with open(result_path) as f:
+            text = f.read()
+    answer = json.loads(text)
+    if "error" in answer:
+        raise ScenError(answer["error"])
+    return ScriptResult.from_json(text)
+
+
+def worker_main(spec_path: str, result_path: str) -> int:
+    """The worker's body (scen.script_worker): the result, or {"error": ...}, in result_path.
+    Exit status 0, 2 for a user's error, 130 for an interrupt outside any fit."""
+    from scen.observe import install_interrupt_handlers
+
+    install_interrupt_handlers()
+    with open(spec_path) as f:
+        spec = ScriptSpec(**json.load(f))
+    try:
+        text, code = run_here(spec).to_json(), 0
+    except ScenError as e:
+        text, code = json.dumps({"error": str(e)}), 2
+    except KeyboardInterrupt:
+        return 130
+    with open(result_path, "w") as f:
+        f.write(text)
+    return code
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _where(e: BaseException, spec: ScriptSpec) -> str:
+    """' (train.py, line 12)': the script's own line nearest to where it failed."""
+    script = os.path.abspath(spec.path)
+    lines = [f.lineno for f in traceback.extract_tb(e.__traceback__)
+             if os.path.abspath(f.filename) == script]
+    return f" ({os.path.basename(script)}, line {lines[-1]})" if lines else ""
+
+
+__all__ = ["SCRIPT_BACKENDS", "ScriptResult", "ScriptSpec", "is_script", "run_here",
+           "run_in_worker", "run_script", "worker_main"]

@@ -1,0 +1,84 @@
+"""`scen compare train.py --backends keras-torch,keras-jax`: a user's script on several backends.
+
+Each backend runs the script in a worker process of its own (scen.script.run_in_worker). The
+first backend's first fit records its initial weights; every other backend loads them into its
+own model by structure (model.get_weights() order, shapes checked) at its first fit, and every
+fit takes its batches in data order. The data must be NumPy arrays, and the same on every
+backend (a fingerprint of each fit's arrays is compared): data made with a backend's random ops
+differ, and comparing would then measure the data, not the backend. The table and the verdict
+are scen.compare's, one per fit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable
+
+from scen.compare import Comparison, measure
+from scen.scenario import ScenError
+from scen.script import SCRIPT_BACKENDS, ScriptResult, ScriptSpec, run_in_worker
+
+
+def compare_script(path: str, args: list[str], backends: list[str] | None, seed: int = 0,
+                   logdir: str = "runs", tolerance: float = 1e-4,
+                   progress: Callable[[int, int, str], None] | None = None) -> list[Comparison]:
+    """One Comparison per fit the script makes (runs keyed by backend, the first the
+    reference). ScenError, one line, for bad input, for models or data that differ across
+    backends, and for data that are not NumPy arrays. `progress(i, total, backend)` is called
+    as each backend starts. backends None: every Keras backend installed."""
+    if backends is None:
+        import importlib.util
+
+        from scen.runner import BACKENDS
+
+        backends = [b for b in SCRIPT_BACKENDS
+                    if importlib.util.find_spec(BACKENDS[b]) is not None]
+    check_script_backends(backends)
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise ScenError(f"--tolerance must be a positive relative difference, not {tolerance}")
+    specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", seed, logdir, quiet=True,
+                        compare=True) for b in backends]
+    for spec in specs:
+        spec.check()
+    results: dict[str, ScriptResult] = {}
+    for i, spec in enumerate(specs, start=1):
+        if progress:
+            progress(i, len(specs), spec.backend)
+        if results:
+            first = next(iter(results.values())).runs[0]
+            spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
+        results[spec.backend] = result = run_in_worker(spec)
+        reference = next(iter(results.values()))
+        differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
+        if differ:
+            raise ScenError(f"the script's data differ across backends ({spec.backend}'s fit "
+                            f"{differ[0]} got other arrays than {reference.spec.backend}'s): "
+                            "made with a backend's random ops? Make them with NumPy to compare")
+        if result.status == "interrupted":
+            break
+    fits = min(len(r.runs) for r in results.values())
+    return [comparison(os.path.splitext(os.path.basename(path))[0], n, results, tolerance)
+            for n in range(fits)]
+
+
+def check_script_backends(backends: list[str]) -> None:
+    """At least two, each a Keras backend (the native port takes scenarios only), none twice."""
+    if len(backends) < 2 or not all(backends):
+        raise ScenError("--backends needs at least two backends, comma-separated")
+    for b in backends:
+        if b == "torch":
+            raise ScenError("the native port (torch) compares scenarios; a script compares on "
+                            f"{', '.join(SCRIPT_BACKENDS)}")
+        if b not in SCRIPT_BACKENDS:
+            raise ScenError(f"unknown backend {b!r}; choose from {', '.join(SCRIPT_BACKENDS)}")
+    twice = sorted({b for b in backends if backends.count(b) > 1})
+    if twice:
+        raise ScenError(f"--backends names {', '.join(twice)} twice")
+
+
+def comparison(name: str, n: int, results: dict[str, ScriptResult],
+               tolerance: float) -> Comparison:
+    """scen.compare's Comparison of fit n (from 0) across the backends' results."""
+    runs = {b: r.runs[n] for b, r in results.items()}
+    return measure(Comparison(name, f"fit{n + 1}", runs, tolerance))

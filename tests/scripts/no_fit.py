@@ -1,0 +1,1 @@
+print("no_fit: nothing to train")

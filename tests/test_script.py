@@ -1,0 +1,168 @@
+"""`scen run|diagnose train.py`: a user's own Keras script, unmodified, under scen."""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scen_test_util import accumulator
+
+from scen.script import ScriptSpec, run_script
+from scen.scenario import ScenError
+
+SCRIPTS = Path(__file__).with_name("scripts")
+SCEN = [sys.executable, "-m", "scen.cli.main"]
+
+
+def script(name: str) -> str:
+    return str(SCRIPTS / name)
+
+
+def run(name: str, logdir, *args: str, **kw):
+    return run_script(ScriptSpec(script(name), list(args), logdir=str(logdir), quiet=True, **kw))
+
+
+def scen(*args, cwd=None):
+    return subprocess.run([*SCEN, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def names(findings) -> set[str]:
+    return {f["name"] for f in findings}
+
+
+def test_healthy_script_is_one_run_with_logs_result_and_diagnosis(logdir, capfd):
+    import keras
+
+    fit_before, argv_before, path_before = keras.Model.fit, sys.argv[:], sys.path[:]
+    result = run("healthy.py", logdir)
+    assert "healthy: trained" in capfd.readouterr().out  # the script's output stays visible
+    assert result.status == "completed"
+    (r,) = result.runs
+    assert re.fullmatch(r"\d{8}-\d{6}-fit1-keras-torch-fp32-s0", Path(r.run_dir).name)
+    assert Path(r.run_dir).parent == Path(logdir) / "healthy"
+    assert r.status == "completed" and r.epochs_run == 4 and r.history["accuracy"][-1] > 0.9
+    assert len(r.step_losses) == 4 * 8  # 160 training samples, batches of 20
+    assert not [f for f in r.findings if f["severity"] == "error"]
+    saved = json.loads((Path(r.run_dir) / "result.json").read_text())
+    assert saved["status"] == "completed" and saved["history"] == r.history
+    assert "findings" in json.loads((Path(r.run_dir) / "diagnosis.json").read_text())
+    train = accumulator(Path(r.run_dir) / "train")
+    assert {"epoch_loss", "epoch_accuracy", "batch_loss"} <= set(train.Tags()["scalars"])
+    assert "gradients/sequential/dense/kernel" in train.Tags()["histograms"]
+    assert "epoch_loss" in accumulator(Path(r.run_dir) / "validation").Tags()["scalars"]
+    # Nothing of the script's run is left behind in this process.
+    assert keras.Model.fit is fit_before and sys.argv == argv_before and sys.path == path_before
+    again = run("healthy.py", logdir).runs[0]  # seeded before the script: the same numbers
+    assert again.step_losses == r.step_losses and again.run_dir != r.run_dir
+
+
+def test_one_unit_softmax_is_diagnosed(logdir):
+    (r,) = run("one_unit_softmax.py", logdir).runs
+    assert r.status == "completed"
+    assert "softmax_single_unit" in names(r.findings)
+
+
+def test_fit_that_raises_is_explained_not_a_traceback(logdir, capfd):
+    result = run("bad_labels.py", logdir)
+    out = capfd.readouterr().out
+    assert "about to fit" in out and "after fit" not in out  # the script stopped at fit
+    assert result.status == "raised"
+    (r,) = result.runs
+    assert r.status == "raised" and "out of bounds" in r.error
+    assert "sparse_label_out_of_range" in names(r.findings)
+    assert "Traceback" in (Path(r.run_dir) / "error.txt").read_text()
+    assert json.loads((Path(r.run_dir) / "result.json").read_text())["status"] == "raised"
+
+
+def test_two_fits_are_two_runs(logdir):
+    result = run("two_fits.py", logdir)
+    first, second = result.runs
+    assert [Path(r.run_dir).name.split("-")[2] for r in result.runs] == ["fit1", "fit2"]
+    assert first.epochs_run == 3 and second.epochs_run == 2
+    assert second.history["learning_rate"] == pytest.approx([0.01, 0.01])
+    assert second.history["loss"][0] < first.history["loss"][0]  # it went on from fit 1
+
+
+def test_script_gets_its_argv_main_cwd_and_directory(logdir, tmp_path):
+    out = tmp_path / "seen.json"
+    (r,) = run("reads_argv.py", logdir, "2", str(out)).runs
+    seen = json.loads(out.read_text())
+    assert seen["argv"] == [script("reads_argv.py"), "2", str(out)]
+    assert seen["name"] == "__main__" and seen["cwd"] == os.getcwd()
+    assert seen["path0"] == str(SCRIPTS)
+    assert r.epochs_run == 2
+
+
+def test_generator_and_pydataset_train_with_every_batch(logdir):
+    gen, pyds = run("streams.py", logdir).runs
+    for r in (gen, pyds):
+        assert r.status == "completed" and r.epochs_run == 2
+        assert len(r.step_losses) == 2 * 3  # the batch sampled for the diagnosis still trained
+    assert "generator" in gen.data_note and "Batches" in pyds.data_note
+
+
+@pytest.mark.parametrize("name, says", [
+    ("missing.py", "no such script"),
+    ("fails_before_fit.py", "raised KeyError: 'train' (fails_before_fit.py, line 2)"),
+    ("exits_3.py", "exited with status 3"),
+    ("no_fit.py", "finished without calling Model.fit"),
+])
+def test_bad_scripts_are_a_scen_error(logdir, name, says):
+    with pytest.raises(ScenError, match=re.escape(says)):
+        run(name, logdir)
+
+
+@pytest.mark.parametrize("args, says, printed", [
+    (["run", "nope.py"], "no such script: nope.py", ""),
+    (["run", "README.md"], "README.md is not a Python script", ""),
+    (["run", script("fails_before_fit.py")], "raised KeyError", "fails_before_fit: loading"),
+    (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
+    (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),
+    (["diagnose", "toy-blobs", "extra"], "only a script (train.py) takes arguments", ""),
+    (["compare", script("healthy.py"), "--backends", "keras-torch,torch"],
+     "the native port (torch) compares scenarios", ""),
+])
+def test_cli_bad_input_is_one_line_exit_2_and_the_scripts_output_stays(args, says, printed):
+    r = scen(*args, cwd=Path(__file__).parents[1])
+    assert r.returncode == 2, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in r.stderr
+    assert printed in r.stdout
+
+
+def test_cli_run_and_diagnose_a_script(tmp_path):
+    r = scen("run", script("two_fits.py"), "-q", "--logdir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "two_fits [fit1] on keras-torch" in r.stdout and "two_fits [fit2]" in r.stdout
+    d = scen("diagnose", script("bad_labels.py"), "--logdir", str(tmp_path))
+    assert d.returncode == 0, d.stderr
+    assert "bad_labels: about to fit" in d.stdout and "Traceback" not in d.stdout + d.stderr
+    assert "raised IndexError" in d.stdout and "sparse_label_out_of_range" in d.stdout
+    assert "evidence:" in d.stdout
+
+
+def test_jax_backend_runs_in_a_worker_of_its_own(logdir, tmp_path, capfd):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed")
+    out = tmp_path / "seen.json"
+    result = run("reads_argv.py", logdir, "2", str(out), backend="keras-jax")
+    assert "keras-jax" in Path(result.runs[0].run_dir).name
+    assert result.runs[0].info["backend"] == "keras-jax" and result.runs[0].epochs_run == 2
+    assert json.loads(out.read_text())["argv"][1:] == ["2", str(out)]
+    (r,) = run("one_unit_softmax.py", logdir, backend="keras-jax").runs
+    assert "softmax_single_unit" in names(r.findings)
+
+
+def test_keras_tensorboard_callback_works_without_tensorflow(logdir, tmp_path, monkeypatch):
+    import scen.intercept
+
+    monkeypatch.setattr(scen.intercept, "tensorflow_installed", lambda: False)
+    (r,) = run("keras_tensorboard.py", logdir, str(tmp_path / "tb")).runs
+    assert r.status == "completed"
+    train = accumulator(tmp_path / "tb" / "train")
+    assert "epoch_loss" in train.Tags()["scalars"]
+    assert "sequential/dense/kernel/histogram" in train.Tags()["histograms"]
