@@ -5,6 +5,10 @@
 
 Every bad input ends as one line on stderr and exit status 2 (scen's own checks raise ScenError;
 Typer's parse errors are caught in `main`); an interrupt (Ctrl-C or SIGTERM) exits 130.
+
+Why ~500 lines: every command and its options are declared here, on one Typer app, so that
+`--help` and tests/test_bad_input.py read every option from one place; what a person reads is
+in cli/output.py, a user's script's side in cli/scripts.py, and the work in scen's library.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from dataclasses import replace
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from scen import scenario as scenarios
+from scen.cli.output import (INTERRUPTED, err, fail, measured_text, one_line, out,
+                             print_comparison, print_findings, print_summary, verdict)
+from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, not_for_scripts,
+                              run_script_command)
 from scen.scenario import ScenError
 
 app = typer.Typer(
@@ -28,20 +35,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are plain: "[default: as posted]" is not markup
 )
-out = Console()
-err = Console(stderr=True)
-INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
-ALL_BACKENDS = "keras-torch,torch,keras-tensorflow,keras-jax"
-
-
-def fail(message: str, code: int = 2):
-    """One line on stderr (user text is never read as Rich markup), then exit `code`."""
-    err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def one_line(message: str) -> str:
-    return " ".join(str(message).split())
 
 
 def version_callback(value: bool) -> None:
@@ -452,27 +445,6 @@ def compare(
         raise typer.Exit(INTERRUPTED)
 
 
-def print_comparison(c) -> None:
-    """A scen.compare.Comparison: one column per backend, the first divergence, the verdict."""
-    # One column per backend, one row per number: four backends fit in 80 columns.
-    metrics = sorted({m for r in c.runs.values() for m in r.history if m != "learning_rate"})
-    table = Table("", *c.runs, title="final metrics; per-step loss against the first backend "
-                  "that trained")
-    table.add_row("status", *(r.status for r in c.runs.values()))
-    for m in metrics:
-        table.add_row(m, *(f"{r.history[m][-1]:.4g}" if r.history.get(m) else ""
-                           for r in c.runs.values()))
-    table.add_row("parts at step", *("-" if c.parted_at.get(k) is None else str(c.parted_at[k])
-                                     for k in c.runs))
-    table.add_row("largest diff", *(f"{c.largest.get(k, float('nan')):.2g}" for k in c.runs))
-    steps = max(len(r.step_losses) for r in c.runs.values())
-    out.print(f"[bold]{escape(c.scenario)}[/] \\[{escape(c.variant)}]: same initial weights, "
-              f"batches in data order, {steps} steps")
-    out.print(table)
-    for line in c.verdict:
-        out.print("- " + line, highlight=False, markup=False)
-
-
 def run_all(template) -> None:
     """`scen run all`: every scenario and variant, one table; Ctrl-C stops and prints the table
     so far."""
@@ -499,131 +471,6 @@ def run_all(template) -> None:
     out.print(table)
     if interrupted:
         raise typer.Exit(INTERRUPTED)
-
-
-def verdict(variant, result) -> str:
-    """Does the run show the question's symptom, and is that what the variant should do?"""
-    checks = [c.holds for c in result.checks if c.holds is not None]
-    if result.status != "raised" and not checks and result.checks:
-        return "[yellow]too short to tell[/]"
-    shows = any(checks) or result.status == "raised"
-    if variant.fixes:
-        return "[red]symptom remains[/]" if shows else "[green]fixed[/]"
-    return "[green]reproduced[/]" if shows else "[yellow]not reproduced[/]"
-
-
-def measured_text(result) -> str:
-    if result.status == "raised":
-        return f"raised {result.error}"
-    return "\n".join(f"{c.name}: {show_value(c.measured, result.epochs_run)}"
-                     + ("" if c.reported is None else f" ({c.reported})") for c in result.checks)
-
-
-def show_value(value, epochs: int) -> str:
-    """A check's number as a person reads it: None means the run never got there."""
-    return f"not in {epochs} epochs" if value is None else str(value)
-
-
-def print_summary(result) -> None:
-    info, history = result.info, result.history
-    out.print(f"\n[bold]{info['scenario']}[/] \\[{info['variant']}] on {info['backend']}, "
-              f"device {info['device']}, policy {info['policy']}, seed {info['seed']}")
-    epochs = result.epochs_run
-    if epochs:
-        per_epoch = result.seconds / epochs
-        out.print(f"{epochs} epochs in {result.seconds:.1f} s ({per_epoch * 1000:.1f} ms/epoch, "
-                  f"{len(result.step_losses) / max(result.seconds, 1e-9):.0f} steps/s)")
-        finals = "  ".join(f"{k} {v[-1]:.4g}" for k, v in history.items())
-        out.print(f"final: {finals}")
-    if result.status == "raised":
-        out.print(f"[yellow]the backend raised[/] {escape(result.error)}", highlight=False)
-    elif result.status == "interrupted":
-        out.print(f"[yellow]interrupted[/] after {epochs} epochs; logs kept")
-    if result.engine:
-        out.print(f"engine: {escape(result.engine)}", style="dim", highlight=False)
-    if result.data_note:
-        out.print(f"data: {escape(result.data_note)}", style="dim")
-    if result.checks:
-        table = Table("symptom check", "measured", "reported", "symptom shows")
-        for c in result.checks:
-            shows = {True: "[red]yes[/]", False: "[green]no[/]",
-                     None: f"[dim]{escape(c.note)}[/]" if c.note.startswith("too short") else ""}
-            reported = "" if c.reported is None else str(c.reported)
-            table.add_row(c.name, escape(show_value(c.measured, epochs)), escape(reported), shows[c.holds])
-        out.print(table)
-    print_findings(result.findings, brief=True)
-    out.print(f"logs: {escape(result.run_dir)}  (tensorboard --logdir {escape(result.spec.logdir)})",
-              highlight=False)
-
-
-def not_for_scripts(**given) -> None:
-    """Scenario options that a script sets for itself: one line and exit 2 if given."""
-    defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
-                    semantics="torch", compile=False, verify=False, verify_seeds=None,
-                    histogram_freq=None)
-    for option, value in given.items():
-        if value != defaults[option]:
-            fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "
-                 "(pass the script's options after --)")
-
-
-def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
-                       full: bool) -> None:
-    """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
-    (`full`: every finding with its evidence) for each fit it made."""
-    from scen.script import ScriptSpec, run_script
-
-    try:
-        result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
-                                       logdir, quiet))
-    except ScenError as e:
-        fail(str(e))
-    for r in result.runs:
-        if not full:
-            print_summary(r)
-            continue
-        out.print(f"\n[bold]{escape(r.spec.scenario)}[/] \\[{r.spec.variant}] on {r.spec.backend}: "
-                  f"{r.status}, {r.epochs_run} epochs"
-                  + (f", raised {escape(r.error)}" if r.error else ""), highlight=False)
-        print_findings(r.findings, brief=False)
-        out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
-    if result.status == "interrupted":
-        raise typer.Exit(INTERRUPTED)
-
-
-def compare_script_command(path, args, backends, seed, logdir, tolerance, progress) -> None:
-    """`scen compare train.py`: a comparison per fit the script makes."""
-    from scen.script_compare import compare_script
-
-    try:
-        chosen = None if backends == ALL_BACKENDS else [b.strip() for b in backends.split(",")]
-        comparisons = compare_script(path, list(args or []), chosen, seed, logdir, tolerance,
-                                     progress=progress)
-    except ScenError as e:
-        fail(str(e))
-    for c in comparisons:
-        print_comparison(c)
-    if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
-        raise typer.Exit(INTERRUPTED)
-
-
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def print_findings(findings: list[dict], brief: bool) -> None:
-    shown = [f for f in findings if not brief or f["severity"] != "info"]
-    if not shown:
-        out.print("[bold]Diagnosis[/]: [green]nothing wrong found[/]")
-        return
-    out.print("[bold]Diagnosis[/]")
-    for f in shown:
-        where = ", ".join(x for x in (f.get("layer") and f"layer {f['layer']}",
-                                      f.get("epoch") and f"epoch {f['epoch']}") if x)
-        out.print(f"[{SEVERITY_STYLE[f['severity']]}]{f['severity']}[/] {f['name']}: "
-                  f"{escape(f['summary'])}" + (f" [dim]({escape(where)})[/]" if where else ""))
-        if not brief:
-            out.print(f"    evidence: {escape(f['evidence'])}", highlight=False)
-        out.print(f"    fix: {escape(f['fix'])}", highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

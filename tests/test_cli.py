@@ -51,7 +51,7 @@ def test_run_help_explains_every_option_with_its_default():
     for option in ("--variant", "--backend", "--device", "--precision", "--epochs", "--seed",
                    "--logdir", "--quiet"):
         assert option in out
-    assert "default: keras-torch" in out and "default: fp32" in out
+    assert "default: auto" in out and "default: fp32" in out
 
 
 @pytest.mark.parametrize("args, says", [

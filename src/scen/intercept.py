@@ -125,7 +125,7 @@ class FitRun:
     def __init__(self, spec, number: int, model, args: dict, keras):
         self.keras, self.model, self.number = keras, model, number
         self.spec = RunSpec(spec.name, f"fit{number}", spec.backend, spec.device, spec.precision,
-                            seed=spec.seed, logdir=spec.logdir, quiet=spec.quiet,
+                            seed=spec.seed, logdir=spec.logdir, verbose=0 if spec.quiet else 1,
                             shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)

@@ -1,6 +1,8 @@
 """Run one scenario variant on one backend and return what happened.
 
-`run(RunSpec(...))` is the library's front door; the CLI is a thin layer over it. Keras fixes its
+`run(RunSpec(...))` is the library's front door; the CLI is a thin layer over it. (Why ~440
+lines: the run's checks, its directory and its process handling - workers, signals, atomic
+writes - are one story; each part is a short function.) Keras fixes its
 backend at import, so a Keras backend other than the one this process already imported runs in a
 subprocess of its own (`python -m scen.worker`), and its result comes back as the same object.
 """

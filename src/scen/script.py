@@ -49,7 +49,7 @@ def is_script(name: str) -> bool:
 class ScriptSpec:
     path: str  # the script, e.g. "train.py"
     args: list[str] = field(default_factory=list)  # its sys.argv[1:]
-    backend: str = "keras-torch"
+    backend: str = "keras-torch"  # "auto" (the CLI's default) means keras-torch for a script
     device: str = "auto"  # auto | cpu | cuda (cuda: the torch backend only)
     precision: str = "fp32"  # fp32 | fp16 | bf16: the dtype policy before the script starts
     seed: int = 0
@@ -71,6 +71,8 @@ class ScriptSpec:
             raise ScenError(f"{self.path} is not a file: name a Python script such as train.py")
         if not self.path.endswith(".py"):
             raise ScenError(f"{self.path} is not a Python script (.py)")
+        if self.backend == "auto":  # the native port does not take scripts' fits (yet)
+            self.backend = "keras-torch"
         if self.backend == "torch":
             raise ScenError("--backend torch is the native port of the scenarios; a script runs "
                             f"on {', '.join(SCRIPT_BACKENDS)}")

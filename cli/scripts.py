@@ -1,0 +1,65 @@
+"""The CLI's side of a user's own script (`scen run|diagnose|compare train.py`): thin calls
+into scen.script and scen.script_compare, printed as scenario runs are."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from scen import scenario as scenarios
+from scen.cli.output import (INTERRUPTED, fail, out, print_comparison, print_findings,
+                             print_summary)
+from scen.scenario import ScenError
+
+ALL_BACKENDS = "keras-torch,torch,keras-tensorflow,keras-jax"
+
+
+def not_for_scripts(**given) -> None:
+    """Scenario options that a script sets for itself: one line and exit 2 if given."""
+    defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
+                    semantics="torch", compile=False, verify=False, verify_seeds=None,
+                    histogram_freq=None)
+    for option, value in given.items():
+        if value != defaults[option]:
+            fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "
+                 "(pass the script's options after --)")
+
+
+def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
+                       full: bool) -> None:
+    """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
+    (`full`: every finding with its evidence) for each fit it made."""
+    from scen.script import ScriptSpec, run_script
+
+    try:
+        result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
+                                       logdir, quiet))
+    except ScenError as e:
+        fail(str(e))
+    for r in result.runs:
+        if not full:
+            print_summary(r)
+            continue
+        out.print(f"\n[bold]{escape(r.spec.scenario)}[/] \\[{r.spec.variant}] on {r.spec.backend}: "
+                  f"{r.status}, {r.epochs_run} epochs"
+                  + (f", raised {escape(r.error)}" if r.error else ""), highlight=False)
+        print_findings(r.findings, brief=False)
+        out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
+    if result.status == "interrupted":
+        raise typer.Exit(INTERRUPTED)
+
+
+def compare_script_command(path, args, backends, seed, logdir, tolerance, progress) -> None:
+    """`scen compare train.py`: a comparison per fit the script makes."""
+    from scen.script_compare import compare_script
+
+    try:
+        chosen = None if backends == ALL_BACKENDS else [b.strip() for b in backends.split(",")]
+        comparisons = compare_script(path, list(args or []), chosen, seed, logdir, tolerance,
+                                     progress=progress)
+    except ScenError as e:
+        fail(str(e))
+    for c in comparisons:
+        print_comparison(c)
+    if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
