@@ -83,7 +83,8 @@ def test_cuda_without_cuda_is_a_clear_error():
 
 
 def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
-    proc = subprocess.Popen([*SCEN, "run", "toy-blobs", "--logdir", str(tmp_path), "-q"],
+    proc = subprocess.Popen([*SCEN, "run", "toy-blobs", "--epochs", "20000", "--logdir",
+                             str(tmp_path), "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob("toy-blobs/*/train/events.*")):
@@ -97,7 +98,7 @@ def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
     result = json.loads((run_dir / "result.json").read_text())
     assert result["status"] == "interrupted"
     epochs = len(result["history"]["loss"])
-    assert 0 < epochs < 500
+    assert 0 < epochs < 20000
 
     from scen_test_util import scalars
 
@@ -164,7 +165,8 @@ def _wait_for(pattern_dir, pattern, count=1, seconds=120):
 
 
 def test_sigterm_is_handled_like_ctrl_c(tmp_path):
-    proc = subprocess.Popen([*_scen_script(), "run", "toy-blobs", "--logdir", str(tmp_path), "-q"],
+    proc = subprocess.Popen([*_scen_script(), "run", "toy-blobs", "--epochs", "20000",
+                             "--logdir", str(tmp_path), "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(tmp_path, "toy-blobs/*/train/events.*")
     time.sleep(2)
@@ -189,7 +191,9 @@ def test_an_interrupt_at_any_moment_leaves_no_run_or_a_readable_one(tmp_path, de
         result = json.loads((run_dir / "result.json").read_text())
         assert result["status"] in ("interrupted", "completed")
         assert list(run_dir.glob("events.*")), "no readable event file"
-    assert proc.returncode in (0, 130)
+    # 130: scen stopped; -2: the signal came during start-up imports or the interpreter's exit,
+    # and Python ended by SIGINT itself (a shell shows both as 130); 0: the run had finished.
+    assert proc.returncode in (0, 130, -signal.SIGINT)
 
 
 def test_ctrl_c_in_run_all_stops_and_prints_the_table_so_far(tmp_path):
