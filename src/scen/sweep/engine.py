@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from scen.scenario import ScenError
 from scen.sweep import seeds as seeding
 from scen.sweep.by_hand import DenseChain
 from scen.sweep.memory import MemoryEstimate, available_memory
@@ -83,11 +84,15 @@ class SeedTrainer:
         initial = seeding.InitialWeights(keras, model, created, made)
         n = self.n = train_size(data0, fit)
 
+        if fit.class_weight is not None:
+            raise ScenError("sweeps do not take class_weight yet: sweep the run without it")
         # Per seed: its data, torch's generator as its fit() finds it, its initial weights.
         generators, weights, datas = [], [], []
         for s in self.seeds:
             seeding.seed_cpu(s)
             datas.append(scenario.make_data(config, s))
+            if datas[-1].sample_weight is not None:
+                raise ScenError("sweeps do not take sample weights yet: sweep the run without")
             g = torch.Generator()
             g.set_state(torch.default_generator.get_state())
             generators.append(g)
@@ -118,7 +123,10 @@ class SeedTrainer:
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
         serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
         make_optimizer = lambda flat: keras_exact.get_optimizer(serialized, [flat])
-        self.dropout = any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in net.modules())
+        from scen.port import noise
+
+        # Any of the port's noise layers (Dropout and its kin) draws in training: each seed its own.
+        self.dropout = any(isinstance(m, noise.Dropout) for m in net.modules())
         self.chain = None
         if all(grad for _, grad in stacked.values()) and device == "cpu" and not self.dropout:
             self.chain = DenseChain.build(net, loss_name(model), self.trainer.accuracy,
