@@ -6,7 +6,7 @@
    logs to a temporary directory), from start to summary; the median of --runs.
 2. Instrumentation: the same native training of toy-blobs (500 epochs) with no observers and
    with every observer a run has (diagnosis statistics, TensorBoard scalars and histograms at
-   the default cadence, Keras-style epoch lines to /dev/null), alternated, best of --runs each.
+   the default cadences, the progress bar to /dev/null), alternated, best of --runs each.
 3. Compilation: the native step eager and under torch.compile (steps/s after warm-up), the
    compile time of a first run and of a second run in a fresh process (torch's caches), and
    the break-even: the steps after which the compiled run has paid for its compilation.
@@ -68,7 +68,7 @@ def instrumentation(runs: int) -> tuple[float, float]:
 
     from scen.diagnose import Diagnostics
     from scen.observe import Observers, RunInfo
-    from scen.progress import EpochLines
+    from scen.progress import ProgressBar
     from scen.tensorboard import TensorBoardLogger
 
     bare, full = [], []
@@ -77,7 +77,7 @@ def instrumentation(runs: int) -> tuple[float, float]:
             t, model, data, fit = trainer("toy-blobs")
             with tempfile.TemporaryDirectory() as run_dir, open(os.devnull, "w") as null:
                 observers = [] if label == "bare" else [
-                    Diagnostics(), TensorBoardLogger(run_dir), EpochLines(Console(file=null))]
+                    Diagnostics(), TensorBoardLogger(run_dir), ProgressBar(Console(file=null))]
                 obs = Observers(observers)
                 info = RunInfo("toy-blobs", "as-posted", "torch", "cpu", "fp32", "float32", 0,
                                fit.epochs, t.steps_per_epoch, run_dir, "categorical_crossentropy")

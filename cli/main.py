@@ -101,6 +101,9 @@ VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progres
 HISTOGRAM_FREQ = typer.Option(None, "--histogram-freq", help="Epochs between weight and "
                               "gradient histograms, as Keras's TensorBoard callback (0: none) "
                               "[default: about 50 per run].")
+UPDATE_FREQ = typer.Option(None, "--update-freq", help="Steps between batch_loss points in "
+                           "TensorBoard, each their mean, as Keras's TensorBoard callback given a "
+                           "number [default: about 1,000 per run].")
 STEPS = typer.Option(None, "--steps-per-epoch", help="Shorter epochs, as "
                      "fit(steps_per_epoch=N) [default: as posted].")
 VARIANT = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant.")
@@ -120,6 +123,7 @@ def run_command(
     verbose: int = VERBOSE,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0."),
     histogram_freq: Optional[int] = HISTOGRAM_FREQ,
+    update_freq: Optional[int] = UPDATE_FREQ,
     semantics: str = typer.Option("torch", help="The native port only: compute losses as "
                                   "Keras's torch, jax or tensorflow backend does."),
     compile: bool = typer.Option(False, "--compile", help="The native port only: torch.compile "
@@ -139,7 +143,8 @@ def run_command(
 
     if is_script(name):
         not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                        semantics=semantics, compile=compile, histogram_freq=histogram_freq)
+                        semantics=semantics, compile=compile, histogram_freq=histogram_freq,
+                        update_freq=update_freq)
         return run_script_command(name, script_args, backend, device, precision, seed, logdir,
                                   quiet or verbose == 0, full=False)
     try:
@@ -148,7 +153,7 @@ def run_command(
                             "(train.py) takes arguments after its name")
         spec = RunSpec(name, variant, backend, device, precision, epochs, steps_per_epoch, seed,
                        logdir, verbose=0 if quiet else verbose, histogram_freq=histogram_freq,
-                       semantics=semantics, compile=compile)
+                       update_freq=update_freq, semantics=semantics, compile=compile)
         if name == "all":
             if variant != scenarios.AS_POSTED:
                 raise ScenError("`run all` runs every variant: drop --variant")

@@ -18,7 +18,7 @@ def not_for_scripts(**given) -> None:
     """Scenario options that a script sets for itself: one line and exit 2 if given."""
     defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
                     semantics="torch", compile=False, verify=False, verify_seeds=None,
-                    histogram_freq=None)
+                    histogram_freq=None, update_freq=None)
     for option, value in given.items():
         if value != defaults[option]:
             fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "

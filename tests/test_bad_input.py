@@ -44,6 +44,7 @@ BAD = {
     "verbose": ["3", "-1", "x"],
     "verify_seeds": ["x", "0", "-1", "99999", "4"],  # 4 is a count, but only for --verify
     "histogram_freq": ["-1", "x", "1.5"],
+    "update_freq": ["0", "-1", "x"],
     # A script's arguments take the NAME's place here: a script that is not there, or not one.
     "script_args": ["missing.py", "[/x].py", "notes.txt/"],
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from rich.console import Console
@@ -57,18 +58,18 @@ class ProgressBar(Observer):
 
 class EpochLines(Observer):
     """One line per epoch, as Keras's fit(verbose=2) prints, plus the ETA: the history stays in
-    the scrollback and in CI logs.
+    the scrollback and in CI logs. Plain writes (Rich costs ~0.4 ms a line).
 
         Epoch 3/500 - 13 steps - 0.04 s - 2.9 ms/step - ETA 19s - accuracy 0.5  loss 0.79
     """
 
-    def __init__(self, console: Console | None = None):
-        self.console = console or Console(stderr=True, highlight=False)
+    def __init__(self, file=None):
+        self.file = file or sys.stderr
 
     def on_train_begin(self, info: RunInfo) -> None:
         self.info = info
-        self.console.print(f"{info.scenario} [{info.variant}] on {info.backend}, {info.device}, "
-                           f"{info.policy}", markup=False)
+        print(f"{info.scenario} [{info.variant}] on {info.backend}, {info.device}, "
+              f"{info.policy}", file=self.file)
         self.started = self.epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs, step_losses, probe) -> None:
@@ -76,9 +77,9 @@ class EpochLines(Observer):
         seconds, self.epoch_started = now - self.epoch_started, now
         steps = max(len(step_losses), 1)
         left = (now - self.started) / (epoch + 1) * (self.info.epochs - epoch - 1)
-        self.console.print(f"Epoch {epoch + 1}/{self.info.epochs} - {len(step_losses)} steps - "
-                           f"{seconds:.2f} s - {seconds / steps * 1000:.1f} ms/step - "
-                           f"ETA {_duration(left)} - {_metrics(logs)}", markup=False)
+        print(f"Epoch {epoch + 1}/{self.info.epochs} - {len(step_losses)} steps - "
+              f"{seconds:.2f} s - {seconds / steps * 1000:.1f} ms/step - "
+              f"ETA {_duration(left)} - {_metrics(logs)}", file=self.file, flush=True)
 
 
 def _duration(seconds: float) -> str:

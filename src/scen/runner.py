@@ -61,6 +61,7 @@ class RunSpec:
     logdir: str = "runs"
     verbose: int = 1  # as Keras's fit: 0 silent, 1 progress bars, 2 one line per epoch
     histogram_freq: int | None = None  # epochs between histograms (0: none); None: see tensorboard
+    update_freq: int | None = None  # steps per batch_loss point; None: see tensorboard
     shuffle: bool = True  # False: batches in data order, the same on every backend
     semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
     initial_weights: str | None = None  # a run's initial_weights.npz: start every backend alike
@@ -84,6 +85,7 @@ class RunSpec:
         if self.histogram_freq is not None and not 0 <= self.histogram_freq <= MAX_EPOCHS:
             raise ScenError(f"--histogram-freq must be 0 (none) or a number of epochs, "
                             f"not {self.histogram_freq}")
+        check_count("--update-freq", self.update_freq, MAX_STEPS)
         if self.initial_weights and not os.path.isfile(self.initial_weights):
             raise ScenError(f"no such weights file: {self.initial_weights}")
         check_seed(self.seed)
@@ -269,7 +271,8 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
     from scen.tensorboard import TensorBoardLogger
 
     diagnosis = Diagnostics()  # samples the run's own data before training
-    observers = Observers([diagnosis, TensorBoardLogger(run_dir, spec.histogram_freq), *extra])
+    observers = Observers([diagnosis, TensorBoardLogger(run_dir, spec.histogram_freq,
+                                                        spec.update_freq), *extra])
     if spec.verbose == 1:
         observers.observers.append(ProgressBar())
     elif spec.verbose == 2:

@@ -24,6 +24,18 @@ BINS = 30
 # ~0.3 ms to write, a small model's epoch ~10 ms: one per epoch of every weight and gradient was
 # a third of toy-blobs' run time, and TensorBoard's Histograms tab shows at most 500 steps anyway.
 HISTOGRAM_EPOCHS = 50
+# With update_freq left to scen: about this many batch_loss points per run, each the mean of
+# the steps since the last. TensorBoard's Scalars tab keeps 1,000 points a series by default,
+# and each event costs the writer thread ~50 us of Python (serialisation and its pure-Python
+# CRC): a point per step made TensorBoard a fifth of toy-blobs' training time.
+BATCH_POINTS = 1000
+
+
+def batch_cadence(update_freq: int | None, steps: int) -> int:
+    """Steps per batch_loss point: the user's, or ceil(steps / BATCH_POINTS)."""
+    if update_freq is not None:
+        return update_freq
+    return max(1, -(-steps // BATCH_POINTS))
 
 
 def histogram_cadence(histogram_freq: int | None, epochs: int) -> int:
@@ -38,12 +50,16 @@ class TensorBoardLogger(Observer):
 
     histogram_freq: as Keras's callback, the epochs between weight (and here gradient)
     histograms, counted from the first epoch; the last epoch always gets them; 0: none;
-    None: histogram_cadence's choice."""
+    None: histogram_cadence's choice.
+    update_freq: as Keras's callback given a number, the steps between `batch_loss` points,
+    each the mean loss of those steps (logged at the last one's step); None: batch_cadence's."""
 
-    def __init__(self, run_dir: str, histogram_freq: int | None = None):
+    def __init__(self, run_dir: str, histogram_freq: int | None = None,
+                 update_freq: int | None = None):
         self.run_dir = run_dir
-        self.histogram_freq = histogram_freq
+        self.histogram_freq, self.update_freq = histogram_freq, update_freq
         self.step = 0
+        self.pending: list[float] = []  # step losses since the last batch_loss point
         self.last_logs: dict = {}
 
     def on_train_begin(self, info: RunInfo) -> None:
@@ -60,18 +76,23 @@ class TensorBoardLogger(Observer):
         self.validation = writer(os.path.join(self.run_dir, "validation"))
         self.info = info
         self.cadence = histogram_cadence(self.histogram_freq, info.epochs)
+        self.batch_every = batch_cadence(self.update_freq, info.epochs * info.steps_per_epoch)
         rows = "\n".join(f"| {k} | {v} |" for k, v in _flat(info.as_dict()).items())
         self.root.add_text("run", "| setting | value |\n|---|---|\n" + rows, 0)
 
     def on_epoch_end(self, epoch: int, logs: dict, step_losses: np.ndarray, probe: Probe) -> None:
         for loss in step_losses:
-            self.train.add_scalar("batch_loss", float(loss), self.step)
+            self.pending.append(float(loss))
             self.step += 1
-        for name, value in logs.items():
-            if name.startswith("val_"):
-                self.validation.add_scalar(f"epoch_{name[4:]}", value, epoch)
-            else:
-                self.train.add_scalar(f"epoch_{name}", value, epoch)
+            if len(self.pending) == self.batch_every:
+                self._batch_point()
+        # One event per run directory and epoch, holding every epoch_* value (add_scalar would
+        # write one event each; the writer thread's work, not ours, is what a small model feels).
+        train = {f"epoch_{k}": v for k, v in logs.items() if not k.startswith("val_")}
+        validation = {f"epoch_{k[4:]}": v for k, v in logs.items() if k.startswith("val_")}
+        for writer, values in ((self.train, train), (self.validation, validation)):
+            if values:
+                writer.file_writer.add_summary(_scalars(values), epoch)
         self.last_logs = logs
         last = epoch == self.info.epochs - 1
         if not self.cadence or (epoch % self.cadence and not last):
@@ -83,12 +104,18 @@ class TensorBoardLogger(Observer):
             if np.all(np.isfinite(g)):
                 self.train.add_histogram(f"gradients/{path}", g, epoch, bins=BINS)
 
+    def _batch_point(self) -> None:
+        self.train.add_scalar("batch_loss", sum(self.pending) / len(self.pending), self.step - 1)
+        self.pending = []
+
     def add_text(self, tag: str, markdown: str) -> None:
         self.root.add_text(tag, markdown, 0)
 
     def on_train_end(self, status: str, error: str | None) -> None:
         from torch.utils.tensorboard.summary import hparams
 
+        if self.pending:
+            self._batch_point()
         text = f"**{status}**" + (f": `{error}`" if error else "")
         self.root.add_text("status", text, 0)
         # The HParams view: one row per run, its settings beside its final metrics.
@@ -101,6 +128,13 @@ class TensorBoardLogger(Observer):
             self.root.add_scalar(tag, value, 0)
         for writer in (self.root, self.train, self.validation):
             writer.close()
+
+
+def _scalars(values: dict[str, float]):
+    """A Summary of several scalars, read by TensorBoard as add_scalar's are (simple_value)."""
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    return Summary(value=[Summary.Value(tag=k, simple_value=float(v)) for k, v in values.items()])
 
 
 def summary_writer_class():
