@@ -166,3 +166,18 @@ def test_keras_tensorboard_callback_works_without_tensorflow(logdir, tmp_path, m
     train = accumulator(tmp_path / "tb" / "train")
     assert "epoch_loss" in train.Tags()["scalars"]
     assert "sequential/dense/kernel/histogram" in train.Tags()["histograms"]
+
+
+def test_a_script_in_float16_that_goes_nan_is_blamed_on_float16_not_the_labels(logdir):
+    """The script's own keras.config.set_floatx("float16") holds under scen, as under python;
+    the epoch that raised is recorded, and the report leads with the cause."""
+    import keras
+
+    result = run("float16_nan.py", logdir)
+    (r,) = result.runs
+    assert r.status == "raised" and "input should be between 0 and 1" in r.error
+    found = [f for f in r.findings if f["severity"] != "info"]
+    assert found[0]["name"] == "float16_throughout", [f["name"] for f in found]
+    assert "labels_out_of_range" not in names(found)
+    assert any(f["name"] == "nonfinite_values" and f.get("epoch") == 1 for f in found)
+    assert keras.config.floatx() == "float32"  # the script's floatx did not outlive it

@@ -176,6 +176,7 @@ class FitRun:
             message = f"{type(error).__name__}: {first_line(error)}"
             with open(os.path.join(self.run_dir, "error.txt"), "w") as f:
                 f.write("".join(traceback.format_exception(error)))
+            self.hooks.report_partial_epoch()  # the epoch that raised, as far as it got
         if self.info is None:  # fit raised before training began (Keras checks data first)
             _safe(lambda: self.begin({}), None)
         if self.info is None:  # not even that: a run of nothing, still with its diagnosis

@@ -77,6 +77,18 @@ def cpu_threads_for(params: int, batch_size: int, device: str):
         torch.set_num_threads(threads)
 
 
+def use_precision(keras, precision: str) -> None:
+    """The dtype policy of a run: mixed_float16/mixed_bfloat16 for fp16/bf16; for fp32 Keras's
+    own default, unset, so that a script's keras.config.set_floatx(...) takes effect as it does
+    under plain `python train.py` (Keras derives the policy from floatx until one is set)."""
+    if precision != "fp32":
+        keras.config.set_dtype_policy(POLICIES[precision])
+        return
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("dtype_policy", None)
+
+
 def seed_everything(keras, seed: int) -> None:
     """keras.utils.set_random_seed, less its import of TensorFlow on the other backends (which
     costs ~1.7 s and prints TF's start-up log): Python, NumPy, torch and Keras's seed generator."""
@@ -159,6 +171,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         status, error = "raised", f"{type(e).__name__}: {_first_line(e)}"
         with open(f"{run_dir}/error.txt", "w") as f:
             f.write(traceback.format_exc())
+        hooks.report_partial_epoch()
     seconds = time.perf_counter() - started
     save_weights(model.get_weights(), f"{run_dir}/final_weights.npz")
     observers.on_train_end(status, error)
@@ -302,8 +315,25 @@ class _HooksMixin:
         return (total - last_total) / (count - last_count) if count > last_count else math.nan
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_steps: list[float] = []
+        self._epoch, self._epoch_steps = epoch, []
         self._last = (0.0, 0.0)
+
+    def report_partial_epoch(self) -> None:
+        """fit raised inside an epoch: tell the observers how far it got (its steps' losses,
+        the weights and predictions as they are now). The model may be broken: never raise."""
+        epoch = getattr(self, "_epoch", None)
+        if epoch is None or len(self.history.get("learning_rate", [])) > epoch:
+            return  # it raised before the first epoch began, or between epochs
+        try:
+            lr = self._keras_model.optimizer.learning_rate
+            logs = {"learning_rate": float(self.keras.ops.convert_to_numpy(lr))}
+            steps = np.asarray(self._epoch_steps, dtype=float)
+            if steps.size:
+                logs["loss"] = float(np.mean(steps))
+            probe = KerasProbe(self._keras_model, self.data, self.fit, self._scale)
+            self.observers.on_partial_epoch(epoch, logs, steps, probe)
+        except Exception:
+            pass
 
     def on_train_batch_begin(self, batch, logs=None):
         scale = getattr(self._keras_model.optimizer, "dynamic_scale", None)

@@ -62,6 +62,11 @@ class Observer:
     def on_epoch_end(self, epoch: int, logs: dict, step_losses: np.ndarray, probe: Probe) -> None:
         """`epoch` counts from 0; `step_losses` is the loss of each step in this epoch."""
 
+    def on_partial_epoch(self, epoch: int, logs: dict, step_losses: np.ndarray,
+                         probe: Probe) -> None:
+        """The epoch raised before its end: what it got to (the diagnosis looks there for the
+        cause: the epoch that went NaN is the one that raised)."""
+
     def on_train_end(self, status: str, error: str | None) -> None:
         """status: 'completed', 'interrupted' or 'raised' (the backend raised `error`)."""
 
@@ -126,6 +131,10 @@ class Observers(Observer):
         for o in self.observers:
             o.on_epoch_end(epoch, logs, step_losses, probe)
         _raise_if_interrupted()
+
+    def on_partial_epoch(self, epoch, logs, step_losses, probe):
+        for o in self.observers:
+            o.on_partial_epoch(epoch, logs, step_losses, probe)
 
     def on_train_end(self, status, error):
         for o in self.observers:

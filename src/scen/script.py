@@ -128,11 +128,11 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     import keras
 
     from scen.intercept import FitInterceptor
-    from scen.keras_run import POLICIES, device_scope, seed_everything
+    from scen.keras_run import device_scope, seed_everything, use_precision
 
     keras.backend.clear_session()  # layer names (and so tags) restart at 'dense'
     seed_everything(keras, spec.seed)
-    keras.config.set_dtype_policy(POLICIES[spec.precision])
+    use_precision(keras, spec.precision)
     # A chdir in the script must neither move the logs nor outlive the script.
     cwd, argv, path = os.getcwd(), sys.argv, sys.path[:]
     fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
@@ -161,7 +161,8 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     finally:
         sys.argv, sys.path[:] = argv, path
         os.chdir(cwd)
-        keras.config.set_dtype_policy("float32")
+        keras.config.set_floatx("float32")  # a script's floatx must not outlive it
+        use_precision(keras, "fp32")
     for r in fits.runs:  # the logdir as the user named it
         r.spec.logdir = spec.logdir
         if not os.path.isabs(spec.logdir):
