@@ -21,6 +21,12 @@ import subprocess
 import sys
 import time
 
+# MNIST as the tests find it: $SCEN_MNIST, else the shared copy beside the project.
+_SHARED_MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                             "data", "mnist.npz")
+if os.path.isfile(_SHARED_MNIST):
+    os.environ.setdefault("SCEN_MNIST", os.path.abspath(_SHARED_MNIST))
+
 BACKENDS = ["keras-torch", "torch", "torch-compiled", "keras-tensorflow", "keras-jax"]
 
 

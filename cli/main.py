@@ -239,7 +239,7 @@ def diagnose(
 
 def verify_fixes(result, seeds: int) -> None:
     """`diagnose --verify`: each root-cause finding's fix, before and after, over `seeds`."""
-    from scen.diagnose.verify import scenario_trial
+    from scen.diagnose.verify import scenario_fix_settings, scenario_trial
     from scen.diagnose.verify import verify as prove
 
     spec = result.spec
@@ -253,7 +253,8 @@ def verify_fixes(result, seeds: int) -> None:
         err.print(f"[{i}/{len(causes)}] {f['name']}: {seeds} seeds before and after its fix",
                   highlight=False, markup=False)
         try:
-            text = prove(trial, config, f["name"], range(seeds)).text()
+            text = prove(trial, config, f["name"], range(seeds),
+                         scenario_fix_settings(spec.scenario)).text()
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(INTERRUPTED)

@@ -51,7 +51,7 @@ VARIANTS = (
             dict(outputs=5, loss="categorical_crossentropy", target="one-hot"),
             reported={FIRST_ACC: 0.3209, FINAL_ACC: 0.4464, FINAL_LOSS: 1.2631}),
     Variant("linear-output", "the answer: no softmax on a regression output (Dense(1))",
-            dict(head="linear")),
+            dict(head="linear"), applies="linear output"),
     Variant("adam-default-lr", "the answer's second idea alone: Adam() with its default lr",
             dict(learning_rate=None), fixes=False),
 )

@@ -44,3 +44,22 @@ def test_plateau_reduce_lr_is_not_verified(tmp_path):
     trial, config = scenario_trial("plateau", "as-posted", epochs=30, logdir=str(tmp_path))
     v = verify(trial, config, "plateau", seeds=range(3))
     assert not v.verified, v.text()
+
+
+def test_a_scenario_variant_that_applies_a_fix_is_how_verify_applies_it():
+    from scen.diagnose.verify import scenario_fix_settings, verify
+
+    settings = scenario_fix_settings("mnist-sigmoid")
+    assert settings["inputs scaled"] == {"pixel_scale": 1 / 255}
+    seen = []
+
+    def trial(config, seed):
+        seen.append(config["pixel_scale"])
+        return config["pixel_scale"] == 1.0, 0.0  # fails unless the pixels are scaled
+
+    v = verify(trial, {"pixel_scale": 1.0, "learning_rate": 0.01}, "unscaled_inputs",
+               range(8), settings)
+    assert set(seen) == {1.0, 1 / 255} and v.verified
+    assert "inputs scaled" in v.text() and v.text().endswith("verified")
+    # without the scenario's own setting, the generic change needs a key this config lacks
+    assert "no setting" in verify(trial, {"pixel_scale": 1.0}, "unscaled_inputs", range(2)).text()

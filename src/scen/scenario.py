@@ -56,6 +56,9 @@ class Variant:
     changes: dict = field(default_factory=dict)  # overrides of the scenario's config
     fixes: bool = True  # expected to cure the poster's problem
     reported: dict = field(default_factory=dict)  # check name -> what the post reported
+    # The mechanical fix this variant is, by scen.diagnose.verify.MECHANICAL_FIXES' name
+    # ("inputs scaled", "linear output", ...): `scen diagnose --verify` applies it this way.
+    applies: str = ""
 
 
 @dataclass(frozen=True)

@@ -113,14 +113,18 @@ class Verification:
 Trial = Callable[[dict, int], tuple[bool, float]]
 
 
-def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = range(16)
-           ) -> Verification:
-    """Run `trial` on `config` and on its fixed copy for every seed."""
+def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = range(16),
+           settings: dict[str, dict] | None = None) -> Verification:
+    """Run `trial` on `config` and on its fixed copy for every seed.
+
+    settings: fix name -> the config changes that apply it in this program, where its config
+    names the fix otherwise (a scenario's variant that `applies` it, say)."""
     seeds = list(seeds)
     fix = MECHANICAL_FIXES.get(finding)
     if fix is None:
         return Verification(finding, "", note="its fix is a judgement, not a setting")
-    fixed = fix[1](config)
+    own = (settings or {}).get(fix[0])
+    fixed = {**config, **own} if own is not None else fix[1](config)
     if fixed is None:
         return Verification(finding, "", note=f"the program has no setting for '{fix[0]}'")
     v = Verification(finding, fix[0], seeds)
@@ -132,6 +136,13 @@ def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = rang
         v.failed_after.append(bool(failed))
         v.metric_after.append(float(metric))
     return v
+
+
+def scenario_fix_settings(name: str) -> dict[str, dict]:
+    """Fix name -> config changes, from the scenario's variants that apply a mechanical fix."""
+    from scen import scenario as scenarios
+
+    return {v.applies: dict(v.changes) for v in scenarios.get(name).variants if v.applies}
 
 
 def scenario_trial(name: str, variant: str = "as-posted", epochs: int | None = None,
