@@ -124,6 +124,8 @@ LOGIT_ACTIVATIONS = ("sigmoid", "softmax")
 
 
 class Act(nn.Module):
+    """A named elementwise function (an activation, with a layer's own settings bound in)."""
+
     def __init__(self, name: str, fn: Callable):
         super().__init__()
         self.name, self.fn = name, fn

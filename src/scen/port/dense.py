@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from scen.port.base import Claim, PortLayer, activation_for, as_param, check_plain, refuse
+from scen.port.base import (Act, Claim, PortLayer, activation_for, as_param, check_plain,
+                            refuse)
 
 __all__ = ["Dense", "ActivationLayer", "Embedding", "Rescaling", "PReLU", "BUILDERS"]
 
@@ -70,25 +71,11 @@ def activation(layer):
     return ActivationLayer(activation_for(layer, layer.activation)), []
 
 
-class _Fn(nn.Module):
-    """A named elementwise function, so that ActivationLayer can hold a layer's own settings."""
-
-    def __init__(self, name, fn):
-        super().__init__()
-        self.name, self.fn = name, fn
-
-    def forward(self, x):
-        return self.fn(x)
-
-    def extra_repr(self):
-        return self.name
-
-
 def relu_layer(layer):
     """keras/src/layers/activations/relu.py -> activations.ReLU.static_call, branch for branch."""
     slope, top, threshold = float(layer.negative_slope), layer.max_value, float(layer.threshold)
     if slope != 0 and top is None and threshold == 0:
-        return ActivationLayer(_Fn("leaky_relu", lambda x: F.leaky_relu(x, slope))), []
+        return ActivationLayer(Act("leaky_relu", lambda x: F.leaky_relu(x, slope))), []
 
     def fn(x):
         neg = (F.relu(-x + threshold) if threshold != 0 else F.relu(-x)) if slope != 0 else 1
@@ -105,18 +92,18 @@ def relu_layer(layer):
             y = y - slope * neg
         return y
 
-    return ActivationLayer(_Fn("relu" if slope == 0 and top is None and threshold == 0
+    return ActivationLayer(Act("relu" if slope == 0 and top is None and threshold == 0
                                else "relu_settings", fn)), []
 
 
 def leaky_relu_layer(layer):
     slope = float(layer.negative_slope)  # LeakyReLU layer default 0.3 (the function's is 0.2)
-    return ActivationLayer(_Fn("leaky_relu", lambda x: F.leaky_relu(x, negative_slope=slope))), []
+    return ActivationLayer(Act("leaky_relu", lambda x: F.leaky_relu(x, negative_slope=slope))), []
 
 
 def elu_layer(layer):
     alpha = float(layer.alpha)
-    return ActivationLayer(_Fn("elu", lambda x: F.elu(x, alpha=alpha))), []
+    return ActivationLayer(Act("elu", lambda x: F.elu(x, alpha=alpha))), []
 
 
 def softmax_layer(layer):
@@ -124,7 +111,7 @@ def softmax_layer(layer):
     if not isinstance(axis, int):
         raise refuse(layer, f"axis={axis}")
     name = "softmax" if axis == -1 else "softmax_axis"
-    return ActivationLayer(_Fn(name, lambda x: F.softmax(x, dim=axis))), []
+    return ActivationLayer(Act(name, lambda x: F.softmax(x, dim=axis))), []
 
 
 class PReLU(PortLayer):
