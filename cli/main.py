@@ -458,6 +458,8 @@ def run_all(template) -> None:
 
     table = Table("scenario", "variant", "backend", "verdict", "measured (reported)")
     todo = [(s, v) for s in scenarios.all_scenarios().values() for v in s.variants]
+    # The options are the same for every run: a bad one is the user's one-line error, now.
+    replace(template, scenario=todo[0][0].name, variant=todo[0][1].name).check()
     interrupted = False
     for i, (s, v) in enumerate(todo, start=1):
         spec = replace(template, scenario=s.name, variant=v.name,
@@ -466,6 +468,11 @@ def run_all(template) -> None:
             r = run(spec)
         except KeyboardInterrupt:
             r = None
+        except ScenError as e:  # this scenario cannot run here (its data, say): the rest can
+            table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(str(e)))
+            err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: not run", highlight=False,
+                      markup=False)
+            continue
         if r is None or r.status == "interrupted":
             table.add_row(s.name, v.name, spec.backend, "[yellow]interrupted[/]", "")
             interrupted = True

@@ -233,3 +233,14 @@ def test_verify_seeds_are_checked_before_anything_runs(tmp_path):
     r = scen("diagnose", "toy-blobs", "--verify", "--seeds", "0", "--logdir", str(tmp_path))
     assert r.returncode == 2 and "--seeds must be between 1 and" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_run_all_goes_on_past_a_scenario_whose_data_is_missing(tmp_path):
+    env = dict(os.environ, SCEN_MNIST=str(tmp_path / "missing.npz"))
+    r = scen("run", "all", "--epochs", "1", "--verbose", "0", "--logdir", str(tmp_path / "runs"),
+             env=env)
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line.startswith("│ ")]
+    assert any("mnist-sigmoid" in x and "not run" in x for x in rows), r.stdout
+    assert any("toy-blobs" in x and ("reproduced" in x or "too short" in x) for x in rows)
