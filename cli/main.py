@@ -25,7 +25,7 @@ from scen import scenario as scenarios
 from scen.cli.output import (INTERRUPTED, err, fail, measured_text, one_line, out,
                              print_comparison, print_findings, print_summary, verdict)
 from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, not_for_scripts,
-                              run_script_command)
+                              run_script_command, sweep_script_command)
 from scen.scenario import ScenError
 
 app = typer.Typer(
@@ -263,10 +263,19 @@ def verify_fixes(result, seeds: int) -> None:
 
 @app.command()
 def sweep(
-    name: str = typer.Argument(..., help="A scenario with a learning_rate setting (toy-blobs)."),
+    name: str = typer.Argument(..., help="A scenario with a learning_rate setting (toy-blobs), "
+                               "or your own Keras script (train.py)."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    seeds: str = typer.Option("256", help="A count (256), a range (0-9) or a list (1,2,5)."),
-    lr: str = typer.Option("0.001,0.01,0.1", help="Learning rates, comma-separated."),
+    seeds: str = typer.Option("256", help="A count (256), a range (0-9) or a list (1,2,5) "
+                              "[a script: 32]."),
+    lr: Optional[str] = typer.Option(None, help="Learning rates, comma-separated (a scenario) "
+                                     "[default: 0.001,0.01,0.1]."),
+    metric: Optional[str] = typer.Option(None, help="A script's metric to judge, as its fit "
+                                         "logs it (accuracy, val_loss, mae, ...) "
+                                         "[default: accuracy]."),
+    threshold: Optional[float] = typer.Option(None, help="The metric's value that counts as "
+                                              "success (at most it for a loss or error) "
+                                              "[default: 0.95]."),
     backend: str = typer.Option("torch", help="torch (all seeds as one batched model) or "
                                 "keras-torch (one process per seed)."),
     device: str = typer.Option("cpu", help="cpu, cuda or auto."),
@@ -275,17 +284,32 @@ def sweep(
                                  "--ray-address is given)."),
     ray_address: Optional[str] = typer.Option(None, help="An existing Ray cluster's address."),
     logdir: str = typer.Option("runs", help="The sweep's directory goes under LOGDIR/<scenario>/."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="A script's own arguments, after -- (scen sweep train.py -- --lr 0.1)."),
 ):
     """How often does a configuration fail? Many seeds per learning rate, one table.
 
     For each learning rate: the share of seeds that reach the threshold, epochs to reach it,
-    and the share stuck at chance; a plot, per-seed CSV/JSON and TensorBoard HParams."""
+    and the share stuck at chance; a plot, per-seed CSV/JSON and TensorBoard HParams.
+    NAME may also be your own Keras script: it runs once per seed, judged on --metric."""
+    from scen.script import is_script
     from scen.sweep import SweepSpec, run_sweep
 
     if ray_address is not None and executor != "ray":
         fail("--ray-address applies to --executor ray")
-    spec = SweepSpec(name, variant, seeds, lr, backend, device, epochs, executor, ray_address,
-                     logdir)
+    if is_script(name):
+        not_for_scripts(variant=variant, lr=lr, epochs=epochs, executor=executor,
+                        device=device)
+        return sweep_script_command(name, script_args, "32" if seeds == "256" else seeds,
+                                    backend, metric, threshold, logdir)
+    if script_args:
+        fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
+             "arguments after its name")
+    if metric is not None:
+        fail("--metric applies to a script; a scenario's sweep judges accuracy")
+    spec = SweepSpec(name, variant, seeds, "0.001,0.01,0.1" if lr is None else lr, backend,
+                     device, epochs, executor, ray_address, logdir,
+                     **({} if threshold is None else dict(threshold=threshold)))
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 

@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 
 from scen import scenario as scenarios
-from scen.cli.output import (INTERRUPTED, fail, out, print_comparison, print_findings,
+from scen.cli.output import (INTERRUPTED, err, fail, out, print_comparison, print_findings,
                              print_summary)
 from scen.scenario import ScenError
 
@@ -18,7 +18,8 @@ def not_for_scripts(**given) -> None:
     """Scenario options that a script sets for itself: one line and exit 2 if given."""
     defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
                     semantics="torch", compile=False, verify=False, verify_seeds=None,
-                    histogram_freq=None, update_freq=None)
+                    histogram_freq=None, update_freq=None, lr=None, executor="local",
+                    device="cpu")
     for option, value in given.items():
         if value != defaults[option]:
             fail(f"--{option.replace('_', '-')} applies to scenarios; a script sets its own "
@@ -62,4 +63,31 @@ def compare_script_command(path, args, backends, seed, logdir, tolerance, progre
     for c in comparisons:
         print_comparison(c)
     if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
+        raise typer.Exit(INTERRUPTED)
+
+
+def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) -> None:
+    """`scen sweep train.py`: the script once per seed, judged on its own metric."""
+    from scen.script_sweep import ScriptSweepSpec, run_script_sweep
+
+    spec = ScriptSweepSpec(path, list(args or []), seeds,
+                           "keras-torch" if backend == "torch" else backend,
+                           metric or "accuracy", 0.95 if threshold is None else threshold,
+                           logdir=logdir)
+
+    def progress(done: int, total: int) -> None:
+        err.print(f"[{done}/{total}] seeds done", highlight=False, markup=False)
+
+    try:
+        result = run_script_sweep(spec, progress=progress)
+    except ScenError as e:
+        fail(str(e))
+    out.print(result.format_table(), highlight=False, markup=False, soft_wrap=True)
+    for s in result.seeds:
+        if s.status != "completed":
+            out.print(f"seed {s.seed}: {s.status}: {s.error}", highlight=False, markup=False,
+                      soft_wrap=True)
+    out.print(f"results: {result.run_dir} (sweep.json; each seed's runs and output)",
+              highlight=False, markup=False)
+    if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)

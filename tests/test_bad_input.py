@@ -45,6 +45,8 @@ BAD = {
     "verify_seeds": ["x", "0", "-1", "99999", "4"],  # 4 is a count, but only for --verify
     "histogram_freq": ["-1", "x", "1.5"],
     "update_freq": ["0", "-1", "x"],
+    "metric": ["accuracy"],  # a script's; a scenario's sweep judges accuracy itself
+    "threshold": ["x", "nan", "0", "1.5"],
     # A script's arguments take the NAME's place here: a script that is not there, or not one.
     "script_args": ["missing.py", "[/x].py", "notes.txt/"],
 }

@@ -1,0 +1,205 @@
+"""`scen sweep train.py --seeds 32`: how often does a user's own script fail?
+
+The script runs once per seed (scen seeds Python, NumPy, torch and Keras before it starts, as
+`scen run train.py --seed s` does), each in a process of its own, a few at a time; the first
+`Model.fit` that logs the chosen metric is the one judged. Per seed:
+
+- reached: the first epoch at which the metric meets the threshold (at least it, or at most it
+  for a metric whose name says loss or error: lower is better there);
+- stuck: the metric stayed within STUCK_MARGIN of its first epoch's value for at least
+  `stuck_epochs` epochs from the start (no progress: the "stuck at chance" of a classifier).
+
+The table gives the share of seeds that reached the threshold, the median and 10th/90th
+percentile epochs (seeds that never got there count as later than any epoch), the share stuck,
+and the seeds whose script raised. Everything lands in <logdir>/<script>/<time>-sweep-<backend>/:
+each seed's runs (TensorBoard, result.json, diagnosis.json), its output, and sweep.json.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import math
+import os
+import signal
+import subprocess
+from dataclasses import asdict, dataclass, field
+
+from scen.runner import BACKENDS, fresh_dir, python_module, subprocess_env
+from scen.scenario import ScenError
+from scen.script import SCRIPT_BACKENDS, ScriptResult, ScriptSpec
+from scen.sweep.spec import parse_seeds
+from scen.sweep.stats import censored_percentile
+
+# Relative to the metric's scale (max(|first value|, 1)): an accuracy that moves by less than
+# 0.05, or a loss by less than 5%, has not started to learn.
+STUCK_MARGIN = 0.05
+
+
+@dataclass
+class ScriptSweepSpec:
+    path: str
+    args: list[str] = field(default_factory=list)
+    seeds: str = "32"  # a count, "0-9" or "1,2,5" (as scenario sweeps take them)
+    backend: str = "keras-torch"
+    metric: str = "accuracy"  # a key of the fit's history: accuracy, val_loss, mae, ...
+    threshold: float = 0.95
+    stuck_epochs: int = 10
+    logdir: str = "runs"
+    workers: int | None = None  # processes at a time; None: one per CPU
+
+    def check(self) -> list[int]:
+        """The seeds; ScenError (one line) for anything wrong, before anything runs."""
+        if self.backend == "auto":
+            self.backend = "keras-torch"  # the native port does not take scripts' fits (yet)
+        ScriptSpec(self.path, self.args, self.backend, "cpu", "fp32", 0, self.logdir).check()
+        if self.backend not in SCRIPT_BACKENDS:
+            raise ScenError(f"unknown backend {self.backend!r}; choose from "
+                            f"{', '.join(SCRIPT_BACKENDS)}")
+        if not self.metric.strip():
+            raise ScenError("--metric is empty: name a metric the script's fit logs (accuracy)")
+        if not math.isfinite(self.threshold):
+            raise ScenError(f"--threshold must be a number, not {self.threshold}")
+        if self.stuck_epochs <= 0 or (self.workers is not None and self.workers <= 0):
+            raise ScenError("stuck epochs and workers must be positive")
+        return list(parse_seeds(self.seeds))
+
+    @property
+    def lower_is_better(self) -> bool:
+        return any(word in self.metric for word in ("loss", "error"))
+
+
+@dataclass
+class SeedOutcome:
+    seed: int
+    status: str  # completed | raised | failed (the script itself failed: see error)
+    error: str | None = None
+    values: list[float] = field(default_factory=list)  # the metric per epoch
+    reached: int | None = None  # 1-based epoch at the threshold, None: never
+    stuck: bool = False
+
+
+@dataclass
+class ScriptSweepResult:
+    spec: ScriptSweepSpec
+    run_dir: str
+    seeds: list[SeedOutcome]
+    status: str = "completed"  # or interrupted
+
+    def summary(self) -> dict:
+        n = len(self.seeds)
+        reached = [s.reached for s in self.seeds]
+        share = lambda k: sum(k) / n if n else math.nan  # noqa: E731
+        return dict(seeds=n, reached=share([r is not None for r in reached]),
+                    median=censored_percentile(reached, 50), p10=censored_percentile(reached, 10),
+                    p90=censored_percentile(reached, 90), stuck=share([s.stuck for s in self.seeds]),
+                    failed=sum(s.status != "completed" for s in self.seeds))
+
+    def format_table(self) -> str:
+        s, spec = self.summary(), self.spec
+        epochs = lambda v: ">last" if v is None else f"{v:.3g}"  # noqa: E731
+        goal = f"{spec.metric} {'<=' if spec.lower_is_better else '>='} {spec.threshold:g}"
+        return (f"{goal}: {s['seeds']} seeds, reached {100 * s['reached']:.1f}%, epochs to it "
+                f"median {epochs(s['median'])} (p10 {epochs(s['p10'])}, p90 {epochs(s['p90'])}), "
+                f"stuck {100 * s['stuck']:.1f}%, failed {s['failed']}")
+
+
+def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
+          error: str | None) -> SeedOutcome:
+    """One seed's outcome from its script's runs."""
+    if result is None:
+        return SeedOutcome(seed, "failed", error)
+    run = next((r for r in result.runs if spec.metric in r.history), None)
+    if run is None:
+        logged = sorted({k for r in result.runs for k in r.history})
+        return SeedOutcome(seed, "failed", f"no fit logged {spec.metric!r} (logged: "
+                                           f"{', '.join(logged) or 'nothing'})")
+    values = [float(v) for v in run.history[spec.metric]]
+    meets = (lambda v: v <= spec.threshold) if spec.lower_is_better else \
+        (lambda v: v >= spec.threshold)
+    reached = next((i + 1 for i, v in enumerate(values) if meets(v)), None)
+    scale = max(abs(values[0]), 1.0) if values else 1.0
+    still = 0
+    for v in values:
+        if abs(v - values[0]) > STUCK_MARGIN * scale:
+            break
+        still += 1
+    stuck = still >= min(spec.stuck_epochs, len(values)) and reached is None
+    return SeedOutcome(seed, run.status, run.error, values, reached, stuck)
+
+
+def run_one(spec: ScriptSweepSpec, seed: int, run_dir: str, live: set) -> SeedOutcome:
+    """The script with this seed, in a worker process of its own session (kept in `live` while
+    it runs, for run_script_sweep to stop); its output to seed-<s>.log."""
+    script = ScriptSpec(spec.path, spec.args, spec.backend, "cpu", "fp32", seed,
+                        os.path.join(run_dir, f"seed-{seed}"), quiet=True)
+    spec_path = os.path.join(run_dir, f"seed-{seed}.spec.json")
+    result_path = os.path.join(run_dir, f"seed-{seed}.result.json")
+    with open(spec_path, "w") as f:
+        json.dump(asdict(script), f)
+    with open(os.path.join(run_dir, f"seed-{seed}.log"), "w") as log:
+        proc = subprocess.Popen(python_module("scen.script_worker", spec_path, result_path),
+                                env=subprocess_env(BACKENDS[spec.backend]), stdout=log,
+                                stderr=log, start_new_session=True)
+        live.add(proc)
+        try:
+            proc.wait()
+        finally:
+            live.discard(proc)
+    os.remove(spec_path)
+    if not os.path.exists(result_path):
+        return judge(spec, seed, None, f"the worker ended early (see seed-{seed}.log)")
+    with open(result_path) as f:
+        answer = json.loads(f.read())
+    os.remove(result_path)
+    if "error" in answer:
+        return judge(spec, seed, None, answer["error"])
+    return judge(spec, seed, ScriptResult.from_json(json.dumps(answer)), None)
+
+
+def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
+    """Every seed, a few processes at a time; sweep.json written as seeds finish. An interrupt
+    stops the workers and keeps what finished (status 'interrupted')."""
+    seeds = spec.check()
+    run_dir = fresh_dir(spec.logdir, ScriptSpec(spec.path).name, f"sweep-{spec.backend}")
+    result = ScriptSweepResult(spec, run_dir, [])
+    workers = spec.workers or os.cpu_count() or 1
+    pool, live = cf.ThreadPoolExecutor(max_workers=workers), set()
+    try:
+        futures = {pool.submit(run_one, spec, s, run_dir, live): s for s in seeds}
+        for future in cf.as_completed(futures):
+            result.seeds.append(future.result())
+            result.seeds.sort(key=lambda o: o.seed)
+            _write(result)
+            if progress:
+                progress(len(result.seeds), len(seeds))
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(live)
+    _write(result)
+    return result
+
+
+def _stop(live: set, grace_seconds: float = 10.0) -> None:
+    """Interrupt the running workers once (each keeps its interrupted fit's logs), then kill
+    what is left after the grace: no worker outlives the sweep."""
+    procs = list(live)
+    for proc in procs:
+        proc.send_signal(signal.SIGINT)
+    for proc in procs:
+        try:
+            proc.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _write(result: ScriptSweepResult) -> None:
+    doc = dict(spec=asdict(result.spec), status=result.status, summary=result.summary(),
+               seeds=[asdict(s) for s in result.seeds])
+    tmp = os.path.join(result.run_dir, "sweep.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1, default=float)
+    os.replace(tmp, os.path.join(result.run_dir, "sweep.json"))

@@ -1,0 +1,67 @@
+"""`scen sweep train.py`: a user's script once per seed, judged on its own metric."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from scen.scenario import ScenError
+from scen.script_sweep import ScriptSweepSpec, judge, run_script_sweep
+
+SCRIPTS = Path(__file__).with_name("scripts")
+SCEN = [sys.executable, "-m", "scen.cli.main"]
+
+
+def test_a_healthy_script_reaches_the_threshold_on_every_seed(tmp_path):
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "healthy.py"), seeds="3", threshold=0.9,
+                                         logdir=str(tmp_path)))
+    s = r.summary()
+    assert (s["seeds"], s["reached"], s["stuck"], s["failed"]) == (3, 1.0, 0.0, 0)
+    losses = {tuple(o.values) for o in r.seeds}
+    doc = json.loads((Path(r.run_dir) / "sweep.json").read_text())
+    assert doc["status"] == "completed" and len(doc["seeds"]) == 3
+    assert len(list(Path(r.run_dir).glob("seed-*/healthy/*/result.json"))) == 3
+    assert losses  # each seed's metric per epoch is recorded
+
+
+def test_a_one_unit_softmax_is_stuck_on_every_seed(tmp_path):
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "one_unit_softmax.py"), seeds="2",
+                                         stuck_epochs=3, logdir=str(tmp_path)))
+    s = r.summary()
+    assert s["reached"] == 0.0 and s["stuck"] == 1.0, r.format_table()
+
+
+def test_a_metric_the_fit_does_not_log_is_said_per_seed(tmp_path):
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "healthy.py"), seeds="1", metric="auc",
+                                         logdir=str(tmp_path)))
+    (o,) = r.seeds
+    assert o.status == "failed" and "no fit logged 'auc'" in o.error and "accuracy" in o.error
+
+
+def test_lower_is_better_for_a_loss_and_stuck_is_no_progress():
+    from scen.runner import RunResult, RunSpec
+    from scen.script import ScriptResult, ScriptSpec
+
+    def result(values):
+        run = RunResult(RunSpec("x"), "", "completed", None, {}, {"val_loss": values}, [], 0, 0)
+        return ScriptResult(ScriptSpec("x.py"), "completed", [run])
+
+    spec = ScriptSweepSpec("x.py", metric="val_loss", threshold=0.2, stuck_epochs=3)
+    assert judge(spec, 0, result([0.9, 0.5, 0.19]), None).reached == 3
+    stuck = judge(spec, 0, result([0.9, 0.89, 0.88, 0.87]), None)
+    assert stuck.reached is None and stuck.stuck
+
+
+@pytest.mark.parametrize("change, says", [
+    (dict(metric=" "), "--metric is empty"),
+    (dict(threshold=float("nan")), "--threshold must be a number"),
+    (dict(path="missing.py"), "no such script"),
+    (dict(seeds="0"), "must be positive"),
+])
+def test_bad_script_sweeps_fail_before_anything_runs(tmp_path, change, says):
+    spec = ScriptSweepSpec(**{"path": str(SCRIPTS / "healthy.py"), "logdir": str(tmp_path),
+                              **change})
+    with pytest.raises(ScenError, match=says):
+        run_script_sweep(spec)
+    assert list(tmp_path.iterdir()) == []
