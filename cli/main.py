@@ -378,7 +378,7 @@ def golden(
             check_writable(logdir, "--logdir")
         if directory is not None and not directory.strip():
             raise ScenError("--dir is empty: name the golden directory, or leave it out")
-        where = g.default_directory() if directory is None else directory
+        where = g.default_directory(for_update=update) if directory is None else directory
         if update:
             check_writable(str(where), "--dir")
         elif not os.path.isdir(where):

@@ -80,17 +80,24 @@ ISA_CAPS = {
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
-def default_directory() -> Path:
-    """The project's tests/golden, found from this file (an editable install or a checkout),
-    or $SCEN_GOLDEN. Raises ScenError naming where it looked."""
+def default_directory(for_update: bool = False) -> Path:
+    """Where the project's golden files are: $SCEN_GOLDEN, else the checkout's tests/golden (an
+    editable install finds it beside the source), else the copy installed with the package
+    (pyproject's package data), which is for checking only: an update needs a checkout.
+    Raises ScenError naming where it looked."""
+    import importlib.util
+
     candidates = [Path(os.environ["SCEN_GOLDEN"])] if os.environ.get("SCEN_GOLDEN") else []
     candidates.append(Path(__file__).resolve().parents[2] / "tests" / "golden")
+    installed = importlib.util.find_spec("scen.goldens")
+    if not for_update and installed and installed.submodule_search_locations:
+        candidates += [Path(p) for p in installed.submodule_search_locations]
     for c in candidates:
         if c.is_dir():
             return c
     raise scenarios.ScenError(
         "no golden directory: looked in " + ", ".join(str(c) for c in candidates)
-        + "; pass --dir (the project's tests/golden) or set SCEN_GOLDEN")
+        + "; pass --dir (a checkout's tests/golden) or set SCEN_GOLDEN")
 
 
 def cases(only: str | None = None) -> list[tuple[str, str]]:
