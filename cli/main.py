@@ -81,6 +81,7 @@ def show(name: str = typer.Argument(..., help="A scenario, as `scen list` names 
     if s.backend_notes:
         out.print(f"[bold]Backends[/]: {s.backend_notes}")
     table = Table("variant", "what it changes", "settings", "expected")
+    table.columns[0].no_wrap = True  # the names you type are never cut
     for v in s.variants:
         settings = ", ".join(f"{k}={val}" for k, val in v.changes.items()) or "as posted"
         table.add_row(v.name, v.summary, settings, "fixes it" if v.fixes else "shows the symptom")
@@ -336,12 +337,30 @@ def sweep(
     try:
         result = run_sweep(spec, progress=progress)
     except ScenError as e:
+        if bar.live.is_started:
+            bar.stop()
         fail(str(e))
-    finally:
+    if bar.live.is_started:
         bar.stop()
-    out.print(result.format_table(), highlight=False, markup=False)
-    out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png; "
-              f"tensorboard --logdir {logdir}: HParams)", highlight=False, markup=False)
+    import os
+
+    if result.configs:
+        out.print(result.format_table(), highlight=False, markup=False)
+        out.print(f"reached: training accuracy >= {spec.threshold:g} within the epochs run; "
+                  f"stuck: at chance (within {spec.stuck_margin:g}) for {spec.stuck_epochs}+ "
+                  "epochs from the start (a seed can be both: stuck, then reached)",
+                  highlight=False, markup=False, soft_wrap=True)
+    for c in result.configs:
+        if c.error:
+            out.print(f"learning rate {c.learning_rate:g}: {c.status}: {c.error}",
+                      highlight=False, markup=False, soft_wrap=True)
+    if result.status == "interrupted":
+        out.print(f"interrupted after {len(result.configs)} of {len(spec.lr_list())} "
+                  "learning rates; what finished is kept", highlight=False, markup=False)
+    files = [f for f in ("sweep.json", "seeds.csv", "sweep.png")
+             if os.path.exists(os.path.join(result.run_dir, f))]
+    out.print(f"results: {result.run_dir} ({', '.join(files)}; tensorboard --logdir "
+              f"{logdir}: HParams)", highlight=False, markup=False, soft_wrap=True)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
 
@@ -484,7 +503,7 @@ def run_all(template) -> None:
     todo = [(s, v) for s in scenarios.all_scenarios().values() for v in s.variants]
     # The options are the same for every run: a bad one is the user's one-line error, now.
     replace(template, scenario=todo[0][0].name, variant=todo[0][1].name).check()
-    interrupted = False
+    interrupted, failures = False, {}
     for i, (s, v) in enumerate(todo, start=1):
         spec = replace(template, scenario=s.name, variant=v.name,
                        epochs=template.epochs or s.quick_epochs)
@@ -493,7 +512,9 @@ def run_all(template) -> None:
         except KeyboardInterrupt:
             r = None
         except ScenError as e:  # this scenario cannot run here (its data, say): the rest can
-            table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(str(e)))
+            reason = str(e).split(":")[0].split(";")[0]  # its first clause; all of it below
+            table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(reason))
+            failures.setdefault(str(e), []).append(f"{s.name} [{v.name}]")
             err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: not run", highlight=False,
                       markup=False)
             continue
@@ -506,6 +527,9 @@ def run_all(template) -> None:
         err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: {r.status} in {r.seconds:.1f} s",
                   highlight=False, markup=False)
     out.print(table)
+    for reason, which in failures.items():
+        out.print(f"not run ({len(which)}): {reason}", highlight=False, markup=False,
+                  soft_wrap=True)
     if interrupted:
         raise typer.Exit(INTERRUPTED)
 

@@ -101,7 +101,7 @@ def print_summary(result) -> None:
         out.print(table)
     print_findings(result.findings, brief=True)
     out.print(f"logs: {escape(result.run_dir)}  (tensorboard --logdir {escape(result.spec.logdir)})",
-              highlight=False)
+              highlight=False, soft_wrap=True)
 
 
 def print_findings(findings: list[dict], brief: bool) -> None:
@@ -113,8 +113,11 @@ def print_findings(findings: list[dict], brief: bool) -> None:
     for f in shown:
         where = ", ".join(x for x in (f.get("layer") and f"layer {f['layer']}",
                                       f.get("epoch") and f"epoch {f['epoch']}") if x)
+        cause = f.get("cause")
         out.print(f"[{SEVERITY_STYLE[f['severity']]}]{f['severity']}[/] {f['name']}: "
-                  f"{escape(f['summary'])}" + (f" [dim]({escape(where)})[/]" if where else ""))
+                  f"{escape(f['summary'])}" + (f" [dim]({escape(where)})[/]" if where else "")
+                  + (f" [dim]- a consequence of {escape(cause)}[/]" if brief and cause else ""))
         if not brief:
             out.print(f"    evidence: {escape(f['evidence'])}", highlight=False)
-        out.print(f"    fix: {escape(f['fix'])}", highlight=False)
+        if not (brief and cause):  # a consequence's fix is its cause's, said above
+            out.print(f"    fix: {escape(f['fix'])}", highlight=False)

@@ -30,9 +30,10 @@ def load_mnist(path: str | None = None):
         with contextlib.redirect_stdout(io.StringIO()):  # Keras's "Downloading data from ..."
             return keras.datasets.mnist.load_data()
     except Exception as e:  # offline: Keras's download fails
+        why = " ".join(f"{type(e).__name__}: {e}".split())[:100]
         raise ScenError(
-            f"MNIST is not available ({type(e).__name__}); this machine cannot download it: "
-            f"set {MNIST_ENV}=/path/to/mnist.npz (Keras's file, e.g. ../shared/data/mnist.npz)"
+            f"MNIST is not available: Keras's download failed ({why}); set "
+            f"{MNIST_ENV}=/path/to/mnist.npz (Keras's file, e.g. ../shared/data/mnist.npz)"
         ) from None
 
 

@@ -181,7 +181,7 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
         result.engine = engine
         return result
     except ScenError:
-        shutil.rmtree(run_dir, ignore_errors=True)  # the run never started: nothing to keep
+        remove_run_dir(run_dir, spec.logdir)  # the run never started: nothing to keep
         raise
     except KeyboardInterrupt:
         if not os.path.exists(os.path.join(run_dir, "result.json")):
@@ -230,6 +230,17 @@ def choose_engine(spec: RunSpec, scenario) -> str:
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def remove_run_dir(run_dir: str, logdir: str) -> None:
+    """A run directory that holds nothing worth keeping, and its scenario's and the log
+    directory's, where they are left empty (fresh_dir made them)."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for parent in (os.path.dirname(run_dir), logdir):
+        try:
+            os.rmdir(parent)  # only if empty
+        except OSError:
+            break
 
 
 def mark_interrupted(spec: RunSpec, run_dir: str) -> None:
