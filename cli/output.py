@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from scen.runner import one_line
+
 out = Console()
 err = Console(stderr=True)
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
@@ -22,10 +24,6 @@ def fail(message: str, code: int = 2):
     """One line on stderr (user text is never read as Rich markup), then exit `code`."""
     err.print(f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
-
-
-def one_line(message: str) -> str:
-    return " ".join(str(message).split())
 
 
 def print_comparison(c) -> None:

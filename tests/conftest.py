@@ -32,3 +32,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def logdir(tmp_path):
     return str(tmp_path / "runs")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models on one torch thread: more threads only contend on a shared machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

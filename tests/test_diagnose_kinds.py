@@ -19,14 +19,7 @@ keras = pytest.importorskip("keras")
 layers = keras.layers
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny models: threads only contend on a shared machine
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
 
 
 def build(n_in, hidden, out, activation, loss, optimizer="adam", metrics=("accuracy",),

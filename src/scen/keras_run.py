@@ -356,10 +356,13 @@ class _HooksMixin:
 
 
 class KerasProbe:
-    """Weights and gradients of a Keras model, as numpy, by Keras path."""
+    """Weights and gradients of a Keras model, as numpy, by Keras path: the model as it is now.
+    Each is read once however many observers ask (a new probe is made each epoch); on TF and
+    JAX a gradient is a forward and backward pass of its own."""
 
     def __init__(self, model, data: Dataset, fit: Fit, loss_scale: float = 1.0):
         self.model, self.data, self.fit, self.loss_scale = model, data, fit, loss_scale
+        self._weights = self._gradients = None
 
     def keras_model(self):
         return self.model
@@ -367,9 +370,17 @@ class KerasProbe:
     def weights(self) -> dict[str, np.ndarray]:
         import keras
 
-        return {v.path: keras.ops.convert_to_numpy(v) for v in self.model.trainable_weights}
+        if self._weights is None:
+            self._weights = {v.path: keras.ops.convert_to_numpy(v)
+                             for v in self.model.trainable_weights}
+        return self._weights
 
     def gradients(self) -> dict[str, np.ndarray]:
+        if self._gradients is None:
+            self._gradients = self._read_gradients()
+        return self._gradients
+
+    def _read_gradients(self) -> dict[str, np.ndarray]:
         import keras
 
         if keras.backend.backend() == "torch":

@@ -228,8 +228,9 @@ def choose_engine(spec: RunSpec, scenario) -> str:
     return ENGINES["torch"]
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
+def one_line(text) -> str:
+    """A message on one line (an error's text may span several)."""
+    return " ".join(str(text).split())
 
 
 def remove_run_dir(run_dir: str, logdir: str) -> None:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from scen.runner import BACKENDS, fresh_dir, python_module, subprocess_env
 from scen.scenario import ScenError
-from scen.script import SCRIPT_BACKENDS, ScriptResult, ScriptSpec
+from scen.script import ScriptResult, ScriptSpec
 from scen.sweep.spec import parse_seeds
 from scen.sweep.stats import censored_percentile
 
@@ -50,12 +50,9 @@ class ScriptSweepSpec:
 
     def check(self) -> list[int]:
         """The seeds; ScenError (one line) for anything wrong, before anything runs."""
-        if self.backend == "auto":
-            self.backend = "keras-torch"  # the native port does not take scripts' fits (yet)
-        ScriptSpec(self.path, self.args, self.backend, "cpu", "fp32", 0, self.logdir).check()
-        if self.backend not in SCRIPT_BACKENDS:
-            raise ScenError(f"unknown backend {self.backend!r}; choose from "
-                            f"{', '.join(SCRIPT_BACKENDS)}")
+        script = ScriptSpec(self.path, self.args, self.backend, "cpu", "fp32", 0, self.logdir)
+        script.check()  # the script, the backend ("auto" is keras-torch), the log directory
+        self.backend = script.backend
         if not self.metric.strip():
             raise ScenError("--metric is empty: name a metric the script's fit logs (accuracy)")
         if not math.isfinite(self.threshold):

@@ -203,6 +203,11 @@ def check_plain(layer, *, regularizers=("kernel_regularizer", "bias_regularizer"
             raise refuse(layer, f"{name}=...")
     if getattr(layer, "dtype_policy", None) is not None and layer.compute_dtype != "float32":
         raise refuse(layer, f"dtype={layer.compute_dtype}")
+    # LoRA adds a low-rank kernel, quantization another kernel layout (Dense, Embedding, ...).
+    if getattr(layer, "lora_enabled", False):
+        raise refuse(layer, "lora_rank=...")
+    if getattr(layer, "quantization_mode", None):
+        raise refuse(layer, f"quantization_mode={layer.quantization_mode!r}")
 
 
 class PortLayer(nn.Module):

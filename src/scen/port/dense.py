@@ -38,10 +38,6 @@ class Dense(nn.Linear, PortLayer):
 
 def dense(layer):
     check_plain(layer)
-    if getattr(layer, "lora_enabled", False):
-        raise refuse(layer, "lora_rank=...")
-    if getattr(layer, "quantization_mode", None):
-        raise refuse(layer, f"quantization_mode={layer.quantization_mode!r}")
     kernel = layer.kernel
     module = Dense(kernel.shape[0], kernel.shape[1], layer.bias is not None,
                    activation_for(layer, layer.activation))
@@ -149,10 +145,6 @@ class Embedding(PortLayer):
 
 def embedding(layer):
     check_plain(layer)
-    if getattr(layer, "lora_enabled", False):
-        raise refuse(layer, "lora_rank=...")
-    if getattr(layer, "quantization_mode", None):
-        raise refuse(layer, f"quantization_mode={layer.quantization_mode!r}")
     m = Embedding(as_param(layer.embeddings), bool(layer.mask_zero))
     return m, [Claim(layer.embeddings, m.weight)]
 
