@@ -176,3 +176,34 @@ def test_keras_style_epoch_lines(logdir, capsys):
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("Epoch ")]
     assert len(lines) == 3 and lines[-1].startswith("Epoch 3/3 - 13 steps")
     assert "ms/step" in lines[0] and "ETA" in lines[0] and "loss" in lines[0]
+
+
+def test_event_records_carry_the_checksums_tensorboard_computes(logdir):
+    """The C CRC-32C (scen.tensorboard) writes the bytes TensorBoard's own Python one would:
+    every record's header and data checksums, recomputed with the stub's function, match."""
+    import glob
+    import struct
+
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    from scen.tensorboard import summary_writer_class
+
+    summary_writer_class()  # installs the C checksum
+    from tensorboard.summary.writer import record_writer
+
+    assert record_writer.masked_crc32c is not masked_crc32c
+    r = run(RunSpec("toy-blobs", epochs=2, logdir=logdir, verbose=0))
+    records = 0
+    for path in glob.glob(f"{r.run_dir}/**/events.out.tfevents.*", recursive=True):
+        data = open(path, "rb").read()
+        at = 0
+        while at < len(data):
+            header = data[at:at + 8]
+            (length,) = struct.unpack("<Q", header)
+            (header_crc,) = struct.unpack("<I", data[at + 8:at + 12])
+            body = data[at + 12:at + 12 + length]
+            (body_crc,) = struct.unpack("<I", data[at + 12 + length:at + 16 + length])
+            assert header_crc == masked_crc32c(header) and body_crc == masked_crc32c(body)
+            at += 16 + length
+            records += 1
+    assert records > 20
