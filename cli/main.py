@@ -127,8 +127,9 @@ def run_command(
     update_freq: Optional[int] = UPDATE_FREQ,
     semantics: str = typer.Option("torch", help="The native port only: compute losses as "
                                   "Keras's torch, jax or tensorflow backend does."),
-    compile: bool = typer.Option(False, "--compile", help="The native port only: torch.compile "
-                                 "the step (CUDA graphs on a GPU); pays off on long runs."),
+    compile: Optional[bool] = typer.Option(
+        None, "--compile/--no-compile", help="The native port only: torch.compile the step "
+        "(CUDA graphs on a GPU) [default: where the run is long enough to pay for it]."),
     script_args: Optional[list[str]] = typer.Argument(
         None, help="A script's own arguments, after -- (scen run train.py -- --lr 0.1)."),
 ):

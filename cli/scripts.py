@@ -17,7 +17,7 @@ ALL_BACKENDS = "keras-torch,torch,keras-tensorflow,keras-jax"
 def not_for_scripts(**given) -> None:
     """Scenario options that a script sets for itself: one line and exit 2 if given."""
     defaults = dict(variant=scenarios.AS_POSTED, epochs=None, steps_per_epoch=None,
-                    semantics="torch", compile=False, verify=False, verify_seeds=None,
+                    semantics="torch", compile=None, verify=False, verify_seeds=None,
                     histogram_freq=None, update_freq=None, lr=None, executor="local",
                     device="cpu")
     for option, value in given.items():

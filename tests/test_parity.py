@@ -57,10 +57,42 @@ def test_a_given_start_is_honoured_by_both(logdir):
             np.testing.assert_array_equal(w, w0)
 
 
-def test_compiled_whole_step_trains_like_the_eager_loop(logdir):
-    """--compile: forward, loss, backward and the Keras-exact update as one graph."""
+def test_compiled_whole_step_trains_like_the_eager_loop(logdir, monkeypatch):
+    """--compile: forward, loss, backward and the Keras-exact update as one graph; a run long
+    enough to pay for it (here: made so) compiles by itself and says so."""
+    from scen import native
+
     spec = dict(scenario="rating", variant="classifier", backend="torch", epochs=3, logdir=logdir,
                 verbose=0)
-    eager, compiled = run(RunSpec(**spec)), run(RunSpec(compile=True, **spec))
+    eager = run(RunSpec(**spec))  # 30 steps: too short to compile by itself
+    assert "compiled" not in eager.engine
+    monkeypatch.setattr(native, "AUTO_COMPILE_STEPS", 30)
+    compiled = run(RunSpec(**spec))
+    assert "compiled: 30 steps pay for torch.compile" in compiled.engine
     np.testing.assert_allclose(compiled.step_losses, eager.step_losses, atol=1e-5)
     assert compiled.history["accuracy"] == pytest.approx(eager.history["accuracy"])
+    explicit = run(RunSpec(compile=False, **spec))  # --no-compile keeps it eager
+    assert "compiled" not in explicit.engine and explicit.step_losses == eager.step_losses
+
+
+def test_when_compilation_pays_off(monkeypatch):
+    """Long runs compile by themselves; short ones, random layers and a CPU without a C++
+    compiler stay eager, with the reason where it would have paid."""
+    import shutil
+
+    import keras
+
+    from scen import native
+    from scen.port import translate
+
+    plain = translate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+    noisy = translate(keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5),
+                                        keras.layers.Dense(2)]))
+    assert native.compile_pays_off(plain, native.AUTO_COMPILE_STEPS - 1, "cpu") == (False, "")
+    wanted, note = native.compile_pays_off(plain, 200_000, "cpu")
+    assert wanted and "200,000 steps pay for torch.compile" in note
+    wanted, note = native.compile_pays_off(noisy, 200_000, "cpu")
+    assert not wanted and "random or batch-statistics layer" in note
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    wanted, note = native.compile_pays_off(plain, 200_000, "cpu")
+    assert not wanted and "C++ compiler" in note

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import shutil
 import time
 
 import numpy as np
@@ -45,9 +47,15 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         model = scenario.build_model(config)
     start_from(model, spec.initial_weights, run_dir)
     fit = fit_for(spec, scenario, config)
-    trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
-                      semantics=spec.semantics, compile=spec.compile)
     epochs = fit.epochs
+    steps = epochs * (fit.steps_per_epoch or math.ceil(train_size(data, fit) / fit.batch_size))
+    trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
+                      semantics=spec.semantics, compile=bool(spec.compile))
+    compile_note = ""
+    if spec.compile is None:
+        wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device)
+        if wanted:
+            trainer.compile()
     info = RunInfo(
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
         precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
@@ -69,10 +77,38 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     save_weights(trainer.net.keras_weights(), f"{run_dir}/final_weights.npz")
     observers.on_train_end(status, error)
     return dict(
-        info=info, status=status, error=error, history=trainer.history,
+        info=info, status=status, error=error, history=trainer.history, engine_note=compile_note,
         step_losses=trainer.step_losses, seconds=seconds,
         weight_change=largest_change(initial, trainer.probe().weights()), data_note=data.note,
     )
+
+
+# What torch.compile costs and saves on this project's 2-core CPU (benchmarks/time_to_result.py,
+# 2026-11-29, toy-blobs): compilation takes ~13 s in a first process and ~6 s once torch's
+# caches are warm, and each step then costs ~0.25 ms less (3,200 -> 15,000 steps/s). A run
+# this long earns its compilation back even with cold caches (the break-even measured ~54,000).
+AUTO_COMPILE_STEPS = 50_000
+
+
+def compile_pays_off(net, steps: int, device: str) -> tuple[bool, str]:
+    """Whether a native run of `steps` steps on the ported `net` should compile by itself, and
+    the engine line's note when it does (or would, but cannot). Left eager: short runs; random
+    layers (compiled, their masks come from inductor's generator, not Keras's draws); batch
+    statistics (BatchNormalization is not yet proven under torch.func); a CPU without a C++
+    compiler (inductor needs one)."""
+    from scen.port.noise import Dropout
+    from scen.port.norm import BatchNorm
+
+    if steps < AUTO_COMPILE_STEPS:
+        return False, ""
+    would = f"; {steps:,} steps would pay for torch.compile, but "
+    if any(isinstance(m, (Dropout, BatchNorm)) for m in net.modules()):
+        return False, would + "a random or batch-statistics layer keeps the step eager"
+    if device == "cpu" and not any(shutil.which(c) for c in
+                                   (os.environ.get("CXX", "g++"), "c++", "clang++")):
+        return False, would + "it needs a C++ compiler (g++ or clang++) on the CPU"
+    return True, (f", compiled: {steps:,} steps pay for torch.compile (from "
+                  f"{AUTO_COMPILE_STEPS:,}; --no-compile keeps it eager)")
 
 
 def accuracy_kind(y: np.ndarray, outputs: int) -> str:
@@ -100,18 +136,9 @@ class Trainer:
         self.params = list(self.net.parameters())
         self.optimizer = keras_exact.get_optimizer(serialized, self.params)
         self._compiled_step = None
+        self.precision = precision
         if compile:
-            # The whole step - forward, loss, backward (torch.func) and the Keras-exact update -
-            # becomes one compiled graph: on the CPU, per-op dispatch is most of a small
-            # model's step. On CUDA, "reduce-overhead" also captures it in a CUDA graph.
-            # fp16 keeps the eager step: its GradScaler skips steps data-dependently.
-            mode = "reduce-overhead" if self.device.type == "cuda" else None
-            if precision == "fp16":
-                self._loss_and_output = torch.compile(self._loss_and_output, mode=mode)
-                self.optimizer.update = torch.compile(self.optimizer.update, mode=mode)
-            else:
-                self._compiled_step = torch.compile(self._whole_step, mode=mode)
-                self._compiled_chunk = torch.compile(self._steps, mode=mode)
+            self.compile()
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
         self.autocast = AUTOCAST[precision]
@@ -145,6 +172,19 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
+
+    def compile(self) -> None:
+        """The whole step - forward, loss, backward (torch.func) and the Keras-exact update -
+        becomes one compiled graph: on the CPU, per-op dispatch is most of a small model's
+        step. On CUDA, "reduce-overhead" also captures it in a CUDA graph. fp16 keeps the
+        eager step around compiled parts: its GradScaler skips steps data-dependently."""
+        mode = "reduce-overhead" if self.device.type == "cuda" else None
+        if self.precision == "fp16":
+            self._loss_and_output = torch.compile(self._loss_and_output, mode=mode)
+            self.optimizer.update = torch.compile(self.optimizer.update, mode=mode)
+        else:
+            self._compiled_step = torch.compile(self._whole_step, mode=mode)
+            self._compiled_chunk = torch.compile(self._steps, mode=mode)
 
     # ---- the batch order, drawn as Keras's torch DataLoader draws it -----------------------
     # Keras's EpochIterator (trainers/epoch_iterator.py) makes a torch DataLoader iterator per

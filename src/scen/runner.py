@@ -65,7 +65,7 @@ class RunSpec:
     shuffle: bool = True  # False: batches in data order, the same on every backend
     semantics: str = "torch"  # the native port's losses: as Keras's torch, jax or tensorflow
     initial_weights: str | None = None  # a run's initial_weights.npz: start every backend alike
-    compile: bool = False  # the native loop under torch.compile
+    compile: bool | None = None  # the native loop under torch.compile; None: where it pays off
 
     def check(self) -> scenarios.Scenario:
         """Every bad input becomes one clear ScenError before anything heavy is imported."""
@@ -176,9 +176,9 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
                 raise ScenError(f"{spec.backend} runs in a subprocess here (this process's Keras "
                                 "is on another backend): observers cannot follow it there")
             result = _run_in_subprocess(spec, run_dir)
+            result.engine = engine + result.engine  # the worker adds only its note
         else:
-            result = run_here(spec, scenario, run_dir, observers)
-        result.engine = engine
+            result = run_here(spec, scenario, run_dir, observers, engine)
         return result
     except ScenError:
         remove_run_dir(run_dir, spec.logdir)  # the run never started: nothing to keep
@@ -277,7 +277,8 @@ class _signals_held:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
-def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) -> RunResult:
+def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = (),
+             engine: str = "") -> RunResult:
     from scen.diagnose import Diagnostics
     from scen.progress import EpochLines, ProgressBar
     from scen.tensorboard import TensorBoardLogger
@@ -298,7 +299,8 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = ()) 
         warnings.filterwarnings("ignore", message="You are using a softmax over axis")
         outcome = module.run(spec, scenario, run_dir, observers)
     info = outcome.pop("info")
-    result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), **outcome)
+    engine += outcome.pop("engine_note", "")
+    result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), engine=engine, **outcome)
     if result.history:
         config = scenario.config_for(spec.variant)
         reported = scenario.variant(spec.variant).reported
