@@ -56,10 +56,13 @@ def compare_script_command(path, args, backends, seed, logdir, tolerance, progre
 
     try:
         chosen = None if backends == ALL_BACKENDS else [b.strip() for b in backends.split(",")]
+        notes: list[str] = []
         comparisons = compare_script(path, list(args or []), chosen, seed, logdir, tolerance,
-                                     progress=progress)
+                                     progress=progress, notes=notes)
     except ScenError as e:
         fail(str(e))
+    for note in notes:
+        err.print(note, highlight=False, markup=False, soft_wrap=True)
     for c in comparisons:
         print_comparison(c)
     if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
@@ -70,8 +73,7 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
     """`scen sweep train.py`: the script once per seed, judged on its own metric."""
     from scen.script_sweep import ScriptSweepSpec, run_script_sweep
 
-    spec = ScriptSweepSpec(path, list(args or []), seeds,
-                           "keras-torch" if backend == "torch" else backend,
+    spec = ScriptSweepSpec(path, list(args or []), seeds, backend,
                            metric or "accuracy", 0.95 if threshold is None else threshold,
                            logdir=logdir)
 

@@ -32,4 +32,4 @@ def test_readme_script_example_runs_as_written(tmp_path):
         assert "softmax_single_unit" in r.stdout  # what the README says it finds
         ran += 1
     assert ran >= 1
-    assert len(list(tmp_path.glob("runs/train/*-fit1-keras-torch-fp32-s0/result.json"))) == 1
+    assert len(list(tmp_path.glob("runs/train/*-fit1-torch-fp32-s0/result.json"))) == 1

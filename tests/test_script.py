@@ -42,7 +42,7 @@ def test_healthy_script_is_one_run_with_logs_result_and_diagnosis(logdir, capfd)
     assert "healthy: trained" in capfd.readouterr().out  # the script's output stays visible
     assert result.status == "completed"
     (r,) = result.runs
-    assert re.fullmatch(r"\d{8}-\d{6}-fit1-keras-torch-fp32-s0", Path(r.run_dir).name)
+    assert re.fullmatch(r"\d{8}-\d{6}-fit1-torch-fp32-s0", Path(r.run_dir).name)  # the port
     assert Path(r.run_dir).parent == Path(logdir) / "healthy"
     assert r.status == "completed" and r.epochs_run == 4 and r.history["accuracy"][-1] > 0.9
     assert len(r.step_losses) == 4 * 8  # 160 training samples, batches of 20
@@ -123,8 +123,8 @@ def test_bad_scripts_are_a_scen_error(logdir, name, says):
     (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
     (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),
     (["diagnose", "toy-blobs", "extra"], "only a script (train.py) takes arguments", ""),
-    (["compare", script("healthy.py"), "--backends", "keras-torch,torch"],
-     "the native port (torch) compares scenarios", ""),
+    (["compare", script("healthy.py"), "--backends", "keras-torch,pytorch"],
+     "unknown backend 'pytorch'", ""),
 ])
 def test_cli_bad_input_is_one_line_exit_2_and_the_scripts_output_stays(args, says, printed):
     r = scen(*args, cwd=Path(__file__).parents[1])
@@ -137,7 +137,7 @@ def test_cli_bad_input_is_one_line_exit_2_and_the_scripts_output_stays(args, say
 def test_cli_run_and_diagnose_a_script(tmp_path):
     r = scen("run", script("two_fits.py"), "-q", "--logdir", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert "two_fits [fit1] on keras-torch" in r.stdout and "two_fits [fit2]" in r.stdout
+    assert "two_fits [fit1] on torch" in r.stdout and "two_fits [fit2]" in r.stdout
     d = scen("diagnose", script("bad_labels.py"), "--logdir", str(tmp_path))
     assert d.returncode == 0, d.stderr
     assert "bad_labels: about to fit" in d.stdout and "Traceback" not in d.stdout + d.stderr

@@ -48,7 +48,7 @@ def test_refused_with_a_reason(logdir, name, says):
 
 
 @pytest.mark.parametrize("backends, says", [
-    (["keras-torch", "torch"], "the native port (torch) compares scenarios"),
+    (["keras-torch", "tf"], "unknown backend 'tf'"),
     (["keras-torch"], "at least two backends"),
     (["keras-torch", "keras-torch"], "names keras-torch twice"),
 ])

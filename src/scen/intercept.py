@@ -79,11 +79,15 @@ class FitInterceptor:
         if self.spec.compare:
             self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
             a["shuffle"] = False  # each backend would shuffle with its own random numbers
-        run = FitRun(self.spec, len(self.runs) + 1, model, a, self.keras)
+        number = len(self.runs) + 1
+        backend, engine = self.engine_for(number, model, a)
+        run = FitRun(self.spec, number, model, a, self.keras, backend, engine)
         a["x"] = run.x
         a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
         try:
+            if backend == "torch":
+                return self._natively(run, model, a)
             with run.threads():
                 history = self.original(*bound.args, **bound.kwargs)
         except KeyboardInterrupt:
@@ -99,6 +103,38 @@ class FitInterceptor:
         self.runs.append(run.finish("completed"))
         return history
 
+
+    def engine_for(self, number: int, model, a: dict) -> tuple[str, str]:
+        """(backend, engine line) of fit `number`: the native port wherever it takes the fit
+        (--backend auto or torch), else Keras's fit on the script's backend, saying why."""
+        from scen.runner import ENGINES
+        from scen.script_native import refusal
+
+        if self.spec.backend not in ("auto", "torch"):
+            return self.spec.backend, ENGINES[self.spec.backend]
+        why = refusal(model, a, list(a.get("callbacks") or []), self.spec.precision)
+        if why is None:
+            return "torch", ENGINES["torch"]
+        if self.spec.backend == "torch":
+            raise ScenError(f"fit {number}: the native port cannot take it: {why}")
+        return "keras-torch", f"{ENGINES['keras-torch']}: the native port cannot take fit " \
+                              f"{number} ({why})"
+
+    def _natively(self, run, model, a: dict):
+        """The fit on the native port (scen.script_native), recorded as Keras's fit is."""
+        from scen.script_native import fit_natively
+
+        try:
+            history = fit_natively(run, model, a, self.keras)
+        except KeyboardInterrupt:
+            self.runs.append(run.finish("interrupted"))
+            raise
+        except Exception as e:
+            self.runs.append(run.finish("raised", e))
+            self.raised = e
+            raise
+        self.runs.append(run.finish("completed"))
+        return history
 
     def runnable(self, callback):
         """Keras's own TensorBoard callback needs TensorFlow: where it is not installed, scen's
@@ -122,9 +158,9 @@ def tensorflow_installed() -> bool:
 class FitRun:
     """The scen side of one fit: its run directory, observers and result."""
 
-    def __init__(self, spec, number: int, model, args: dict, keras):
-        self.keras, self.model, self.number = keras, model, number
-        self.spec = RunSpec(spec.name, f"fit{number}", spec.backend, spec.device, spec.precision,
+    def __init__(self, spec, number: int, model, args: dict, keras, backend: str, engine: str):
+        self.keras, self.model, self.number, self.engine = keras, model, number, engine
+        self.spec = RunSpec(spec.name, f"fit{number}", backend, spec.device, spec.precision,
                             seed=spec.seed, logdir=spec.logdir, verbose=0 if spec.quiet else 1,
                             shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)
@@ -193,7 +229,7 @@ class FitRun:
                            info=self.info.as_dict(), history=self.hooks.history,
                            step_losses=self.hooks.step_losses, seconds=seconds,
                            weight_change=largest_change(self.initial, final) if final else 0.0,
-                           data_note=self.data_note)
+                           data_note=self.data_note, engine=self.engine)
         record_outcome(result, self.diagnosis)
         return result
 

@@ -247,6 +247,13 @@ def versions(keras) -> dict:
     return out
 
 
+def compile_arguments(model) -> dict:
+    """compile()'s arguments as given (metrics=["accuracy"], ...). Keras keeps them in
+    _compile_config; its public get_compile_config() serialises the optimizer, which imports
+    TensorFlow where it is installed."""
+    return dict(getattr(getattr(model, "_compile_config", None), "config", None) or {})
+
+
 def hooks_class(keras):
     """KerasHooks(observers, model, data, fit): the keras.callbacks.Callback that turns Keras's
     events into scen's observer events (see _HooksMixin). Built once Keras is imported."""

@@ -23,8 +23,9 @@ import torch
 
 from scen import keras_exact
 from scen.keras_exact.reduction import fit_sample_weights
-from scen.keras_run import (cpu_threads_for, fit_for, largest_change, loss_name, save_weights,
-                            seed_everything, start_from, train_size, versions)
+from scen.keras_run import (compile_arguments, cpu_threads_for, fit_for, largest_change,
+                            loss_name, save_weights, seed_everything, start_from, train_size,
+                            versions)
 from scen.observe import Observers, RunInfo
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
@@ -168,7 +169,9 @@ class Trainer:
         self.n = n_train
         self.batches = math.ceil(n_train / fit.batch_size)
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
-        self.accuracy = accuracy_kind(data.y, self.net(*[a[:1] for a in self.x]).shape[-1])
+        metrics = compile_arguments(model).get("metrics") or []
+        self.accuracy = (accuracy_kind(data.y, self.net(*[a[:1] for a in self.x]).shape[-1])
+                         if {"accuracy", "acc"} & set(map(str, metrics)) else None)
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
@@ -202,11 +205,13 @@ class Trainer:
         generator.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
         return torch.randperm(self.n, generator=generator).to(self.device)
 
-    def _start(self) -> None:
-        """fit() first peeks at one batch to build the model (Trainer._symbolic_build), then
-        resets the iterator."""
-        self._new_iterator()
-        self._draw_order()
+    def start(self, first_fit: bool = True) -> None:
+        """A model's first fit() peeks at one batch to build the model, its loss, metrics and
+        optimizer (Trainer._symbolic_build), then resets the iterator; a later fit finds them
+        built and does not."""
+        if first_fit:
+            self._new_iterator()
+            self._draw_order()
         self._order, self._seen, self._fresh = None, 0, True
 
     def _epoch_batches(self):
@@ -278,6 +283,8 @@ class Trainer:
         """How many of the batch's outputs Keras's accuracy counts as right (a 0-d float).
         Unweighted even under sample weights: compile(metrics=...) are; only
         weighted_metrics=... see them."""
+        if self.accuracy is None:  # not among the compiled metrics
+            return torch.zeros((), device=out.device)
         if self.accuracy == "binary":
             y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
             return (y2 == (out > 0.5).to(y2.dtype)).float().sum()
@@ -285,13 +292,16 @@ class Trainer:
             return (y.reshape(-1) == out.argmax(-1).to(y.dtype)).float().sum()
         return (y.argmax(-1) == out.argmax(-1)).float().sum()
 
-    def fit(self, epochs: int, observers: Observers) -> None:
+    def fit(self, epochs: int, observers: Observers, started: bool = False) -> None:
+        """Train `epochs` epochs. started: start() was called already (a script's fit draws
+        its data order before Keras's on_train_begin, where the diagnosis looks at the model)."""
         params = sum(p.numel() for p in self.net.parameters())
         with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
-            self._fit(epochs, observers)
+            self._fit(epochs, observers, started)
 
-    def _fit(self, epochs: int, observers: Observers) -> None:
-        self._start()
+    def _fit(self, epochs: int, observers: Observers, started: bool) -> None:
+        if not started:
+            self.start()
         self.net.train()
         for epoch in range(epochs):
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)
@@ -303,7 +313,8 @@ class Trainer:
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
             w = np.asarray(sizes, dtype=float)
             n = float(w.sum())
-            logs = {"accuracy": float(correct) / n, "loss": float((step_losses * w).sum()) / n}
+            logs = {"accuracy": float(correct) / n} if self.accuracy else {}
+            logs["loss"] = float((step_losses * w).sum()) / n
             if self.val is not None:
                 logs.update(self.evaluate(*self.val, prefix="val_"))
             logs["learning_rate"] = self.optimizer.learning_rate
@@ -376,7 +387,8 @@ class Trainer:
             total += self.loss_fn(yb, out, logits, sample_weight=swb) * len(yb)
             correct += self.matches(yb, out)
         self.net.train()
-        return {f"{prefix}accuracy": float(correct) / n, f"{prefix}loss": float(total) / n}
+        logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}
+        return {**logs, f"{prefix}loss": float(total) / n}
 
     def probe(self) -> NativeProbe:
         return NativeProbe(self)

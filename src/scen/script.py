@@ -36,7 +36,9 @@ from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, c
                          run_child, subprocess_env)
 from scen.scenario import ScenError
 
-SCRIPT_BACKENDS = ("keras-torch", "keras-jax", "keras-tensorflow")
+# auto: each fit on the native port where it takes it, else Keras's fit on torch (saying why);
+# torch: the native port, an error where it cannot take a fit.
+SCRIPT_BACKENDS = ("auto", "torch", "keras-torch", "keras-jax", "keras-tensorflow")
 
 
 def is_script(name: str) -> bool:
@@ -49,7 +51,7 @@ def is_script(name: str) -> bool:
 class ScriptSpec:
     path: str  # the script, e.g. "train.py"
     args: list[str] = field(default_factory=list)  # its sys.argv[1:]
-    backend: str = "keras-torch"  # "auto" (the CLI's default) means keras-torch for a script
+    backend: str = "auto"  # one of SCRIPT_BACKENDS
     device: str = "auto"  # auto | cpu | cuda (cuda: the torch backend only)
     precision: str = "fp32"  # fp32 | fp16 | bf16: the dtype policy before the script starts
     seed: int = 0
@@ -71,11 +73,6 @@ class ScriptSpec:
             raise ScenError(f"{self.path} is not a file: name a Python script such as train.py")
         if not self.path.endswith(".py"):
             raise ScenError(f"{self.path} is not a Python script (.py)")
-        if self.backend == "auto":  # the native port does not take scripts' fits (yet)
-            self.backend = "keras-torch"
-        if self.backend == "torch":
-            raise ScenError("--backend torch is the native port of the scenarios; a script runs "
-                            f"on {', '.join(SCRIPT_BACKENDS)}")
         for what, value, choices in (("backend", self.backend, SCRIPT_BACKENDS),
                                      ("device", self.device, DEVICES),
                                      ("precision", self.precision, PRECISIONS)):

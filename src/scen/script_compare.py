@@ -17,23 +17,28 @@ from typing import Callable
 
 from scen.compare import Comparison, measure
 from scen.scenario import ScenError
-from scen.script import SCRIPT_BACKENDS, ScriptResult, ScriptSpec, run_in_worker
+from scen.script import ScriptResult, ScriptSpec, run_in_worker
+
+# What a script compares on, the first named the reference: Keras's fit on each backend, and
+# the native port (torch), which joins where it takes the script's fits.
+COMPARABLE = ("keras-torch", "torch", "keras-jax", "keras-tensorflow")
 
 
 def compare_script(path: str, args: list[str], backends: list[str] | None, seed: int = 0,
                    logdir: str = "runs", tolerance: float = 1e-4,
-                   progress: Callable[[int, int, str], None] | None = None) -> list[Comparison]:
+                   progress: Callable[[int, int, str], None] | None = None,
+                   notes: list[str] | None = None) -> list[Comparison]:
     """One Comparison per fit the script makes (runs keyed by backend, the first the
     reference). ScenError, one line, for bad input, for models or data that differ across
     backends, and for data that are not NumPy arrays. `progress(i, total, backend)` is called
-    as each backend starts. backends None: every Keras backend installed."""
+    as each backend starts. backends None: every backend installed (COMPARABLE). The native
+    port is left out, with the reason appended to `notes`, where it cannot take a fit."""
     if backends is None:
         import importlib.util
 
         from scen.runner import BACKENDS
 
-        backends = [b for b in SCRIPT_BACKENDS
-                    if importlib.util.find_spec(BACKENDS[b]) is not None]
+        backends = [b for b in COMPARABLE if importlib.util.find_spec(BACKENDS[b]) is not None]
     check_script_backends(backends)
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ScenError(f"--tolerance must be a positive relative difference, not {tolerance}")
@@ -48,7 +53,14 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
         if results:
             first = next(iter(results.values())).runs[0]
             spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
-        results[spec.backend] = result = run_in_worker(spec)
+        try:
+            results[spec.backend] = result = run_in_worker(spec)
+        except ScenError as e:
+            if spec.backend != "torch" or "native port cannot take" not in str(e):
+                raise
+            if notes is not None:
+                notes.append(f"torch (the native port) left out: {e}")
+            continue
         reference = next(iter(results.values()))
         differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
         if differ:
@@ -57,21 +69,21 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
                             "made with a backend's random ops? Make them with NumPy to compare")
         if result.status == "interrupted":
             break
+    if len(results) < 2:
+        raise ScenError("fewer than two backends ran the script: nothing to compare"
+                        + (f" ({notes[-1]})" if notes else ""))
     fits = min(len(r.runs) for r in results.values())
     return [comparison(os.path.splitext(os.path.basename(path))[0], n, results, tolerance)
             for n in range(fits)]
 
 
 def check_script_backends(backends: list[str]) -> None:
-    """At least two, each a Keras backend (the native port takes scenarios only), none twice."""
+    """At least two of COMPARABLE, none twice."""
     if len(backends) < 2 or not all(backends):
         raise ScenError("--backends needs at least two backends, comma-separated")
     for b in backends:
-        if b == "torch":
-            raise ScenError("the native port (torch) compares scenarios; a script compares on "
-                            f"{', '.join(SCRIPT_BACKENDS)}")
-        if b not in SCRIPT_BACKENDS:
-            raise ScenError(f"unknown backend {b!r}; choose from {', '.join(SCRIPT_BACKENDS)}")
+        if b not in COMPARABLE:
+            raise ScenError(f"unknown backend {b!r}; choose from {', '.join(COMPARABLE)}")
     twice = sorted({b for b in backends if backends.count(b) > 1})
     if twice:
         raise ScenError(f"--backends names {', '.join(twice)} twice")

@@ -1,0 +1,125 @@
+"""A script's `Model.fit` on the native port: the engine a scenario gets, for the user's model.
+
+Where the port takes the model and the fit's settings, the intercepted fit (scen.intercept)
+trains with scen.native's Trainer instead of Keras's fit: the same Keras-built model and
+weights, Keras-exact losses and optimizer, the batch order Keras's torch DataLoader would draw.
+Then the trained weights go back into the Keras model and fit returns Keras's History, so the
+rest of the script (evaluate, predict, save, a second fit) carries on as it would.
+
+What the port leaves to Keras's fit, and why (`refusal`): inputs that are not arrays, callbacks
+(EarlyStopping and friends act on Keras's own loop), metrics other than accuracy, fit options it
+does not replay (initial_epoch, validation_freq, ...), a layer, loss or optimizer it cannot
+translate. A model whose optimizer already took steps in Keras's fit stays with Keras, whose
+optimizer state it carries; one trained here keeps its optimizer state here, from fit to fit.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scen.scenario import Dataset, Fit
+
+# fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
+DEFAULTS = {"initial_epoch": 0, "validation_steps": None, "validation_batch_size": None,
+            "validation_freq": 1}
+ACCURACY = ("accuracy", "acc")
+
+
+def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
+    """Why the native port cannot run this fit (None: it can). `a`: fit's bound arguments;
+    `precision`: the run's (fp32 | fp16 | bf16)."""
+    import torch
+
+    from scen.intercept import is_arrays
+    from scen.keras_run import compile_arguments
+    from scen.port import UnsupportedLayerError, translate
+
+    for name, default in DEFAULTS.items():
+        if a.get(name, default) != default:
+            return f"fit({name}={a[name]!r}) is Keras's to honour"
+    x, y = a.get("x"), a.get("y")
+    if y is None or isinstance(x, dict) or not (is_arrays(x) and is_arrays(y)):
+        return "fit takes data that are not arrays (a generator or dataset): Keras's fit reads it"
+    validation = a.get("validation_data")
+    if validation is not None and (not isinstance(validation, (list, tuple))
+                                   or len(validation) != 2):
+        return "validation_data with sample weights, or not an (x, y) pair"
+    if user_callbacks:
+        names = ", ".join(type(c).__name__ for c in user_callbacks)
+        return f"the fit has callbacks ({names}) that act on Keras's own loop"
+    policies = {layer.dtype_policy.name for layer in _layers(model)}
+    if policies != {"float32"} or precision != "fp32":
+        return (f"dtype policy {', '.join(sorted(policies - {'float32'})) or precision}: "
+                "Keras's fit runs the script's precision")
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        return "the model is not compiled with a loss and an optimizer"
+    config = compile_arguments(model)
+    metrics = config.get("metrics") or []
+    if config.get("weighted_metrics") or not isinstance(metrics, (list, tuple)):
+        return "weighted or per-output metrics: the port computes one output's accuracy"
+    others = [m for m in metrics if not (isinstance(m, str) and m in ACCURACY)]
+    if others or len(model.outputs or []) != 1:
+        what = f"metrics {others!r}" if others else "several outputs"
+        return f"{what}: the port computes one output's loss and accuracy"
+    if int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer"):
+        return "the optimizer took steps in an earlier Keras fit and carries their state"
+    try:
+        with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
+            translate(model)
+    except UnsupportedLayerError as e:
+        return str(e)
+    return None
+
+
+def fit_natively(run, model, a: dict, keras):
+    """Train the intercepted fit with the native Trainer; Keras's History of it.
+
+    `run`: the scen.intercept.FitRun (its observers, data and Fit). Raises as Keras's fit would
+    (the error goes into the script); KeyboardInterrupt is left to the caller."""
+    from scen.intercept import load_by_structure
+    from scen.native import Trainer
+
+    fit = Fit(run.fit.epochs, run.fit.batch_size, run.fit.steps_per_epoch,
+              run.fit.validation_split, run.fit.shuffle,
+              class_weight=a.get("class_weight") or None)
+    data = Dataset(run.data.x, run.data.y, run.data.validation, run.data.note,
+                   sample_weight=_array(a.get("sample_weight")))
+    if run.spec.initial_weights:  # compare: from the first backend's weights (begin, too)
+        load_by_structure(model, run.spec.initial_weights)
+    trainer = Trainer(model, data, fit, device=run.spec.device, precision=run.spec.precision)
+    # Keras's fit draws its data order's seeds, then calls on_train_begin, where the diagnosis
+    # runs the model (its predict draws too): the same order keeps Keras's batches.
+    previous = getattr(model, "_scen_optimizer", None)  # an earlier fit's, trained here
+    trainer.start(first_fit=previous is None)
+    run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
+    if previous is not None:  # a second fit goes on with the first one's optimizer state,
+        rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
+        trainer.optimizer.load_state_dict(previous.state_dict())
+        trainer.optimizer.learning_rate = rate
+    run.started = time.perf_counter()
+    try:
+        trainer.fit(fit.epochs, run.observers, started=True)
+    finally:
+        model.set_weights(trainer.net.keras_weights())
+        model._scen_optimizer = trainer.optimizer
+        model.optimizer.iterations.assign(trainer.optimizer.iterations)  # as Keras's would
+        run.hooks.history, run.hooks.step_losses = trainer.history, trainer.step_losses
+    history = keras.callbacks.History()
+    history.set_model(model)
+    history.epoch = list(range(len(trainer.history.get("loss", []))))
+    # What Keras's fit returns (scen's runs also log the learning rate per epoch).
+    history.history = {k: v for k, v in trainer.history.items() if k != "learning_rate"}
+    model.history = history
+    return history
+
+
+def _layers(layer):
+    yield layer
+    for inner in getattr(layer, "layers", []):
+        yield from _layers(inner)
+
+
+def _array(value):
+    return None if value is None else np.asarray(value, dtype="float32")

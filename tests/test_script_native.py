@@ -1,0 +1,91 @@
+"""A script's fits on the native port (scen.script_native): the default engine wherever the port
+takes the fit, held to Keras's own fit on torch step for step; Keras's fit, with the reason,
+where it does not."""
+
+import numpy as np
+import pytest
+
+from scen.scenario import ScenError
+from scen.script import ScriptSpec, run_script
+
+# Two fits of one model: Adam's state carries over, the script changes the learning rate in
+# between, and the fits use validation_split, class_weight and sample_weight.
+TWO_FITS = '''
+import numpy as np
+import keras
+
+rng = np.random.default_rng(3)
+x = rng.normal(size=(300, 5)).astype("float32")
+y = (x[:, 0] + 0.5 * x[:, 1] > 0.3).astype("float32")
+model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(6, activation="tanh"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+first = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.2, class_weight={0: 1.0, 1: 3.0})
+model.optimizer.learning_rate = 0.002
+second = model.fit(x, y, batch_size=32, epochs=2, sample_weight=np.linspace(0.5, 1.5, 300))
+print("history keys", sorted(first.history), sorted(second.history))
+print("iterations", int(model.optimizer.iterations))
+'''
+
+WITH_CALLBACK = '''
+import numpy as np
+import keras
+
+x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+y = x.sum(axis=1, keepdims=True)
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+model.compile("sgd", "mse")
+model.fit(x, y, epochs=2, callbacks=[keras.callbacks.EarlyStopping(monitor="loss")])
+'''
+
+
+def write(tmp_path, text: str, name: str = "train.py") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_scripts_fits_train_on_the_port_as_keras_fit_trains_them(tmp_path, logdir, capfd):
+    path = write(tmp_path, TWO_FITS)
+    native = run_script(ScriptSpec(path, logdir=str(logdir), quiet=True))
+    keras_fit = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir), quiet=True))
+    assert [r.spec.backend for r in native.runs] == ["torch", "torch"]
+    assert all("native PyTorch port" in r.engine for r in native.runs)
+    assert [r.spec.backend for r in keras_fit.runs] == ["keras-torch", "keras-torch"]
+    for ours, theirs in zip(native.runs, keras_fit.runs):
+        assert ours.history.keys() == theirs.history.keys()
+        np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+        for key in ours.history:
+            np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol=1e-5,
+                                       atol=1e-7, err_msg=key)
+    out = capfd.readouterr().out
+    # What the script sees after fit is what Keras's fit leaves: History keys, iterations.
+    assert out.count("history keys ['accuracy', 'loss', 'val_accuracy', 'val_loss'] "
+                     "['accuracy', 'loss']") == 2
+    assert out.count("iterations 65") == 2  # 3 x 15 steps + 2 x 10
+
+
+def test_a_fit_the_port_cannot_run_goes_to_keras_with_the_reason(tmp_path, logdir):
+    path = write(tmp_path, WITH_CALLBACK)
+    result = run_script(ScriptSpec(path, logdir=str(logdir), quiet=True))
+    (run,) = result.runs
+    assert run.spec.backend == "keras-torch" and run.status == "completed"
+    assert "cannot take fit 1" in run.engine and "EarlyStopping" in run.engine
+    with pytest.raises(ScenError, match="fit 1: the native port cannot take it: .*EarlyStopping"):
+        run_script(ScriptSpec(path, backend="torch", logdir=str(logdir), quiet=True))
+
+
+def test_compare_a_script_on_keras_and_the_port(tmp_path, logdir):
+    from scen.script_compare import compare_script
+
+    path = write(tmp_path, TWO_FITS)
+    comparisons = compare_script(path, [], ["keras-torch", "torch"], logdir=str(logdir))
+    assert len(comparisons) == 2
+    for c in comparisons:
+        assert list(c.runs) == ["keras-torch", "torch"]
+        assert c.parted_at["torch"] is None and c.largest["torch"] < 1e-5, c.largest
+    notes = []
+    with pytest.raises(ScenError, match="fewer than two backends"):
+        compare_script(write(tmp_path, WITH_CALLBACK, "cb.py"), [], ["keras-torch", "torch"],
+                       logdir=str(logdir), notes=notes)
+    assert notes and "torch (the native port) left out" in notes[0] and "EarlyStopping" in notes[0]
