@@ -260,6 +260,9 @@ def verify_fixes(result, seeds: int) -> None:
             err.print("interrupted")
             raise typer.Exit(INTERRUPTED)
         out.print(text, highlight=False, markup=False, soft_wrap=True)
+        if f["name"] in trial.dirs:
+            out.print(f"  before and after, seed by seed, in TensorBoard: {trial.dirs[f['name']]}",
+                      highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
