@@ -79,6 +79,11 @@ class FitInterceptor:
         if self.spec.compare:
             self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
             a["shuffle"] = False  # each backend would shuffle with its own random numbers
+        fix = getattr(self.spec, "fix", "")
+        if fix and getattr(self.spec, "fix_fit", 0) in (0, len(self.runs) + 1):
+            from scen.script_fix import apply_fix
+
+            apply_fix(fix, model, a, self.keras)  # FixNotApplicable (a ScenError) says why not
         run = FitRun(self.spec, len(self.runs) + 1, model, a, self.keras)
         a["x"] = run.x
         a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]

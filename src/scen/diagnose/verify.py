@@ -104,6 +104,7 @@ class Verification:
     note: str = ""
     how_before: str = ""  # how each side's seeds ran (Batch.how)
     how_after: str = ""
+    refused: str = ""  # the fix the program could not take (note: why)
 
     @property
     def verified(self) -> bool:
@@ -123,6 +124,8 @@ class Verification:
         return f"before {self.how_before}; after {self.how_after}"
 
     def text(self) -> str:
+        if self.refused:
+            return f"{self.finding}: {self.refused} cannot be applied: {self.note}"
         if not self.fix:
             return f"{self.finding}: no mechanical fix to verify ({self.note})"
         r = self.rates()
@@ -165,7 +168,7 @@ def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = rang
     try:
         after = _run_side(trial, fixed, seeds, finding, "after")
     except FixRefused as e:
-        return Verification(finding, "", note=f"'{fix[0]}' cannot be applied: {e}")
+        return Verification(finding, "", note=str(e), refused=fix[0])
     before = _run_side(trial, config, seeds, finding, "before")
     v = Verification(finding, fix[0], seeds, how_before=before.how, how_after=after.how)
     for failed, metric in before.results:
