@@ -136,7 +136,7 @@ class Verification:
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
                 f"{r['after_ci'][1]:.2f}); metric {mean(self.metric_before):.4g} -> "
-                f"{mean(self.metric_after):.4g}: {verdict}{how}")
+                f"{mean(self.metric_after):.4g}{how}: {verdict}")
 
 
 Trial = Callable[[dict, int], tuple[bool, float]]
