@@ -207,3 +207,20 @@ def test_a_scenario_variant_that_applies_a_fix_is_how_verify_applies_it():
     assert "inputs scaled" in v.text() and v.text().endswith("verified")
     # without the scenario's own setting, the generic change needs a key this config lacks
     assert "no setting" in verify(trial, {"pixel_scale": 1.0}, "unscaled_inputs", range(2)).text()
+
+
+def test_a_scripts_float16_is_fixed_by_keeping_float32(tmp_path):
+    """The script sets floatx float16 itself: the float32 fix ignores that switch while the
+    script runs, and Keras's own functions are back afterwards."""
+    import keras
+
+    from scen.script import ScriptSpec
+    from scen.script_verify import ScriptTrial, verify_script
+
+    set_floatx = keras.config.set_floatx
+    script = str(__import__("pathlib").Path(__file__).with_name("scripts") / "float16_nan.py")
+    trial = ScriptTrial(ScriptSpec(script, logdir=str(tmp_path)), workers=0)
+    v = verify_script(trial, 1, "float16_throughout", range(2))
+    assert (v.failed_before, v.failed_after) == ([True, True], [False, False]), v.text()
+    assert v.fix == "float32" and v.verified
+    assert keras.config.set_floatx is set_floatx and keras.config.floatx() == "float32"
