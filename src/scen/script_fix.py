@@ -77,7 +77,8 @@ def _linear_output(model, keras) -> None:
 
 def _balanced_class_weight(a: dict) -> None:
     y = _arrays(a.get("y"), "y")
-    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else np.rint(y.reshape(len(y), -1)[:, 0])
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    labels = y.argmax(-1) if one_hot else np.rint(y.reshape(len(y), -1)[:, 0])
     classes, counts = np.unique(labels.astype("int64"), return_counts=True)
     if len(classes) < 2:
         raise FixNotApplicable("y holds one class: there is nothing to balance")
