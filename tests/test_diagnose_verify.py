@@ -67,16 +67,20 @@ def test_plateau_reduce_lr_is_not_verified(tmp_path):
     assert len(scalars(verify_dir / "before-seed0" / "validation", "epoch_loss")) == 30
 
 
-def test_batched_and_per_seed_verify_agree(tmp_path):
-    """The same seeds, each side once as a batched model and once seed by seed: the same
-    failures, the same final losses (the engine is each seed's run, to float rounding)."""
+def test_batched_and_per_seed_verify_agree(tmp_path, monkeypatch):
+    """The same seeds, each side once as batched models (two seeds, then one) and once seed by
+    seed: the same failures, the same final losses (the engine is each seed's run, to float
+    rounding)."""
+    from scen.diagnose import verify as verifying
+
+    monkeypatch.setattr(verifying, "SEED_BLOCK", 2)
     seeds = [0, 3, 7]
     batched, config = scenario_trial("toy-blobs", "as-posted", epochs=12, logdir=str(tmp_path))
     one_by_one, _ = scenario_trial("toy-blobs", "as-posted", epochs=12, logdir=str(tmp_path),
                                    batched=False)
     a = verify(batched, config, "slow_start", seeds)
     b = verify(one_by_one, config, "slow_start", seeds)
-    assert a.how() == "batched over 3 seeds"
+    assert a.how() == "batched over 3 seeds, 2 at a time"
     assert b.how() == "3 runs, one per seed: asked for"
     assert (a.failed_before, a.failed_after) == (b.failed_before, b.failed_after)
     assert a.metric_before == pytest.approx(b.metric_before, rel=1e-4)

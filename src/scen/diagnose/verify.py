@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 Z95 = 1.959964  # two-sided 95%: the intervals and the significance test below use it.
+SEED_BLOCK = 256  # seeds per batched model in ScenarioTrial (--seeds goes up to 10,000)
 
 
 def _times(key: str, factor: float, default: float | None = None):
@@ -281,27 +282,34 @@ class ScenarioTrial:
 
         device = resolve_device(RunSpec(self.name, self.variant, backend="torch",
                                         device=self.device))
-        try:
-            keras = seeding.keras_on_torch()
-            with seeding.global_generators_kept():
-                trainer = SeedTrainer(keras, self.patched(config), self.variant, seeds,
-                                      epochs=self.epochs, device=device, validate=True)
-                trainer.fit()
-        except ScenError as e:
-            raise _Refused(str(e)) from None
-        except RuntimeError as e:  # a run would raise too: each seed's own run says how
-            raise _Refused(f"the batched model raised {type(e).__name__}") from None
-        changes = trainer.weight_change()
+        runs = []
+        for lo in range(0, len(seeds), SEED_BLOCK):  # a block at a time bounds the memory
+            block = seeds[lo:lo + SEED_BLOCK]
+            try:
+                keras = seeding.keras_on_torch()
+                with seeding.global_generators_kept():
+                    trainer = SeedTrainer(keras, self.patched(config), self.variant, block,
+                                          epochs=self.epochs, device=device, validate=True)
+                    trainer.fit()
+            except ScenError as e:
+                raise _Refused(str(e)) from None
+            except RuntimeError as e:  # a run would raise too: each seed's own run says how
+                raise _Refused(f"the batched model raised {type(e).__name__}") from None
+            changes = trainer.weight_change()
+            runs += [SeedRun(trainer.seed_history(i), float(changes[i]))
+                     for i in range(len(block))]
+            del trainer
         results = []
-        for i, s in enumerate(seeds):
-            run = SeedRun(trainer.seed_history(i), float(changes[i]))
+        for s, run in zip(seeds, runs):
             try:
                 results.append(self.judge(config, run))
             except (AttributeError, KeyError) as e:  # the checks read what a seed lacks
                 raise _Refused(f"the symptom checks need {e} of a whole run") from None
             if where:
                 write_seed_scalars(os.path.join(where, f"{side}-seed{s}"), run.history)
-        return Batch(results, f"batched over {len(seeds)} seed{'s' * (len(seeds) != 1)}")
+        n = len(seeds)
+        blocks = f", {SEED_BLOCK} at a time" if n > SEED_BLOCK else ""
+        return Batch(results, f"batched over {n} seed{'s' * (n != 1)}{blocks}")
 
 
 class _Refused(Exception):
