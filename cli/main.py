@@ -201,11 +201,18 @@ def diagnose(
     from scen.runner import RunSpec, run
     from scen.script import is_script
 
+    if verify_seeds is not None and not verify:
+        fail("--seeds applies to --verify")
+    if verify_seeds is not None and not 0 < verify_seeds <= 10_000:
+        fail(f"--seeds must be between 1 and 10,000, not {verify_seeds}")
+    verify_seeds = 16 if verify_seeds is None else verify_seeds
     if is_script(name):
-        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                        verify=verify, verify_seeds=verify_seeds)
-        return run_script_command(name, script_args, backend, device, precision, seed, logdir,
-                                  quiet=True, full=True)
+        not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
+        result = run_script_command(name, script_args, backend, device, precision, seed, logdir,
+                                    quiet=True, full=True)
+        if verify:
+            verify_script_fixes(result, verify_seeds)
+        return
     if script_args:
         fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
              "arguments after its name")
@@ -216,11 +223,6 @@ def diagnose(
         spec = RunSpec(name, variant, backend, device, precision,
                        s.quick_epochs if shortened else epochs, steps_per_epoch, seed, logdir,
                        verbose=verbose)
-        if verify_seeds is not None and not verify:
-            raise ScenError("--seeds applies to --verify")
-        verify_seeds = 16 if verify_seeds is None else verify_seeds
-        if not 0 < verify_seeds <= 10_000:
-            raise ScenError(f"--seeds must be between 1 and 10,000, not {verify_seeds}")
         if shortened:
             err.print(f"shortened: {s.quick_epochs} of the posted {posted} epochs "
                       f"(--epochs {posted} for all of them)", highlight=False, markup=False)
@@ -261,6 +263,36 @@ def verify_fixes(result, seeds: int) -> None:
             err.print("interrupted")
             raise typer.Exit(INTERRUPTED)
         out.print(text, highlight=False, markup=False, soft_wrap=True)
+        if f["name"] in trial.dirs:
+            out.print(f"  before and after, seed by seed, in TensorBoard: {trial.dirs[f['name']]}",
+                      highlight=False, markup=False, soft_wrap=True)
+
+
+def verify_script_fixes(result, seeds: int) -> None:
+    """`diagnose train.py --verify`: each fit's root-cause findings, before and after the fix
+    applied through the fit interception, over `seeds` runs of the script per side."""
+    from scen.script_verify import ScriptTrial, root_causes, verify_script
+
+    causes = root_causes(result)
+    if not causes:
+        out.print("nothing to verify: no finding to fix")
+        return
+    trial = ScriptTrial(result.spec)
+    out.print("[bold]Verify[/]")
+    for i, (fit, f) in enumerate(causes, start=1):
+        err.print(f"[{i}/{len(causes)}] fit{fit} {f['name']}: {seeds} runs of the script before "
+                  "and after its fix", highlight=False, markup=False)
+        try:
+            text = verify_script(trial, fit, f["name"], range(seeds)).text()
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(INTERRUPTED)
+        except ScenError as e:
+            fail(str(e))
+        out.print(f"fit{fit} {text}", highlight=False, markup=False, soft_wrap=True)
+        if f["name"] in trial.dirs:
+            out.print(f"  before and after, seed by seed, in TensorBoard: {trial.dirs[f['name']]}",
+                      highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -29,7 +29,7 @@ def not_for_scripts(**given) -> None:
 def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
                        full: bool) -> None:
     """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
-    (`full`: every finding with its evidence) for each fit it made."""
+    (`full`: every finding with its evidence) for each fit it made; the ScriptResult."""
     from scen.script import ScriptSpec, run_script
 
     try:
@@ -48,6 +48,7 @@ def run_script_command(path, args, backend, device, precision, seed, logdir, qui
         out.print(f"diagnosis.json and TensorBoard text in {escape(r.run_dir)}", highlight=False)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
+    return result
 
 
 def compare_script_command(path, args, backends, seed, logdir, tolerance, progress) -> None:

@@ -181,3 +181,36 @@ def test_a_script_in_float16_that_goes_nan_is_blamed_on_float16_not_the_labels(l
     assert "labels_out_of_range" not in names(found)
     assert any(f["name"] == "nonfinite_values" and f.get("epoch") == 1 for f in found)
     assert keras.config.floatx() == "float32"  # the script's floatx did not outlive it
+
+
+def test_cli_diagnose_verify_on_a_script_without_a_mechanical_fix(tmp_path):
+    d = scen("diagnose", script("bad_labels.py"), "--verify", "--seeds", "4", "--logdir",
+             str(tmp_path))
+    assert d.returncode == 0, d.stderr
+    assert ("fit1 sparse_label_out_of_range: no mechanical fix to verify (its fix is a "
+            "judgement, not a setting)") in d.stdout
+    assert not list(tmp_path.glob("bad_labels/*-verify-*"))  # nothing reran
+
+
+@pytest.mark.slow
+def test_cli_diagnose_verify_proves_a_scripts_fix_in_worker_processes(tmp_path):
+    path = tmp_path / "lowlr.py"
+    path.write_text(script_text := (
+        "import numpy as np\nimport keras\n"
+        "rng = np.random.default_rng(0)\n"
+        "x = rng.normal(size=(400, 4)).astype('float32')\n"
+        "y = (x[:, 0] + x[:, 1] > 0).astype('float32')[:, None]\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation='relu'),\n"
+        "                          keras.layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-5),\n"
+        "              loss='binary_crossentropy', metrics=['accuracy'])\n"
+        "model.fit(x, y, epochs=15, batch_size=32, verbose=0)\n"))
+    d = scen("diagnose", str(path), "--verify", "--seeds", "3", "--logdir", str(tmp_path / "r"))
+    assert d.returncode == 0, d.stderr
+    line = next(x for x in d.stdout.splitlines() if x.startswith("fit1 learning_rate_too_low"))
+    assert "failed 3/3 seeds before" in line and "0/3 after" in line, line
+    assert "worker processes at a time]: verified" in line, line
+    assert path.read_text() == script_text  # the fix never touched the script
+    (where,) = (tmp_path / "r" / "lowlr").glob("*-verify-learning_rate_too_low")
+    assert {p.name for p in where.iterdir() if p.is_dir()} == {
+        f"{side}-seed{s}" for side in ("before", "after") for s in range(3)}

@@ -80,6 +80,11 @@ class FitInterceptor:
             self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
             a["shuffle"] = False  # each backend would shuffle with its own random numbers
         number = len(self.runs) + 1
+        fix = getattr(self.spec, "fix", "")
+        if fix and getattr(self.spec, "fix_fit", 0) in (0, number):
+            from scen.script_fix import apply_fix
+
+            apply_fix(fix, model, a, self.keras)  # FixNotApplicable (a ScenError) says why not
         backend, engine = self.engine_for(number, model, a)
         run = FitRun(self.spec, number, model, a, self.keras, backend, engine)
         a["x"] = run.x

@@ -22,6 +22,7 @@ ScenError with a one-line message; runs made before the failure stay on disk.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import runpy
@@ -59,6 +60,8 @@ class ScriptSpec:
     quiet: bool = False  # no progress bars
     compare: bool = False  # every fit: NumPy arrays only, in data order, fingerprinted
     initial_weights: str | None = None  # compare: the first fit starts from these (by structure)
+    fix: str = ""  # diagnose --verify: a mechanical fix (scen.script_fix) applied to ...
+    fix_fit: int = 0  # ... this fit (1-based; 0: every fit)
 
     @property
     def name(self) -> str:
@@ -127,9 +130,12 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     from scen.intercept import FitInterceptor
     from scen.keras_run import device_scope, seed_everything, use_precision
 
+    from scen.script_fix import float32_kept
+
     keras.backend.clear_session()  # layer names (and so tags) restart at 'dense'
     seed_everything(keras, spec.seed)
-    use_precision(keras, spec.precision)
+    use_precision(keras, "fp32" if spec.fix == "float32" else spec.precision)
+    policy = float32_kept(keras) if spec.fix == "float32" else contextlib.nullcontext()
     # A chdir in the script must neither move the logs nor outlive the script.
     cwd, argv, path = os.getcwd(), sys.argv, sys.path[:]
     fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
@@ -137,7 +143,7 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
     status, failure = "completed", None
     try:
-        with warnings.catch_warnings(), fits, device_scope(keras, spec.device):
+        with warnings.catch_warnings(), fits, device_scope(keras, spec.device), policy:
             # The diagnosis reports a softmax over one unit once, with its fix; Keras-torch
             # would warn at every call.
             warnings.filterwarnings("ignore", message="You are using a softmax over axis")

@@ -130,13 +130,21 @@ def run_one(spec: ScriptSweepSpec, seed: int, run_dir: str, live: set) -> SeedOu
     it runs, for run_script_sweep to stop); its output to seed-<s>.log."""
     script = ScriptSpec(spec.path, spec.args, spec.backend, "cpu", "fp32", seed,
                         os.path.join(run_dir, f"seed-{seed}"), quiet=True)
-    spec_path = os.path.join(run_dir, f"seed-{seed}.spec.json")
-    result_path = os.path.join(run_dir, f"seed-{seed}.result.json")
+    result, error = run_worker(script, run_dir, f"seed-{seed}", live)
+    return judge(spec, seed, result, error)
+
+
+def run_worker(script: ScriptSpec, run_dir: str, tag: str,
+               live: set) -> tuple[ScriptResult | None, str | None]:
+    """The script as `script` says, in a worker process of its own session (in `live` while it
+    runs); its output to <run_dir>/<tag>.log. (its result, None) or (None, why it has none)."""
+    spec_path = os.path.join(run_dir, f"{tag}.spec.json")
+    result_path = os.path.join(run_dir, f"{tag}.result.json")
     with open(spec_path, "w") as f:
         json.dump(asdict(script), f)
-    with open(os.path.join(run_dir, f"seed-{seed}.log"), "w") as log:
+    with open(os.path.join(run_dir, f"{tag}.log"), "w") as log:
         proc = subprocess.Popen(python_module("scen.script_worker", spec_path, result_path),
-                                env=subprocess_env(BACKENDS[spec.backend]), stdout=log,
+                                env=subprocess_env(BACKENDS[script.backend]), stdout=log,
                                 stderr=log, start_new_session=True)
         live.add(proc)
         try:
@@ -145,13 +153,13 @@ def run_one(spec: ScriptSweepSpec, seed: int, run_dir: str, live: set) -> SeedOu
             live.discard(proc)
     os.remove(spec_path)
     if not os.path.exists(result_path):
-        return judge(spec, seed, None, f"the worker ended early (see seed-{seed}.log)")
+        return None, f"the worker ended early (see {tag}.log)"
     with open(result_path) as f:
         answer = json.loads(f.read())
     os.remove(result_path)
     if "error" in answer:
-        return judge(spec, seed, None, answer["error"])
-    return judge(spec, seed, ScriptResult.from_json(json.dumps(answer)), None)
+        return None, answer["error"]
+    return ScriptResult.from_json(json.dumps(answer)), None
 
 
 def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:

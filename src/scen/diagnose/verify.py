@@ -5,19 +5,27 @@ rate before and after (Wilson intervals); "verified" only where the improvement 
     print(result.text())
 
 `trial(config, seed) -> (failed, metric)` runs one training (a scenario, or a user's program)
-and says whether it shows the failure. `MECHANICAL_FIXES` says, per finding, how its fix
-changes a config; findings not listed have no mechanical fix, and `verify` says so.
-`scenario_trial(name, variant)` makes a trial of a scen scenario (its symptom checks decide).
+and says whether it shows the failure. A trial may also run many seeds at once: one with a
+`batch(config, seeds, finding, side) -> Batch` method is asked for each side's seeds together
+(`side` is "before" or "after"; Batch.how says how they ran: "batched over 16 seeds", or "16
+runs, one per seed: <why not batched>"). A trial raises FixRefused where its program cannot
+take the fix; verify then says so in place of the rates. `MECHANICAL_FIXES` says, per finding,
+how its fix changes a config; findings not listed have no mechanical fix, and `verify` says so.
+`scenario_trial(name, variant)` makes a trial of a scen scenario (its symptom checks decide):
+a ScenarioTrial, which runs a side's seeds as one batched model through the sweep engine
+where it takes the scenario, each seed's own run where it does not.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 Z95 = 1.959964  # two-sided 95%: the intervals and the significance test below use it.
+SEED_BLOCK = 256  # seeds per batched model in ScenarioTrial (--seeds goes up to 10,000)
 
 
 def _times(key: str, factor: float, default: float | None = None):
@@ -75,6 +83,16 @@ def significantly_lower(after: int, before: int, n: int, z: float = Z95) -> bool
     return se == 0 or (before - after) / n / se > z
 
 
+class FixRefused(Exception):
+    """A trial's program cannot take the fix (its message says why, in one line)."""
+
+
+@dataclass
+class Batch:
+    results: list[tuple[bool, float]]  # (failed, metric) per seed, in the seeds' order
+    how: str  # "batched over 16 seeds" or "16 runs, one per seed: <reason>"
+
+
 @dataclass
 class Verification:
     finding: str
@@ -85,6 +103,9 @@ class Verification:
     metric_before: list[float] = field(default_factory=list)
     metric_after: list[float] = field(default_factory=list)
     note: str = ""
+    how_before: str = ""  # how each side's seeds ran (Batch.how)
+    how_after: str = ""
+    refused: str = ""  # the fix the program could not take (note: why)
 
     @property
     def verified(self) -> bool:
@@ -97,25 +118,43 @@ class Verification:
         return dict(n=n, before=b / n if n else None, after=a / n if n else None,
                     before_ci=wilson(b, n), after_ci=wilson(a, n))
 
+    def how(self) -> str:
+        """How the seeds ran: one phrase where both sides ran alike."""
+        if self.how_before == self.how_after:
+            return self.how_before
+        return f"before {self.how_before}; after {self.how_after}"
+
     def text(self) -> str:
+        if self.refused:
+            return f"{self.finding}: {self.refused} cannot be applied: {self.note}"
         if not self.fix:
             return f"{self.finding}: no mechanical fix to verify ({self.note})"
         r = self.rates()
         mean = lambda v: sum(v) / len(v) if v else float("nan")  # noqa: E731
         verdict = "verified" if self.verified else "not verified (no significant improvement)"
+        how = f" [{self.how()}]" if self.how() else ""
         return (f"{self.finding}: {self.fix}: failed {sum(self.failed_before)}/{r['n']} seeds "
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
                 f"{r['after_ci'][1]:.2f}); metric {mean(self.metric_before):.4g} -> "
-                f"{mean(self.metric_after):.4g}: {verdict}")
+                f"{mean(self.metric_after):.4g}{how}: {verdict}")
 
 
 Trial = Callable[[dict, int], tuple[bool, float]]
 
 
+def _run_side(trial, config: dict, seeds: list[int], finding: str, side: str) -> Batch:
+    """One side's seeds: the trial's batch where it has one, else the trial seed by seed."""
+    batch = getattr(trial, "batch", None)
+    if batch is not None:
+        return batch(config, seeds, finding, side)
+    return Batch([trial(config, s) for s in seeds], "")
+
+
 def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = range(16),
            settings: dict[str, dict] | None = None) -> Verification:
-    """Run `trial` on `config` and on its fixed copy for every seed.
+    """Run `trial` on `config` and on its fixed copy for every seed (the fixed side first: a
+    program that refuses the fix says so before the seeds as they are have run).
 
     settings: fix name -> the config changes that apply it in this program, where its config
     names the fix otherwise (a scenario's variant that `applies` it, say)."""
@@ -127,12 +166,16 @@ def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = rang
     fixed = {**config, **own} if own is not None else fix[1](config)
     if fixed is None:
         return Verification(finding, "", note=f"the program has no setting for '{fix[0]}'")
-    v = Verification(finding, fix[0], seeds)
-    for seed in seeds:
-        failed, metric = trial(config, seed)
+    try:
+        after = _run_side(trial, fixed, seeds, finding, "after")
+    except FixRefused as e:
+        return Verification(finding, "", note=str(e), refused=fix[0])
+    before = _run_side(trial, config, seeds, finding, "before")
+    v = Verification(finding, fix[0], seeds, how_before=before.how, how_after=after.how)
+    for failed, metric in before.results:
         v.failed_before.append(bool(failed))
         v.metric_before.append(float(metric))
-        failed, metric = trial(fixed, seed)
+    for failed, metric in after.results:
         v.failed_after.append(bool(failed))
         v.metric_after.append(float(metric))
     return v
@@ -145,25 +188,156 @@ def scenario_fix_settings(name: str) -> dict[str, dict]:
     return {v.applies: dict(v.changes) for v in scenarios.get(name).variants if v.applies}
 
 
-def scenario_trial(name: str, variant: str = "as-posted", epochs: int | None = None,
-                   logdir: str = "runs", metric: str = "loss") -> tuple[Trial, dict]:
+@dataclass
+class SeedRun:
+    """What a scenario's symptom checks read of a run, for one seed of a batched model."""
+
+    history: dict[str, list[float]]
+    weight_change: float
+
+
+class ScenarioTrial:
     """A trial over a scen scenario (native torch backend): the config is the variant's, the
-    failure is any of the scenario's symptom checks holding, the metric the last `metric`."""
-    from scen import scenario as scenarios
-    from scen.runner import RunSpec, new_run_dir, resolve_device, run_here
+    failure is any of the scenario's symptom checks holding, the metric the last `metric`.
 
-    sc = scenarios.get(name)
+    Called with (config, seed): that seed's own run. batch(): a side's seeds as one batched
+    model (scen.sweep's engine), the checks run on each seed's history, or, where the engine
+    refuses the scenario (or `batched` is False), each seed's own run. Every seed of a side
+    goes to TensorBoard under <logdir>/<scenario>/<time>-verify-<finding>/<side>-seed<s>
+    (epoch_* scalars in train/ and validation/, as a run's), before beside after."""
 
-    def trial(config: dict, seed: int) -> tuple[bool, float]:
-        changed = dataclasses.replace(sc.variant(variant), changes={
+    def __init__(self, name: str, variant: str = "as-posted", epochs: int | None = None,
+                 logdir: str = "runs", metric: str = "loss", batched: bool = True,
+                 device: str = "auto"):
+        from scen import scenario as scenarios
+
+        self.name, self.variant, self.epochs, self.logdir = name, variant, epochs, logdir
+        self.metric, self.batched, self.device = metric, batched, device
+        self.scenario = scenarios.get(name)
+        self.dirs: dict[str, str] = {}  # finding -> its verify directory
+
+    def config(self) -> dict:
+        return self.scenario.config_for(self.variant)
+
+    def verify_dir(self, finding: str) -> str:
+        if finding not in self.dirs:
+            from scen.runner import fresh_dir
+
+            self.dirs[finding] = fresh_dir(self.logdir, self.name, f"verify-{finding}")
+        return self.dirs[finding]
+
+    def patched(self, config: dict):
+        """The scenario with the variant's changes making `config`."""
+        sc = self.scenario
+        changed = dataclasses.replace(sc.variant(self.variant), changes={
             k: v for k, v in config.items() if sc.config.get(k, object()) != v})
-        patched = dataclasses.replace(sc, variants=tuple(
-            changed if v.name == variant else v for v in sc.variants))
-        spec = RunSpec(name, variant, backend="torch", epochs=epochs, seed=seed, logdir=logdir,
-                       verbose=0)
-        spec.device = resolve_device(spec)
-        result = run_here(spec, patched, new_run_dir(spec))
-        failed = any(c.holds for c in result.checks)
-        return failed, float(result.history.get(metric, [math.nan])[-1])
+        return dataclasses.replace(sc, variants=tuple(
+            changed if v.name == self.variant else v for v in sc.variants))
 
-    return trial, sc.config_for(variant)
+    def judge(self, config: dict, run) -> tuple[bool, float]:
+        checks = self.scenario.symptom(config, run)
+        return (any(c.holds for c in checks),
+                float(run.history.get(self.metric, [math.nan])[-1]))
+
+    def run_one(self, config: dict, seed: int, run_dir: str | None = None):
+        from scen.runner import RunSpec, new_run_dir, resolve_device, run_here
+
+        spec = RunSpec(self.name, self.variant, backend="torch", device=self.device,
+                       epochs=self.epochs, seed=seed, logdir=self.logdir, verbose=0)
+        spec.device = resolve_device(spec)
+        if run_dir is None:
+            run_dir = new_run_dir(spec)
+        else:
+            os.makedirs(run_dir, exist_ok=True)
+        return run_here(spec, self.patched(config), run_dir)
+
+    def __call__(self, config: dict, seed: int) -> tuple[bool, float]:
+        result = self.run_one(config, seed)
+        return any(c.holds for c in result.checks), \
+            float(result.history.get(self.metric, [math.nan])[-1])
+
+    def batch(self, config: dict, seeds: list[int], finding: str = "", side: str = "") -> Batch:
+        where = self.verify_dir(finding) if finding else None
+        reason = "asked for" if not self.batched else None
+        if reason is None:
+            try:
+                return self._batched(config, seeds, where, side)
+            except _Refused as e:
+                reason = str(e)
+        results = []
+        for s in seeds:
+            run_dir = os.path.join(where, f"{side}-seed{s}") if where else None
+            result = self.run_one(config, s, run_dir)
+            results.append((any(c.holds for c in result.checks),
+                            float(result.history.get(self.metric, [math.nan])[-1])))
+        n = len(seeds)
+        return Batch(results, f"{n} run{'s' * (n != 1)}, one per seed: {reason}")
+
+    def _batched(self, config: dict, seeds: list[int], where: str | None, side: str) -> Batch:
+        """The seeds as one batched model; _Refused (why) where the engine does not take it."""
+        from scen.runner import RunSpec, resolve_device
+        from scen.scenario import ScenError
+        from scen.sweep import seeds as seeding
+        from scen.sweep.engine import SeedTrainer
+
+        device = resolve_device(RunSpec(self.name, self.variant, backend="torch",
+                                        device=self.device))
+        runs = []
+        for lo in range(0, len(seeds), SEED_BLOCK):  # a block at a time bounds the memory
+            block = seeds[lo:lo + SEED_BLOCK]
+            try:
+                keras = seeding.keras_on_torch()
+                with seeding.global_generators_kept():
+                    trainer = SeedTrainer(keras, self.patched(config), self.variant, block,
+                                          epochs=self.epochs, device=device, validate=True)
+                    trainer.fit()
+            except ScenError as e:
+                raise _Refused(str(e)) from None
+            except RuntimeError as e:  # a run would raise too: each seed's own run says how
+                raise _Refused(f"the batched model raised {type(e).__name__}") from None
+            changes = trainer.weight_change()
+            runs += [SeedRun(trainer.seed_history(i), float(changes[i]))
+                     for i in range(len(block))]
+            del trainer
+        results = []
+        for s, run in zip(seeds, runs):
+            try:
+                results.append(self.judge(config, run))
+            except (AttributeError, KeyError) as e:  # the checks read what a seed lacks
+                raise _Refused(f"the symptom checks need {e} of a whole run") from None
+            if where:
+                write_seed_scalars(os.path.join(where, f"{side}-seed{s}"), run.history)
+        n = len(seeds)
+        blocks = f", {SEED_BLOCK} at a time" if n > SEED_BLOCK else ""
+        return Batch(results, f"batched over {n} seed{'s' * (n != 1)}{blocks}")
+
+
+class _Refused(Exception):
+    pass
+
+
+def write_seed_scalars(run_dir: str, history: dict[str, list[float]]) -> None:
+    """A seed's per-epoch history as a run's TensorBoard scalars: epoch_* in train/ and
+    validation/ (val_*), so that it lines up with single runs and the other side's seeds."""
+    from scen.tensorboard import _scalars, summary_writer_class
+
+    writer_class = summary_writer_class()
+    train = {k: v for k, v in history.items() if not k.startswith("val_")}
+    validation = {k[4:]: v for k, v in history.items() if k.startswith("val_")}
+    for sub, values in (("train", train), ("validation", validation)):
+        if not values:
+            continue
+        with writer_class(os.path.join(run_dir, sub)) as writer:
+            for epoch in range(max(len(v) for v in values.values())):
+                row = {f"epoch_{k}": v[epoch] for k, v in values.items()
+                       if epoch < len(v) and math.isfinite(v[epoch])}
+                if row:
+                    writer.file_writer.add_summary(_scalars(row), epoch)
+
+
+def scenario_trial(name: str, variant: str = "as-posted", epochs: int | None = None,
+                   logdir: str = "runs", metric: str = "loss",
+                   batched: bool = True) -> tuple[ScenarioTrial, dict]:
+    """A ScenarioTrial over the scenario's variant, and the variant's config."""
+    trial = ScenarioTrial(name, variant, epochs, logdir, metric, batched)
+    return trial, trial.config()

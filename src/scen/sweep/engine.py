@@ -60,10 +60,13 @@ class SeedTrainer:
     and torch's global generators for every seed, as a run does (native_block restores them).
 
     After fit(): histories() gives (loss, accuracy), each (seeds, epochs), per epoch as the
-    single run's history has them."""
+    single run's history has them. validate: also evaluate each seed's validation set every
+    epoch, as the single run does (val_rows: "val_loss", "val_accuracy" -> per-epoch (S,)
+    arrays), so that a scenario's symptom checks can read a seed's whole history
+    (seed_history); weight_change() gives each seed's largest weight change, as a run's."""
 
     def __init__(self, keras, scenario, variant: str, seeds: Sequence[int],
-                 epochs: int | None = None, device: str = "cpu"):
+                 epochs: int | None = None, device: str = "cpu", validate: bool = False):
         import torch
 
         from scen import keras_exact
@@ -128,12 +131,16 @@ class SeedTrainer:
         # Any of the port's noise layers (Dropout and its kin) draws in training: each seed its own.
         self.dropout = any(isinstance(m, noise.Dropout) for m in net.modules())
         self.chain = None
+        # Validation rows are evaluated by torch.func (evaluate), which the chain does not have.
+        validating = validate and self.trainer.val is not None
         if all(grad for _, grad in stacked.values()) and device == "cpu" and not self.dropout:
             self.chain = DenseChain.build(net, loss_name(model), self.trainer.accuracy,
                                           {k: v for k, (v, _) in stacked.items()},
-                                          make_optimizer, bool(fit.reduce_lr_on_plateau))
+                                          make_optimizer,
+                                          bool(fit.reduce_lr_on_plateau) or validating)
         if self.chain is None:
             self._stack(stacked, make_optimizer)
+        self.initial = (self.chain.flat if self.chain is not None else self.flat).clone()
         self.engine = "by hand" if self.chain is not None else "torch.func"
         del stacked
         self.rates = np.full(S, np.float32(self.trainer.optimizer.learning_rate), "float32")
@@ -157,8 +164,10 @@ class SeedTrainer:
         self.offsets = (torch.zeros(S, 1, dtype=torch.long, device=self.device) if shared else
                         (torch.arange(S, device=self.device) * n)[:, None])
         self.validation = None
-        if self.plateaus and self.plateaus[0].monitor.startswith("val_"):
+        if validating or (self.plateaus and self.plateaus[0].monitor.startswith("val_")):
             self.validation = self._validation_sets(datas, fit, n)
+        self.validate = validating
+        self.val_rows: dict[str, list[np.ndarray]] = {}
         del datas
 
         self._grads = torch.func.vmap(
@@ -275,18 +284,21 @@ class SeedTrainer:
                 self.loss_rows.append((step_losses * w[:, None]).sum(0) / w.sum())
                 self.accuracy_rows.append(correct.cpu().numpy().astype(float) / w.sum())
                 self.rate_rows.append(self.rates.astype(float))  # as the run logs it: before
+                val = ({} if self.validation is None or not (self.validate or self.plateaus)
+                       else self.evaluate(*self.validation, prefix="val_"))
+                if self.validate:
+                    for k, v in val.items():
+                        self.val_rows.setdefault(k, []).append(v)
                 if self.plateaus:
-                    self._plateau(epoch)
+                    self._plateau(epoch, val)
                 if on_epoch is not None:
                     on_epoch(epoch)
         finally:
             plans.close()
 
-    def _plateau(self, epoch: int) -> None:
+    def _plateau(self, epoch: int, val: dict) -> None:
         """Each seed's ReduceLROnPlateau on its own logs; the new rates go to the optimizer."""
-        logs = dict(loss=self.loss_rows[-1], accuracy=self.accuracy_rows[-1])
-        if self.validation is not None:
-            logs.update(self.evaluate(*self.validation, prefix="val_"))
+        logs = dict(loss=self.loss_rows[-1], accuracy=self.accuracy_rows[-1], **val)
         for i, plateau in enumerate(self.plateaus):
             plateau.on_epoch_end(epoch, {k: float(v[i]) for k, v in logs.items()})
         self.lr.copy_(self.torch.as_tensor(self.rates, device=self.device)[:, None])
@@ -310,6 +322,23 @@ class SeedTrainer:
         total, correct = total.cpu().numpy(), correct.cpu().numpy()
         return {f"{prefix}accuracy": correct.astype(float) / n,
                 f"{prefix}loss": np.array([float(t) / n for t in total])}
+
+    def weight_change(self) -> np.ndarray:
+        """Each seed's largest change of any trainable weight from start to end, (S,)."""
+        flat = self.chain.flat if self.chain is not None else self.flat
+        axis = 0 if self.chain is not None else 1  # the chain keeps seeds last
+        return (flat - self.initial).abs().amax(dim=axis).cpu().numpy().astype(float)
+
+    def seed_history(self, i: int) -> dict[str, list[float]]:
+        """Seed i's history as its single run's: loss, accuracy, val_* where validated, and
+        learning_rate, per epoch run."""
+        k = len(self.loss_rows)
+        history = dict(loss=[float(r[i]) for r in self.loss_rows],
+                       accuracy=[float(r[i]) for r in self.accuracy_rows])
+        for name, rows in self.val_rows.items():
+            history[name] = [float(r[i]) for r in rows[:k]]
+        history["learning_rate"] = [float(r[i]) for r in self.rate_rows[:k]]
+        return history
 
     def histories(self) -> tuple[np.ndarray, np.ndarray]:
         """(loss, accuracy), each (seeds, epochs), NaN after the last epoch run."""
