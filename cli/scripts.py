@@ -108,6 +108,9 @@ def golden_script_command(path, args, record, check, update, directory, backends
         if path is None:
             raise ScenError("--record needs a script: scen golden --record train.py --dir DIR "
                             "(--update re-records the built-in goldens)")
+        if path in scenarios.all_scenarios():
+            raise ScenError(f"{path} is a scenario: scen golden --scenario {path} checks its "
+                            "built-in goldens")
         name = script_golden.check_script(path)
         for given, why in ((record and check, "--record or --check: choose one"),
                            (update, "--update re-records the built-in goldens; a script's are "
@@ -135,9 +138,9 @@ def golden_script_command(path, args, record, check, update, directory, backends
     seconds = time.perf_counter() - started
     if record:
         for p in written:
-            out.print(f"wrote {p}", highlight=False, markup=False)
+            out.print(f"wrote {p}", highlight=False, markup=False, soft_wrap=True)
         out.print(f"recorded {len(written)} golden file(s) for {name} in {seconds:.0f} s",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
         return
     for line in problems:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
@@ -146,4 +149,4 @@ def golden_script_command(path, args, record, check, update, directory, backends
     if not compared:
         fail(f"nothing checked: no backend {name}'s goldens were recorded on is installed")
     out.print(f"all {compared} fit(s) of {name} match their goldens in {directory} "
-              f"({seconds:.0f} s)", highlight=False, markup=False)
+              f"({seconds:.0f} s)", highlight=False, markup=False, soft_wrap=True)
