@@ -29,6 +29,7 @@ moved by one ulp in random directions, a draw no twin made) passes every golden 
 changed hyper-parameter fails the right case.
 
 All cases of one Keras backend run in one process of their own (`python -m scen.golden`).
+A user's own script is pinned and checked the same way by scen.script_golden.
 """
 
 from __future__ import annotations
