@@ -24,8 +24,8 @@ from rich.table import Table
 from scen import scenario as scenarios
 from scen.cli.output import (INTERRUPTED, err, fail, measured_text, one_line, out,
                              print_comparison, print_findings, print_summary, verdict)
-from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, not_for_scripts,
-                              run_script_command, sweep_script_command)
+from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, golden_script_command,
+                              not_for_scripts, run_script_command, sweep_script_command)
 from scen.scenario import ScenError
 
 app = typer.Typer(
@@ -410,8 +410,19 @@ def golden(
     scenario: Optional[str] = typer.Option(None, help="Only this scenario [default: all]."),
     logdir: Optional[str] = typer.Option(None, help="Keep the golden runs' logs here "
                                          "[default: a temporary directory, removed after]."),
+    record: bool = typer.Option(False, "--record", help="Record SCRIPT's goldens into --dir: "
+                                "each fit's per-epoch history on each backend, with twins."),
+    check: bool = typer.Option(False, "--check", help="Check against the goldens (what "
+                               "`scen golden` does): the built-in ones, or SCRIPT's in --dir."),
+    script: Optional[str] = typer.Argument(
+        None, help="Your own Keras script (train.py): its goldens, in --dir."),
+    script_args: Optional[list[str]] = typer.Argument(
+        None, help="The script's own arguments, after -- [--check: those recorded]."),
 ):
-    """Check (or re-record) every scenario's per-epoch behaviour on every backend."""
+    """Check (or re-record) every scenario's per-epoch behaviour on every backend.
+
+    With a script (scen golden --record train.py --dir my-goldens, later scen golden --check
+    train.py --dir my-goldens): your own script's behaviour, pinned and checked the same way."""
     import importlib.util
     import os
     import tempfile
@@ -420,7 +431,12 @@ def golden(
     from scen.runner import BACKENDS as KERAS_BACKENDS
     from scen.runner import check_writable
 
+    if script is not None or record:
+        return golden_script_command(script, script_args, record, check, update, directory,
+                                     backend, scenario, logdir)
     try:
+        if check and update:
+            raise ScenError("--check or --update: choose one")
         if scenario is not None:
             scenarios.get(scenario)
         for b in backend or []:

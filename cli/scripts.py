@@ -94,3 +94,62 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
               highlight=False, markup=False)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
+
+
+def golden_script_command(path, args, record, check, update, directory, backends, scenario,
+                          logdir) -> None:
+    """`scen golden --record|--check train.py --dir DIR`: the script's own goldens."""
+    import time
+
+    from scen import script_golden
+    from scen.runner import check_writable
+
+    def said(text: str) -> None:
+        err.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    try:
+        if path is None:
+            raise ScenError("--record needs a script: scen golden --record train.py --dir DIR "
+                            "(--update re-records the built-in goldens)")
+        if path in scenarios.all_scenarios():
+            raise ScenError(f"{path} is a scenario: scen golden --scenario {path} checks its "
+                            "built-in goldens")
+        name = script_golden.check_script(path)
+        for given, why in ((record and check, "--record or --check: choose one"),
+                           (update, "--update re-records the built-in goldens; a script's are "
+                                    "recorded with --record"),
+                           (scenario is not None, "--scenario picks a built-in golden; a "
+                                                  "script's goldens are its own"),
+                           (directory is None, f"--dir: name the directory of {name}'s goldens "
+                                               f"(scen golden --record {path} --dir my-goldens)")):
+            if given:
+                raise ScenError(why)
+        if logdir is not None:
+            check_writable(logdir, "--logdir")
+        started = time.perf_counter()
+        if record:
+            written = script_golden.record(path, list(args or []), directory, backends or None,
+                                           logdir, progress=said)
+        else:
+            problems, compared = script_golden.check(path, args or None, directory,
+                                                     backends or None, logdir, progress=said)
+    except ScenError as e:
+        fail(str(e))
+    except KeyboardInterrupt:
+        err.print("interrupted: no golden file was changed" if record else "interrupted")
+        raise typer.Exit(INTERRUPTED)
+    seconds = time.perf_counter() - started
+    if record:
+        for p in written:
+            out.print(f"wrote {p}", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"recorded {len(written)} golden file(s) for {name} in {seconds:.0f} s",
+                  highlight=False, markup=False, soft_wrap=True)
+        return
+    for line in problems:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+    if not compared:
+        fail(f"nothing checked: no backend {name}'s goldens were recorded on is installed")
+    out.print(f"all {compared} fit(s) of {name} match their goldens in {directory} "
+              f"({seconds:.0f} s)", highlight=False, markup=False, soft_wrap=True)

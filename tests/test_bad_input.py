@@ -49,8 +49,13 @@ BAD = {
     "threshold": ["x", "nan", "0", "1.5"],
     # A script's arguments take the NAME's place here: a script that is not there, or not one.
     "script_args": ["missing.py", "[/x].py", "notes.txt/"],
+    "script": ["missing.py", "[/x].py", "notes.txt/"],  # golden's: a script, or none
 }
-FLAGS_BAD_WITH = {"compile": ["--backend", "keras-torch"]}  # --compile is the native port's
+FLAGS_BAD_WITH = {
+    "compile": ["--backend", "keras-torch"],  # --compile is the native port's
+    "record": [],  # without a script (--update re-records the built-in goldens)
+    "check": ["--update"],
+}
 IGNORED = {"help", "version", "quiet", "update", "verify"}  # flags with no wrong value
 
 
@@ -75,8 +80,9 @@ def _cases():
                 yield pytest.param(None, id=f"{name} {param.name}: no bad values known")
                 continue
             for value in values:
-                if param.param_type_name == "argument":
-                    args = [base[0], value] + base[2:]
+                if param.param_type_name == "argument":  # in NAME's place, or first
+                    named = len(base) > 1 and not base[1].startswith("-")
+                    args = [base[0], value] + base[2 if named else 1:]
                 else:
                     args = _without(base, flag) + [flag, value]
                 yield pytest.param(args, id=f"{name} {flag or param.name}={value!r}")

@@ -29,6 +29,7 @@ moved by one ulp in random directions, a draw no twin made) passes every golden 
 changed hyper-parameter fails the right case.
 
 All cases of one Keras backend run in one process of their own (`python -m scen.golden`).
+A user's own script is pinned and checked the same way by scen.script_golden.
 """
 
 from __future__ import annotations
@@ -149,6 +150,14 @@ def record_backend(backend: str, todo: list[tuple[str, str]], logdir: str,
     return record_in_own_process(backend, todo, logdir, starts, isa)
 
 
+def capped(env: dict, isa: str | None) -> dict:
+    """`env` with the libraries held to the instruction set `isa` (a key of ISA_CAPS; None:
+    as it is). XLA_FLAGS already set are kept."""
+    for name, value in ISA_CAPS.get(isa, {}).items():
+        env[name] = f"{env[name]} {value}" if name == "XLA_FLAGS" and env.get(name) else value
+    return env
+
+
 def record_in_own_process(backend: str, todo: list[tuple[str, str]], logdir: str,
                           starts: dict[str, str] | None = None, isa: str | None = None) -> dict:
     from scen.runner import BACKENDS as KERAS_BACKENDS
@@ -156,9 +165,7 @@ def record_in_own_process(backend: str, todo: list[tuple[str, str]], logdir: str
 
     keras_backend = KERAS_BACKENDS[backend]
     require_installed(keras_backend)
-    env = subprocess_env(keras_backend)
-    for name, value in ISA_CAPS.get(isa, {}).items():
-        env[name] = f"{env[name]} {value}" if name == "XLA_FLAGS" and env.get(name) else value
+    env = capped(subprocess_env(keras_backend), isa)
     with tempfile.TemporaryDirectory() as tmp:
         todo_path, out_path = f"{tmp}/todo.json", f"{tmp}/out.json"
         Path(todo_path).write_text(json.dumps([backend, todo, logdir, starts]))
