@@ -113,8 +113,8 @@ def test_a_new_record_replaces_the_scripts_old_one(tmp_path, monkeypatch):
     (["--check", "toy-blobs", "--dir", "{tmp}"], "toy-blobs is a scenario"),
     (["--record", "{script}", "--check", "--dir", "{tmp}"], "--record or --check: choose one"),
     (["--record", "{script}", "--update", "--dir", "{tmp}"], "--update re-records the built-in"),
-    (["--record", "{script}", "--dir", "{tmp}", "--backend", "torch"],
-     "--backend torch is the native port"),
+    (["--record", "{script}", "--dir", "{tmp}", "--backend", "pytorch"],
+     "unknown backend 'pytorch'"),
     (["--check", "--update"], "--check or --update: choose one"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, says):

@@ -33,7 +33,12 @@ from typing import Callable
 
 from scen import golden as g
 from scen.scenario import ScenError
-from scen.script import SCRIPT_BACKENDS, ScriptSpec
+from scen.script import ScriptSpec
+from scen.script_compare import COMPARABLE
+
+# By default a script's goldens pin Keras's fit on each installed backend; `--backend torch`
+# pins the native port's too (where it takes the script's fits).
+KERAS_BACKENDS = ("keras-torch", "keras-jax", "keras-tensorflow")
 
 Progress = Callable[[str], None]
 
@@ -43,7 +48,7 @@ def installed_backends() -> list[str]:
 
     from scen.runner import BACKENDS
 
-    return [b for b in SCRIPT_BACKENDS if importlib.util.find_spec(BACKENDS[b]) is not None]
+    return [b for b in KERAS_BACKENDS if importlib.util.find_spec(BACKENDS[b]) is not None]
 
 
 def check_script(path: str) -> str:
@@ -56,11 +61,8 @@ def check_script(path: str) -> str:
 
 def _specs(path: str, args: list[str], backends: list[str], logdir: str) -> list[ScriptSpec]:
     for b in backends:
-        if b == "torch":
-            raise ScenError("--backend torch is the native port of the scenarios; a script's "
-                            f"goldens are on {', '.join(SCRIPT_BACKENDS)}")
-        if b not in SCRIPT_BACKENDS:
-            raise ScenError(f"unknown backend {b!r}; choose from {', '.join(SCRIPT_BACKENDS)}")
+        if b not in COMPARABLE:
+            raise ScenError(f"unknown backend {b!r}; choose from {', '.join(COMPARABLE)}")
     specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", 0, logdir, quiet=True)
              for b in dict.fromkeys(backends)]
     for spec in specs:
@@ -176,7 +178,7 @@ def check(path: str, args: list[str] | None, directory: str, backends: list[str]
     recorded = next(iter(goldens.values()))[0]
     source = recorded.get("weights_from")
     for b in backends or []:
-        if b in SCRIPT_BACKENDS and b not in goldens:
+        if b in COMPARABLE and b not in goldens:
             raise ScenError(f"no golden for {name} on {b} in {directory} (recorded: "
                             f"{', '.join(goldens)})")
     chosen = list(dict.fromkeys(backends or goldens))
@@ -185,7 +187,7 @@ def check(path: str, args: list[str] | None, directory: str, backends: list[str]
         chosen.insert(0, source)
     import importlib.util
 
-    here = [b for b in chosen if b not in SCRIPT_BACKENDS
+    here = [b for b in chosen if b not in COMPARABLE
             or importlib.util.find_spec(BACKENDS[b]) is not None]
     for b in chosen:
         if b not in here:
