@@ -91,10 +91,13 @@ class FitInterceptor:
         a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
         try:
-            if backend == "torch":
-                return self._natively(run, model, a)
-            with run.threads():
-                history = self.original(*bound.args, **bound.kwargs)
+            if backend == "torch":  # the native port (scen.script_native)
+                from scen.script_native import fit_natively
+
+                history = fit_natively(run, model, a, self.keras)
+            else:
+                with run.threads():
+                    history = self.original(*bound.args, **bound.kwargs)
         except KeyboardInterrupt:
             self.runs.append(run.finish("interrupted"))
             raise
@@ -124,22 +127,6 @@ class FitInterceptor:
             raise ScenError(f"fit {number}: the native port cannot take it: {why}")
         return "keras-torch", f"{ENGINES['keras-torch']}: the native port cannot take fit " \
                               f"{number} ({why})"
-
-    def _natively(self, run, model, a: dict):
-        """The fit on the native port (scen.script_native), recorded as Keras's fit is."""
-        from scen.script_native import fit_natively
-
-        try:
-            history = fit_natively(run, model, a, self.keras)
-        except KeyboardInterrupt:
-            self.runs.append(run.finish("interrupted"))
-            raise
-        except Exception as e:
-            self.runs.append(run.finish("raised", e))
-            self.raised = e
-            raise
-        self.runs.append(run.finish("completed"))
-        return history
 
     def runnable(self, callback):
         """Keras's own TensorBoard callback needs TensorFlow: where it is not installed, scen's
