@@ -84,7 +84,7 @@ def test_cuda_without_cuda_is_a_clear_error():
 
 def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
     proc = subprocess.Popen([*SCEN, "run", "toy-blobs", "--epochs", "20000", "--logdir",
-                             str(tmp_path), "-q"],
+                             str(tmp_path), "-q", "--no-compile"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob("toy-blobs/*/train/events.*")):
@@ -166,7 +166,7 @@ def _wait_for(pattern_dir, pattern, count=1, seconds=120):
 
 def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     proc = subprocess.Popen([*_scen_script(), "run", "toy-blobs", "--epochs", "20000",
-                             "--logdir", str(tmp_path), "-q"],
+                             "--logdir", str(tmp_path), "-q", "--no-compile"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(tmp_path, "toy-blobs/*/train/events.*")
     time.sleep(2)

@@ -16,6 +16,7 @@ import contextlib
 import math
 import os
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -57,6 +58,9 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device)
         if wanted:
             trainer.compile()
+            if spec.verbose:  # the first steps wait for it: say why
+                print(f"compiling the training step (torch.compile: {steps:,} steps pay for "
+                      "it; --no-compile keeps it eager)", file=sys.stderr, flush=True)
     info = RunInfo(
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
         precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
