@@ -146,6 +146,10 @@ def main() -> None:
         print(f"3. toy-blobs --compile, {attempt}: eager {r['eager']:,.0f} steps/s, compiled "
               f"{r['compiled']:,.0f} steps/s, compilation {r['compile_seconds']:.1f} s: pays "
               f"off after {even:,.0f} steps")
+    from scen.native import AUTO_COMPILE_STEPS
+
+    print(f"   scen compiles a native run by itself from {AUTO_COMPILE_STEPS:,} steps "
+          "(scen.native.AUTO_COMPILE_STEPS)")
     if not args.skip_backends:
         print("4. steps/s per backend:", flush=True)
         subprocess.run([sys.executable, os.path.join(HERE, "backends.py")], check=True)
