@@ -75,6 +75,9 @@ def test_labels_1_2_raise_on_the_torch_backend_as_observed_behaviour(logdir):
     assert r.status == "raised"
     assert "all elements of target should be between 0 and 1" in r.error
     assert json.load(open(f"{r.run_dir}/result.json"))["status"] == "raised"
+    # The epoch that raised reaches the diagnosis as far as it got, as on Keras's path.
+    records = json.load(open(f"{r.run_dir}/diagnosis.json"))["records"]
+    assert [(x["epoch"], x["partial"]) for x in records] == [(0, True)]
 
 
 @pytest.mark.parametrize("precision, policy", [("fp16", "mixed_float16"),

@@ -309,10 +309,14 @@ class Trainer:
         self.net.train()
         for epoch in range(epochs):
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)
-            if self._compiled_step is None:
-                self._fit_epoch_eager(losses, sizes, correct)
-            else:
-                self._fit_epoch_compiled(losses, sizes, correct)
+            try:
+                if self._compiled_step is None:
+                    self._fit_epoch_eager(losses, sizes, correct)
+                else:
+                    self._fit_epoch_compiled(losses, sizes, correct)
+            except Exception:  # the epoch that went wrong, as far as it got, for the diagnosis
+                self._report_partial_epoch(epoch, losses, observers)
+                raise
             # One host transfer per epoch.
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
             w = np.asarray(sizes, dtype=float)
@@ -328,6 +332,19 @@ class Trainer:
                 self.history.setdefault(k, []).append(v)
             self.step_losses.extend(step_losses.tolist())
             observers.on_epoch_end(epoch, logs, step_losses, self.probe())
+
+    def _report_partial_epoch(self, epoch: int, losses: list, observers: Observers) -> None:
+        """As Keras's path does (keras_run's report_partial_epoch): its steps' losses, and the
+        weights and predictions as they are now. The model may be broken: never raise."""
+        try:
+            steps = torch.stack(losses).detach().cpu().numpy().astype(float) if losses \
+                else np.zeros(0)
+            logs = {"learning_rate": self.optimizer.learning_rate}
+            if steps.size:
+                logs["loss"] = float(np.mean(steps))
+            observers.on_partial_epoch(epoch, logs, steps, self.probe())
+        except Exception:
+            pass
 
     def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         for idx in self._epoch_batches():
