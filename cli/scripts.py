@@ -74,7 +74,9 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
     """`scen sweep train.py`: the script once per seed, judged on its own metric."""
     from scen.script_sweep import ScriptSweepSpec, run_script_sweep
 
-    spec = ScriptSweepSpec(path, list(args or []), seeds, backend,
+    # A sweep's default, torch (one batched model), is a scenario's: a script's seeds run one
+    # process each, their fits on the native port wherever it takes them (auto).
+    spec = ScriptSweepSpec(path, list(args or []), seeds, "auto" if backend == "torch" else backend,
                            metric or "accuracy", 0.95 if threshold is None else threshold,
                            logdir=logdir)
 

@@ -3,9 +3,10 @@
 `FitInterceptor` patches `keras.Model.fit` for the duration of a `with` block. Each call gets a
 run directory, scen's observers (Diagnostics, TensorBoardLogger, the progress bar) through
 scen.keras_run's KerasHooks, initial and final weights, result.json and diagnosis.json, then
-goes on to Keras's own fit with the script's arguments, plus that one callback (and, where
-TensorFlow is not installed, scen.keras.TensorBoard in place of a keras.callbacks.TensorBoard,
-which would fail). Nothing here trains: the script's fit does, as it would without scen.
+goes on to the engine that trains it: the native port (scen.script_native) where it takes the
+fit and the backend is auto or torch, else Keras's own fit with the script's arguments, plus
+that one callback (and, where TensorFlow is not installed, scen.keras.TensorBoard in place of a
+keras.callbacks.TensorBoard, which would fail).
 
 Data: arrays (NumPy, or a backend's tensors) are sampled for the diagnosis as a scenario's are.
 Anything else (a generator, a PyDataset, a tf.data.Dataset, a torch DataLoader) gives its first

@@ -41,7 +41,7 @@ class ScriptSweepSpec:
     path: str
     args: list[str] = field(default_factory=list)
     seeds: str = "32"  # a count, "0-9" or "1,2,5" (as scenario sweeps take them)
-    backend: str = "keras-torch"
+    backend: str = "auto"  # as ScriptSpec: the native port wherever it takes the fits
     metric: str = "accuracy"  # a key of the fit's history: accuracy, val_loss, mae, ...
     threshold: float = 0.95
     stuck_epochs: int = 10
@@ -51,7 +51,7 @@ class ScriptSweepSpec:
     def check(self) -> list[int]:
         """The seeds; ScenError (one line) for anything wrong, before anything runs."""
         script = ScriptSpec(self.path, self.args, self.backend, "cpu", "fp32", 0, self.logdir)
-        script.check()  # the script, the backend ("auto" is keras-torch), the log directory
+        script.check()  # the script, the backend, the log directory
         self.backend = script.backend
         if not self.metric.strip():
             raise ScenError("--metric is empty: name a metric the script's fit logs (accuracy)")
