@@ -24,8 +24,9 @@ from rich.table import Table
 from scen import scenario as scenarios
 from scen.cli.output import (INTERRUPTED, err, fail, measured_text, one_line, out,
                              print_comparison, print_findings, print_summary, verdict)
-from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, golden_script_command,
-                              not_for_scripts, run_script_command, sweep_script_command)
+from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, exit_like_python,
+                              golden_script_command, not_for_scripts, run_script_command,
+                              sweep_script_command)
 from scen.scenario import ScenError
 
 app = typer.Typer(
@@ -147,8 +148,9 @@ def run_command(
         not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch,
                         semantics=semantics, compile=compile, histogram_freq=histogram_freq,
                         update_freq=update_freq)
-        return run_script_command(name, script_args, backend, device, precision, seed, logdir,
-                                  quiet or verbose == 0, full=False)
+        exit_like_python(run_script_command(name, script_args, backend, device, precision,
+                                            seed, logdir, quiet or verbose == 0, full=False))
+        return
     try:
         if script_args:
             raise ScenError(f"unexpected arguments {' '.join(script_args)!r}: only a script "
@@ -212,6 +214,7 @@ def diagnose(
                                     quiet=True, full=True)
         if verify:
             verify_script_fixes(result, verify_seeds)
+        exit_like_python(result)
         return
     if script_args:
         fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "

@@ -26,6 +26,13 @@ def not_for_scripts(**given) -> None:
                  "(pass the script's options after --)")
 
 
+def exit_like_python(result) -> None:
+    """The script stopped on the exception a fit raised: exit 1, as `python train.py` would
+    (its runs and diagnosis are written and printed by then)."""
+    if result.status == "raised":
+        raise typer.Exit(1)
+
+
 def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
                        full: bool) -> None:
     """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary

@@ -22,6 +22,16 @@ def test_wilson_interval():
     assert lo < 0.5 < hi
 
 
+def test_significance_is_exact_at_a_few_seeds():
+    """Fisher's exact test: 2/2 -> 0/2 (p = 1/6) and 3/3 -> 0/3 (p = 1/20) are not enough for
+    'verified' even though every failure went away; 4/4 -> 0/4 (p = 1/70) is."""
+    from scen.diagnose.verify import significantly_lower
+
+    assert not significantly_lower(0, 2, 2) and not significantly_lower(0, 3, 3)
+    assert significantly_lower(0, 4, 4) and significantly_lower(2, 14, 16)
+    assert not significantly_lower(3, 5, 8) and not significantly_lower(4, 4, 8)
+
+
 def test_verify_on_a_fake_trial():
     def trial(config, seed):  # fails unless the learning rate is at least 0.01
         return config["learning_rate"] < 0.01, config["learning_rate"]
@@ -134,9 +144,9 @@ def test_a_scripts_learning_rate_fix_is_verified(tmp_path):
     causes = [(fit, f["name"]) for fit, f in root_causes(result)]
     assert causes == [(1, "learning_rate_too_low")]
     trial = ScriptTrial(result.spec, workers=0)  # in this process: no worker start-up
-    v = verify_script(trial, 1, "learning_rate_too_low", range(3))
+    v = verify_script(trial, 1, "learning_rate_too_low", range(4))  # 3/3 -> 0/3: p = 0.05
     assert v.verified, v.text()
-    assert v.failed_before == [True] * 3 and v.failed_after == [False] * 3
+    assert v.failed_before == [True] * 4 and v.failed_after == [False] * 4
     assert "in this process" in v.how() and v.text().endswith(": verified")
     where = trial.dirs["learning_rate_too_low"]
     # each seed's fit, before and after, is a run with its TensorBoard logs
@@ -224,7 +234,7 @@ def test_a_scripts_float16_is_fixed_by_keeping_float32(tmp_path):
     set_floatx = keras.config.set_floatx
     script = str(__import__("pathlib").Path(__file__).with_name("scripts") / "float16_nan.py")
     trial = ScriptTrial(ScriptSpec(script, logdir=str(tmp_path)), workers=0)
-    v = verify_script(trial, 1, "float16_throughout", range(2))
-    assert (v.failed_before, v.failed_after) == ([True, True], [False, False]), v.text()
+    v = verify_script(trial, 1, "float16_throughout", range(4))
+    assert (v.failed_before, v.failed_after) == ([True] * 4, [False] * 4), v.text()
     assert v.fix == "float32" and v.verified
     assert keras.config.set_floatx is set_floatx and keras.config.floatx() == "float32"

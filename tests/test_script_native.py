@@ -27,6 +27,28 @@ print("history keys", sorted(first.history), sorted(second.history))
 print("iterations", int(model.optimizer.iterations))
 '''
 
+# A fit on the port, then one only Keras's fit takes (initial_epoch), then evaluate and a draw
+# from torch's generator: all as plain Keras would leave them.
+THEN_KERAS = '''
+import numpy as np
+import torch
+import keras
+
+rng = np.random.default_rng(5)
+x = rng.normal(size=(200, 4)).astype("float32")
+y = (x[:, 0] - x[:, 2] > 0).astype("float32")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "binary_crossentropy",
+              metrics=["accuracy"])
+first = model.fit(x, y, batch_size=20, epochs=2, verbose=0)
+print("params", first.params, "slots", len(model.optimizer.variables))
+second = model.fit(x, y, batch_size=20, epochs=4, initial_epoch=2, verbose=0)
+print("second", ["%.6f" % v for v in second.history["loss"]])
+print("evaluate", ["%.6f" % v for v in model.evaluate(x, y, verbose=0)])
+print("draw %.6f" % float(torch.rand(())))
+'''
+
 WITH_CALLBACK = '''
 import numpy as np
 import keras
@@ -89,3 +111,18 @@ def test_compare_a_script_on_keras_and_the_port(tmp_path, logdir):
         compare_script(write(tmp_path, WITH_CALLBACK, "cb.py"), [], ["keras-torch", "torch"],
                        logdir=str(logdir), notes=notes)
     assert notes and "torch (the native port) left out" in notes[0] and "EarlyStopping" in notes[0]
+
+
+def test_after_a_port_fit_keras_finds_its_optimizer_and_generator_as_it_left_them(
+        tmp_path, logdir, capfd):
+    """Momentum slots, iterations, built loss and metrics go back into Keras: a Keras fit, an
+    evaluate and torch's generator after the port's fit print what plain Keras prints."""
+    path = write(tmp_path, THEN_KERAS)
+    printed = {}
+    for backend in ("auto", "keras-torch"):
+        result = run_script(ScriptSpec(path, backend=backend, logdir=str(logdir), quiet=True))
+        printed[backend] = capfd.readouterr().out
+        assert [r.spec.backend for r in result.runs] == [
+            "torch" if backend == "auto" else "keras-torch", "keras-torch"]
+    assert "params {'verbose': 0, 'epochs': 2, 'steps': 10} slots 6" in printed["auto"]
+    assert printed["auto"] == printed["keras-torch"]

@@ -93,6 +93,7 @@ def fit_natively(run, model, a: dict, keras):
     # runs the model (its predict draws too): the same order keeps Keras's batches.
     previous = getattr(model, "_scen_optimizer", None)  # an earlier fit's, trained here
     trainer.start(first_fit=previous is None)
+    keras_built(model, data, fit)
     run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
     if previous is not None:  # a second fit goes on with the first one's optimizer state,
         rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
@@ -104,15 +105,70 @@ def fit_natively(run, model, a: dict, keras):
     finally:
         model.set_weights(trainer.net.keras_weights())
         model._scen_optimizer = trainer.optimizer
-        model.optimizer.iterations.assign(trainer.optimizer.iterations)  # as Keras's would
+        state_into_keras(trainer, model)
         run.hooks.history, run.hooks.step_losses = trainer.history, trainer.step_losses
     history = keras.callbacks.History()
     history.set_model(model)
+    history.params = {"verbose": a.get("verbose"), "epochs": fit.epochs,
+                      "steps": trainer.steps_per_epoch}
     history.epoch = list(range(len(trainer.history.get("loss", []))))
     # What Keras's fit returns (scen's runs also log the learning rate per epoch).
     history.history = {k: v for k, v in trainer.history.items() if k != "learning_rate"}
     model.history = history
     return history
+
+
+# Where Keras keeps each optimizer's slots (keras/src/optimizers/*.py, build()), by the names
+# scen.keras_exact.optimizers gives them; each list is aligned with the variables it was built on.
+KERAS_SLOTS = {
+    "Adam": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
+    "AdamW": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
+    "SGD": {"momentum": "momentums"},
+    "RMSprop": {"velocity": "_velocities", "momentum": "_momentums",
+                "average_gradient": "_average_gradients"},
+    "Adagrad": {"accumulator": "_accumulators"},
+    "Adamax": {"m": "_m", "u": "_u"},
+    "Lion": {"m": "_momentums"},
+    "Nadam": {"momentum": "_momentums", "velocity": "_velocities"},
+    "Adadelta": {"accumulated_grad": "_accumulated_grads",
+                 "accumulated_delta_var": "_accumulated_delta_vars"},
+}
+
+
+def keras_built(model, data: Dataset, fit: Fit) -> None:
+    """Build what Keras's first fit builds (the compiled loss and metrics, the optimizer) from a
+    batch's shapes, as Keras's Trainer._symbolic_build does when handed a batch, which draws no
+    random numbers. Unbuilt, a later evaluate() or Keras fit would peek at its data for them,
+    drawing from torch's generator, and its batches would no longer be plain Keras's."""
+    try:
+        b = fit.batch_size
+        xb = [a[:b] for a in data.x] if isinstance(data.x, (list, tuple)) else data.x[:b]
+        model._symbolic_build(data_batch=(xb, data.y[:b]))
+    except Exception:  # a private method: where it changed, Keras builds them itself
+        pass
+
+
+def state_into_keras(trainer, model) -> None:
+    """The port's optimizer state into the Keras optimizer, as Keras's fit would have left it:
+    its iterations and every slot (momentum, velocity, ...) in Keras's layout, so that a later
+    Keras fit, model.save() or a look at optimizer.variables sees what it would without scen."""
+    optimizer = model.optimizer
+    optimizer.iterations.assign(trainer.optimizer.iterations)
+    slots = KERAS_SLOTS.get(type(optimizer).__name__, {})
+    variables = model.trainable_variables
+    if not optimizer.built:
+        optimizer.build(variables)
+    params = {w.path: (w.param, w.transpose) for w in trainer.net._weights if w.param is not None}
+    for name, attribute in slots.items():
+        keras_slots = getattr(optimizer, attribute, None) or []
+        for variable, slot in zip(variables, keras_slots):
+            param, transpose = params.get(variable.path, (None, False))
+            value = trainer.optimizer.state.get(param, {}).get(name) if param is not None else None
+            if value is not None:
+                value = value.detach().cpu().numpy()
+                slot.assign(value.T if transpose else value)
+    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
+        optimizer._u_product.assign(float(trainer.optimizer._u_product))
 
 
 def _layers(layer):
