@@ -126,3 +126,33 @@ def test_after_a_port_fit_keras_finds_its_optimizer_and_generator_as_it_left_the
             "torch" if backend == "auto" else "keras-torch", "keras-torch"]
     assert "params {'verbose': 0, 'epochs': 2, 'steps': 10} slots 6" in printed["auto"]
     assert printed["auto"] == printed["keras-torch"]
+
+
+WEIGHTED = '''
+import sys
+import numpy as np
+import keras
+
+rng = np.random.default_rng(7)
+x = rng.normal(size=(200, 3)).astype("float32")
+y = (x[:, 0] > 0.5).astype("float32")  # ~30% positives
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile("adam", "binary_crossentropy")  # a slow start: the loss falls a little
+if sys.argv[1] == "class":
+    model.fit(x, y, epochs=3, class_weight={0: 1.0, 1: 4.0})
+else:
+    model.fit(x, y, epochs=3, sample_weight=np.where(y > 0, 4.0, 1.0))
+'''
+
+
+@pytest.mark.parametrize("weighting", ["class", "sample"])
+def test_a_weighted_loss_is_compared_with_a_weighted_start(tmp_path, logdir, weighting):
+    """fit's class or sample weights scale its loss: the loss before training is weighted the
+    same way, or a falling loss reads as 'rising' from an unweighted start."""
+    result = run_script(ScriptSpec(write(tmp_path, WEIGHTED), [weighting], logdir=str(logdir),
+                                   quiet=True))
+    (run,) = result.runs
+    losses = run.history["loss"]
+    assert losses == sorted(losses, reverse=True)  # it falls, every epoch
+    assert "diverging_loss" not in {f["name"] for f in run.findings}, run.findings

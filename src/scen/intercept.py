@@ -159,8 +159,9 @@ class FitRun:
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)
         self.x, self.data, self.fit, self.data_note = fit_data(args)
-        self.diagnosis = Diagnostics(self.data.x, self.data.y) if self.data.y is not None \
-            else Diagnostics()
+        self.diagnosis = Diagnostics(self.data.x, self.data.y,
+                                     sample_weight=fit_weights(args, self.data.y)) \
+            if self.data.y is not None else Diagnostics()
         observers = [self.diagnosis, TensorBoardLogger(self.run_dir)]
         if not spec.quiet:
             from scen.progress import ProgressBar
@@ -247,6 +248,21 @@ def script_hooks_class(keras):
             super().on_train_begin(logs)
 
     return ScriptHooks
+
+
+def fit_weights(a: dict, y) -> np.ndarray | None:
+    """The weight fit gives each row of arrays x/y: its sample_weight, or its class_weight
+    per label (keras_exact's copy of Keras's rule); None without either, or for other data."""
+    from scen.keras_exact.reduction import class_weight_to_sample_weights
+
+    try:
+        if a.get("sample_weight") is not None:
+            return np.asarray(a["sample_weight"], dtype="float32").reshape(-1)
+        if a.get("class_weight") and y is not None:
+            return class_weight_to_sample_weights(y, a["class_weight"])
+    except Exception:  # weights fit itself will refuse: its error says why
+        pass
+    return None
 
 
 def load_by_structure(model, path: str) -> None:

@@ -53,10 +53,14 @@ def safely(fn, default=None):
 class Diagnostics(Observer):
     """Records a run epoch by epoch, then runs the detectors over the trace."""
 
-    def __init__(self, x_sample=None, y_sample=None, sample_size: int = SAMPLE_SIZE):
-        """Without a sample, the run's own training data is sampled in before_training."""
+    def __init__(self, x_sample=None, y_sample=None, sample_size: int = SAMPLE_SIZE,
+                 sample_weight=None):
+        """Without a sample, the run's own training data is sampled in before_training.
+        sample_weight: (rows,) the weights fit trains with (its sample_weight, or class_weight
+        per row), aligned with x_sample: the loss before training is then weighted as the
+        epochs' losses are, so that the two compare."""
         self.sample_size = sample_size
-        self._take_sample(x_sample, y_sample)
+        self._take_sample(x_sample, y_sample, sample_weight)
         self.info: RunInfo | None = None
         self.model = None
         self.facts = Facts()
@@ -70,19 +74,21 @@ class Diagnostics(Observer):
 
     # -- events --
 
-    def _take_sample(self, x, y) -> None:
+    def _take_sample(self, x, y, sample_weight=None) -> None:
         self.x, self.y = sample(x, y, self.sample_size) if y is not None else (None, None)
+        self._weights = (sample(sample_weight, None, self.sample_size)[0]
+                         if sample_weight is not None and y is not None else None)
         self._labels = y  # class shares and the constant-prediction loss use them all
 
     def before_training(self, model, data=None) -> list[Finding]:
         """Preflight on the untrained model, and remember its weights to measure change.
         `data` (a scen Dataset) supplies the sample when none was given."""
         if self.y is None and data is not None:
-            self._take_sample(data.x, data.y)
+            self._take_sample(data.x, data.y, data.sample_weight)
         self._attach(model)
         self.preflight_findings = preflight(model, self.x, self.y)
         try:  # labels the loss cannot take raise here: preflight has said why
-            self.facts.initial_loss = initial_loss(model, self.x, self.y)
+            self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:
             self.facts.initial_loss = None
         self._previous = {v.path: to_numpy(v) for v in model.trainable_weights}

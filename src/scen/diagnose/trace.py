@@ -88,8 +88,9 @@ def class_shares(spec: OutputSpec, y: np.ndarray) -> list[float] | None:
     return None
 
 
-def initial_loss(model, x, y) -> float | None:
-    """The compiled loss of the untrained model on the sample (single-output models)."""
+def initial_loss(model, x, y, sample_weight=None) -> float | None:
+    """The compiled loss of the untrained model on the sample (single-output models);
+    sample_weight (rows,): weighted as Keras's default reduction weighs it, sum(w * loss) / n."""
     import keras
 
     loss = getattr(model, "loss", None)
@@ -102,7 +103,12 @@ def initial_loss(model, x, y) -> float | None:
         y = np.asarray(y)
         if not isinstance(fn, keras.losses.Loss) and y.ndim == len(y_pred.shape) - 1:
             y = y[..., None]  # what a Loss object's squeeze_or_expand_to_same_rank does
-        value = keras.ops.mean(fn(keras.ops.convert_to_tensor(y), y_pred))
+        per_sample = fn(keras.ops.convert_to_tensor(y), y_pred)
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype="float32")
+            per_sample = per_sample * keras.ops.reshape(
+                w, (-1,) + (1,) * (len(per_sample.shape) - 1))
+        value = keras.ops.mean(per_sample)
     return float(keras.ops.convert_to_numpy(value))
 
 
