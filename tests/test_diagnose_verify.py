@@ -32,9 +32,16 @@ def test_significance_is_exact_at_a_few_seeds():
     assert not significantly_lower(3, 5, 8) and not significantly_lower(4, 4, 8)
 
 
+def test_seeds_that_all_give_one_run_verify_nothing():
+    """A program that seeds itself runs the same whatever the seed: 16 seeds are one run."""
+    v = verify(lambda c, s: (c["learning_rate"] < 0.01, c["learning_rate"]),
+               dict(learning_rate=1e-4), "learning_rate_too_low", seeds=range(16))
+    assert v.same_runs() and not v.verified and "fixes its own random seed" in v.text()
+
+
 def test_verify_on_a_fake_trial():
     def trial(config, seed):  # fails unless the learning rate is at least 0.01
-        return config["learning_rate"] < 0.01, config["learning_rate"]
+        return config["learning_rate"] < 0.01, config["learning_rate"] + seed * 1e-6
 
     v = verify(trial, dict(learning_rate=1e-4), "learning_rate_too_low", seeds=range(16))
     assert v.verified and "verified" in v.text() and "16/16" in v.text()
@@ -213,7 +220,7 @@ def test_a_scenario_variant_that_applies_a_fix_is_how_verify_applies_it():
 
     def trial(config, seed):
         seen.append(config["pixel_scale"])
-        return config["pixel_scale"] == 1.0, 0.0  # fails unless the pixels are scaled
+        return config["pixel_scale"] == 1.0, seed * 0.01  # fails unless the pixels are scaled
 
     v = verify(trial, {"pixel_scale": 1.0, "learning_rate": 0.01}, "unscaled_inputs",
                range(8), settings)

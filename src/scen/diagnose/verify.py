@@ -115,7 +115,8 @@ class Verification:
     @property
     def verified(self) -> bool:
         n = len(self.seeds)
-        return bool(n) and significantly_lower(sum(self.failed_after), sum(self.failed_before), n)
+        return (bool(n) and not self.same_runs()
+                and significantly_lower(sum(self.failed_after), sum(self.failed_before), n))
 
     def rates(self) -> dict:
         n = len(self.seeds)
@@ -136,13 +137,23 @@ class Verification:
             return f"{self.finding}: no mechanical fix to verify ({self.note})"
         r = self.rates()
         mean = lambda v: sum(v) / len(v) if v else float("nan")  # noqa: E731
-        verdict = "verified" if self.verified else "not verified (no significant improvement)"
+        verdict = ("not verified (every seed gave the same run: the program fixes its own "
+                   "random seed, so these are one run, not independent ones)" if self.same_runs()
+                   else "verified" if self.verified
+                   else "not verified (no significant improvement)")
         how = f" [{self.how()}]" if self.how() else ""
         return (f"{self.finding}: {self.fix}: failed {sum(self.failed_before)}/{r['n']} seeds "
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
                 f"{r['after_ci'][1]:.2f}); metric {mean(self.metric_before):.4g} -> "
                 f"{mean(self.metric_after):.4g}{how}: {verdict}")
+
+    def same_runs(self) -> bool:
+        """Every seed gave the same run, on each side: a program that fixes its own seed
+        (keras.utils.set_random_seed(0), say) runs identically whatever seed scen gives it, so
+        N seeds are one run, and prove nothing about seeds."""
+        same = lambda v: len(v) > 1 and len(set(v)) == 1  # noqa: E731
+        return same(self.metric_before) and same(self.metric_after)
 
 
 Trial = Callable[[dict, int], tuple[bool, float]]
