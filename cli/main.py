@@ -113,7 +113,8 @@ VARIANT = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which varia
 
 @app.command("run")
 def run_command(
-    name: str = typer.Argument(..., help="A scenario, as `scen list` names it, or 'all'."),
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it, 'all', or your "
+                               "own Keras script (train.py)."),
     variant: str = VARIANT,
     backend: str = BACKEND,
     device: str = DEVICE,
@@ -177,7 +178,8 @@ LONG_RUN_EPOCHS = 100
 
 @app.command()
 def diagnose(
-    name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it, or your own "
+                               "Keras script (train.py)."),
     variant: str = VARIANT,
     backend: str = BACKEND,
     device: str = DEVICE,
@@ -506,10 +508,11 @@ def golden(
 
 @app.command()
 def compare(
-    name: str = typer.Argument(..., help="A scenario, as `scen list` names it."),
+    name: str = typer.Argument(..., help="A scenario, as `scen list` names it, or your own "
+                               "Keras script (train.py)."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
     backends: str = typer.Option(ALL_BACKENDS, help="Comma-separated; the first is the "
-                                 "reference [a script: the Keras backends installed]."),
+                                 "reference [a script: every backend installed]."),
     epochs: Optional[int] = typer.Option(None, help="Epochs [default: the scenario's quick "
                                          "run, else as posted]."),
     steps_per_epoch: Optional[int] = typer.Option(None, help="Shorter epochs [default: as posted]."),

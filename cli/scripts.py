@@ -160,5 +160,5 @@ def golden_script_command(path, args, record, check, update, directory, backends
         raise typer.Exit(1)
     if not compared:
         fail(f"nothing checked: no backend {name}'s goldens were recorded on is installed")
-    out.print(f"all {compared} fit(s) of {name} match their goldens in {directory} "
-              f"({seconds:.0f} s)", highlight=False, markup=False, soft_wrap=True)
+    out.print(f"all {compared} golden file(s) of {name} (one per fit and backend) match, in "
+              f"{directory} ({seconds:.0f} s)", highlight=False, markup=False, soft_wrap=True)

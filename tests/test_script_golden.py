@@ -43,7 +43,8 @@ def test_record_then_check_passes_and_a_changed_learning_rate_fails(tmp_path, ca
 
     code, out, err = scen(capsys, "--check", script, "--dir", where)  # with the args recorded
     assert code == 0, out + err
-    assert out.startswith(f"all 1 fit(s) of learning_rate match their goldens in {where} ("), out
+    assert out.startswith(f"all 1 golden file(s) of learning_rate (one per fit and backend) "
+                          f"match, in {where} ("), out
 
     code, out, err = scen(capsys, "--check", script, "--dir", where, "--", "0.06")
     assert code == 1, err
@@ -78,7 +79,7 @@ def test_every_backend_starts_from_the_first_ones_weights(tmp_path, capsys, monk
     code, out, err = scen(capsys, "--check", script, "--dir", where, "--backend", "keras-jax")
     assert code == 0, out + err
     assert "keras-torch: runs too, the goldens start from its initial weights" in err
-    assert "all 2 fit(s) of learning_rate match" in out
+    assert "all 2 golden file(s) of learning_rate" in out
 
 
 def test_a_new_record_replaces_the_scripts_old_one(tmp_path, monkeypatch):
