@@ -50,9 +50,9 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     start_from(model, spec.initial_weights, run_dir)
     fit = fit_for(spec, scenario, config)
     epochs = fit.epochs
-    steps = epochs * (fit.steps_per_epoch or math.ceil(train_size(data, fit) / fit.batch_size))
     trainer = Trainer(model, data, fit, device=spec.device, precision=spec.precision,
                       semantics=spec.semantics, compile=bool(spec.compile))
+    steps = epochs * trainer.steps_per_epoch
     compile_note = ""
     if spec.compile is None:
         wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device)
@@ -116,6 +116,9 @@ def compile_pays_off(net, steps: int, device: str) -> tuple[bool, str]:
                   f"{AUTO_COMPILE_STEPS:,}; --no-compile keeps it eager)")
 
 
+ACCURACY = ("accuracy", "acc")  # compile(metrics=[...]) names the port computes
+
+
 def accuracy_kind(y: np.ndarray, outputs: int) -> str:
     """What Keras makes of metrics=['accuracy'] (trainers/compile_utils.get_metric)."""
     if outputs == 1:
@@ -175,7 +178,7 @@ class Trainer:
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
         metrics = compile_arguments(model).get("metrics") or []
         self.accuracy = (accuracy_kind(data.y, self.net(*[a[:1] for a in self.x]).shape[-1])
-                         if {"accuracy", "acc"} & set(map(str, metrics)) else None)
+                         if set(ACCURACY) & set(map(str, metrics)) else None)
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data

@@ -24,7 +24,6 @@ from scen.scenario import Dataset, Fit
 # fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
 DEFAULTS = {"initial_epoch": 0, "validation_steps": None, "validation_batch_size": None,
             "validation_freq": 1}
-ACCURACY = ("accuracy", "acc")
 
 
 def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
@@ -34,6 +33,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
 
     from scen.intercept import is_arrays
     from scen.keras_run import compile_arguments
+    from scen.native import ACCURACY
     from scen.port import UnsupportedLayerError, translate
 
     for name, default in DEFAULTS.items():
@@ -158,15 +158,12 @@ def state_into_keras(trainer, model) -> None:
     variables = model.trainable_variables
     if not optimizer.built:
         optimizer.build(variables)
-    params = {w.path: (w.param, w.transpose) for w in trainer.net._weights if w.param is not None}
+    state = trainer.optimizer.state
     for name, attribute in slots.items():
-        keras_slots = getattr(optimizer, attribute, None) or []
-        for variable, slot in zip(variables, keras_slots):
-            param, transpose = params.get(variable.path, (None, False))
-            value = trainer.optimizer.state.get(param, {}).get(name) if param is not None else None
-            if value is not None:
-                value = value.detach().cpu().numpy()
-                slot.assign(value.T if transpose else value)
+        values = trainer.net.named_keras_values(lambda p: state.get(p, {}).get(name))
+        for variable, slot in zip(variables, getattr(optimizer, attribute, None) or []):
+            if variable.path in values:
+                slot.assign(values[variable.path])
     if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
         optimizer._u_product.assign(float(trainer.optimizer._u_product))
 

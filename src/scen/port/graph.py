@@ -357,12 +357,17 @@ class PortedModel(nn.Module):
     def named_keras_gradients(self) -> dict[str, np.ndarray]:
         """{Keras path: .grad laid out as Keras lays the variable out}, for parameters that
         have a gradient."""
+        return self.named_keras_values(lambda p: p.grad)
+
+    def named_keras_values(self, value_of) -> dict[str, np.ndarray]:
+        """{Keras path: value_of(parameter), laid out as Keras lays the variable out} for each
+        parameter where it is not None: its gradient, an optimizer slot (float32 numpy)."""
         out = {}
         for w in self._weights:
-            g = getattr(w.param, "grad", None) if w.param is not None else None
-            if g is not None:
-                g = g.detach().float().cpu().numpy()
-                out[w.path] = np.array(g.T if w.transpose else g, order="C")
+            v = value_of(w.param) if w.param is not None else None
+            if v is not None:
+                v = v.detach().float().cpu().numpy()
+                out[w.path] = np.array(v.T if w.transpose else v, order="C")
         return out
 
 
