@@ -199,7 +199,7 @@ def test_gradient_parity(name):
     ((ported(*xs) - target) ** 2).mean().backward()
     assert set(ported.keras_paths) == set(expected)
     for path, param in ported.keras_paths.items():
-        grad = param.grad.T if path.endswith("/kernel") else param.grad
+        grad = param.grad
         assert grad.shape == expected[path].shape
         assert max_diff(grad, expected[path]) <= TOL, path
 
@@ -325,7 +325,7 @@ def test_in_place_change_shows_up_at_the_right_index():
     ported = translate(model)
     paths = [v.path for v in model.weights]
     with torch.no_grad():
-        ported.keras_paths["head/kernel"][3, 7] += 1.0  # torch (out, in) = Keras (in, out)[7, 3]
+        ported.keras_paths["head/kernel"][7, 3] += 1.0  # the kernel in Keras's (in, out) layout
         ported.keras_paths["shared/bias"][2] -= 2.0
     new, old = keras_weights(ported), model.get_weights()
     for i, path in enumerate(paths):

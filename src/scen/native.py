@@ -135,7 +135,7 @@ class Trainer:
                  semantics="torch", compile=False):
         self.keras_model, self.fit_args, self.shuffle = model, fit, fit.shuffle
         self.device = torch.device(device)
-        with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
+        with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             self.net = translate(model).to(self.device)
         self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
         inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)

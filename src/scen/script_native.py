@@ -66,7 +66,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
     if int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer"):
         return "the optimizer took steps in an earlier Keras fit and carries their state"
     try:
-        with torch.random.fork_rng(devices=[]):  # nn.Linear's own init must not use up draws
+        with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             translate(model)
     except UnsupportedLayerError as e:
         return str(e)

@@ -1,8 +1,8 @@
 """What every translated layer shares: the error, the activation table, weight claims.
 
 A translation is a torch module plus a list of claims: which Keras variable each torch tensor
-holds, and in which layout. Keras variables are kept in Keras's own layout unless a faster
-torch layout is exactly as accurate (Dense keeps nn.Linear's (out, in) weight, transposed).
+holds. Every variable is kept in Keras's own layout, so the port computes what Keras computes,
+op for op.
 """
 
 from __future__ import annotations
@@ -164,24 +164,19 @@ class Claim:
     tensor: an nn.Parameter (trainable) or a buffer (Keras's non-trainable state, e.g.
     BatchNormalization's moving statistics); None: the variable is carried as a constant (it
     does not take part in the computation, e.g. Normalization's adapt counters).
-    transpose: the tensor holds the variable's 2-D transpose (Dense: nn.Linear's layout).
     """
 
     variable: object
     tensor: torch.Tensor | None
-    transpose: bool = False
 
 
 def value_of(variable) -> np.ndarray:
     return np.array(variable.numpy(), dtype=np.float32)
 
 
-def as_param(variable, transpose: bool = False) -> nn.Parameter:
+def as_param(variable) -> nn.Parameter:
     """A float32 parameter holding a Keras variable's value; frozen if Keras's is."""
-    value = value_of(variable)
-    if transpose:
-        value = value.T.copy()
-    return nn.Parameter(torch.from_numpy(value), requires_grad=bool(variable.trainable))
+    return nn.Parameter(torch.from_numpy(value_of(variable)), requires_grad=bool(variable.trainable))
 
 
 def as_buffer(variable) -> torch.Tensor:

@@ -14,20 +14,23 @@ from scen.port.base import (Act, Claim, PortLayer, activation_for, as_param, che
 __all__ = ["Dense", "ActivationLayer", "Embedding", "Rescaling", "PReLU", "BUILDERS"]
 
 
-class Dense(nn.Linear, PortLayer):
-    """nn.Linear (weight = Keras kernel transposed, (out, in)) then the Keras activation.
-    Input (..., in) -> output (..., out), on the last axis as Keras's Dense on rank > 2."""
+class Dense(PortLayer):
+    """Keras's Dense: weight is the kernel in Keras's (in, out) layout, bias (out,) or None,
+    then the Keras activation. Input (..., in) -> output (..., out), on the last axis as
+    Keras's Dense on rank > 2."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool, act):
-        nn.Linear.__init__(self, in_features, out_features, bias=bias)
-        self.act = act
+    def __init__(self, weight: nn.Parameter, bias: nn.Parameter | None, act):
+        super().__init__()
+        self.weight, self.bias, self.act = weight, bias, act
+        self.in_features, self.out_features = weight.shape
 
     def step(self, x):
-        # Same arithmetic as Keras's Dense.call: matmul(x, kernel) then add(bias), with the
-        # kernel in Keras's (in, out) memory layout. F.linear (addmm on a transposed weight)
-        # sums in another order and drifts by several float32 ulps (~7e-6 on a 784-wide layer);
-        # this way the port is bit-identical to Keras-on-torch on CPU, in values and gradients.
-        pre = torch.matmul(x, self.weight.t().contiguous())
+        # Keras's Dense.call op for op: matmul(x, kernel) then add(bias), the kernel in its
+        # (in, out) layout. nn.Linear's (out, in) weight (F.linear, addmm on its transpose)
+        # sums in another order and drifts by several float32 ulps (~7e-6 on a 784-wide
+        # layer); this way the port is bit-identical to Keras-on-torch on CPU, in values and
+        # gradients, and spends no copy on a transpose.
+        pre = torch.matmul(x, self.weight)
         if self.bias is not None:
             pre = pre + self.bias
         return self.act(pre), pre
@@ -38,14 +41,11 @@ class Dense(nn.Linear, PortLayer):
 
 def dense(layer):
     check_plain(layer)
-    kernel = layer.kernel
-    module = Dense(kernel.shape[0], kernel.shape[1], layer.bias is not None,
-                   activation_for(layer, layer.activation))
-    module.weight = as_param(kernel, transpose=True)
-    claims = [Claim(kernel, module.weight, transpose=True)]
-    if layer.bias is not None:
-        module.bias = as_param(layer.bias)
-        claims.append(Claim(layer.bias, module.bias))
+    bias = as_param(layer.bias) if layer.bias is not None else None
+    module = Dense(as_param(layer.kernel), bias, activation_for(layer, layer.activation))
+    claims = [Claim(layer.kernel, module.weight)]
+    if bias is not None:
+        claims.append(Claim(layer.bias, bias))
     return module, claims
 
 

@@ -61,7 +61,6 @@ class _Step:
 class _WeightSpec:
     path: str  # Variable.path, e.g. "dense/kernel" or "sequential/dense/kernel"
     param: torch.Tensor | None  # parameter or buffer; None: kept as a constant
-    transpose: bool  # Dense kernel: Keras (in, out) vs torch (out, in)
     constant: np.ndarray | None
 
 
@@ -231,12 +230,12 @@ class PortedModel(nn.Module):
         for v in model.weights:
             claim = owner.get(id(v))
             if claim is not None and claim.tensor is not None:
-                self._weights.append(_WeightSpec(v.path, claim.tensor, claim.transpose, None))
+                self._weights.append(_WeightSpec(v.path, claim.tensor, None))
             else:
                 # A layer attached to the model object but not used by its graph, or state the
                 # call does not read (Normalization's adapt counters): it cannot change the
                 # output, so carry its value unchanged for set_weights round-trips.
-                self._weights.append(_WeightSpec(v.path, None, False, np.array(v.numpy())))
+                self._weights.append(_WeightSpec(v.path, None, np.array(v.numpy())))
         self.keras_paths: dict[str, torch.Tensor] = {
             w.path: w.param for w in self._weights if w.param is not None
         }
@@ -348,7 +347,7 @@ class PortedModel(nn.Module):
                 result.append((w.path, w.constant.copy()))
                 continue
             value = w.param.detach().cpu().numpy()  # shares memory with the parameter: copy
-            result.append((w.path, np.array(value.T if w.transpose else value, order="C")))
+            result.append((w.path, np.array(value, order="C")))
         return result
 
     def keras_weights(self) -> list[np.ndarray]:
@@ -367,7 +366,7 @@ class PortedModel(nn.Module):
             v = value_of(w.param) if w.param is not None else None
             if v is not None:
                 v = v.detach().float().cpu().numpy()
-                out[w.path] = np.array(v.T if w.transpose else v, order="C")
+                out[w.path] = np.array(v, order="C")
         return out
 
 
@@ -377,7 +376,7 @@ def translate(model) -> PortedModel:
 
 
 def keras_weights(ported: PortedModel) -> list[np.ndarray]:
-    """The port's weights in `model.get_weights()` order, kernels back in Keras's (in, out)."""
+    """The port's weights in `model.get_weights()` order."""
     return ported.keras_weights()
 
 

@@ -88,7 +88,7 @@ class DenseChain:
         values = {}
         for k, info in plan:
             if k == "dense":
-                values[info.kernel] = np.moveaxis(stacked[info.kernel], 0, -1).transpose(1, 0, 2)
+                values[info.kernel] = np.moveaxis(stacked[info.kernel], 0, -1)
                 values[info.bias] = np.moveaxis(stacked[info.bias], 0, -1)
         sizes = {name: v.size // S for name, v in values.items()}
         flat = torch.zeros((sum(sizes.values()), S))

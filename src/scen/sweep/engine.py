@@ -118,8 +118,6 @@ class SeedTrainer:
         stacked = {}
         for path, param in net.keras_paths.items():
             value = np.stack([w[paths.index(path)] for w in weights])  # (S, *Keras shape)
-            if param.dim() == 2:
-                value = value.transpose(0, 2, 1)  # Dense kernels: Keras (in, out), torch (out, in)
             stacked[name_of[id(param)]] = (value, param.requires_grad)
         del weights
         self.trainable, self.frozen = {}, {}
@@ -382,10 +380,10 @@ def native_estimate(spec: SweepSpec, scenario, seeds, n_lrs: int, device: str,
     """Weights, gradients and optimizer slots, a batch's activations, the data, the epoch's
     gathered batches and orders, per seed; the histories of every seed of every configuration."""
     keras = seeding.keras_on_torch()
-    import torch
 
     from scen.keras_run import fit_for, train_size
     from scen.port import translate
+    from scen.port.dense import Dense
     from scen.runner import RunSpec
 
     config = scenario.config_for(spec.variant)
@@ -404,7 +402,7 @@ def native_estimate(spec: SweepSpec, scenario, seeds, n_lrs: int, device: str,
         shared = (seeding.same(_as_list(other.x), _as_list(data.x))
                   and seeding.same(other.y, data.y))
     activations = sum(3 * m.out_features for m in ported.modules()
-                      if isinstance(m, torch.nn.Linear))
+                      if isinstance(m, Dense))
     live = len(seeds) if spec.seed_block is None else min(spec.seed_block, len(seeds))
     per_seed = (4 * params * 9  # weights, gradients (and their copy), slots, temporaries
                 + 4 * fit.batch_size * (width + 2 * activations)  # a batch, activations, grads
