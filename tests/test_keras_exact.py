@@ -226,6 +226,53 @@ def test_optimizer_matches_keras(keras_kwargs, mine, lr_change):
     _run_pair(cls(**kw), mine, lr_change=lr_change)
 
 
+@pytest.mark.parametrize("beta_1, beta_2, learning_rate", [(0.9, 0.999, 0.001),
+                                                           (0.5, 0.9, 0.1234)])
+def test_adam_alphas_computed_ahead_are_kerass_own(beta_1, beta_2, learning_rate):
+    """The CPU path takes Adam's alpha from a block computed ahead (host powers, one vector
+    sqrt): the very float32 values Keras's torch_adam.py computes step by step with 0-d ops,
+    across a block's edges and far into training."""
+    from keras import ops
+
+    from scen.keras_exact.optimizers import keras_adam_alphas
+
+    for first in (1, 250, 98_765):
+        ahead = keras_adam_alphas(beta_1, beta_2, learning_rate, first, 300)
+        lr = keras.Variable(learning_rate, dtype="float32")
+        for i, t in enumerate(range(first, first + 300)):
+            local_step = ops.cast(t, "float32")
+            b1p = ops.power(ops.cast(beta_1, "float32"), local_step)
+            b2p = ops.power(ops.cast(beta_2, "float32"), local_step)
+            alpha = lr * ops.sqrt(1 - b2p) / (1 - b1p)
+            assert ahead[i] == float(alpha), (t, ahead[i], float(alpha))
+
+
+def test_adam_on_the_cpu_updates_as_its_device_path():
+    """Blocks of alphas (a learning-rate change and a reset of iterations in between) leave
+    the weights where Keras's 0-d arithmetic, kept for other devices, leaves them."""
+    rng = np.random.default_rng(3)
+    init = rng.normal(size=(5, 3)).astype(np.float32)
+    runs = []
+    for device_path in (False, True):
+        p = torch.nn.Parameter(torch.from_numpy(init.copy()))
+        opt = ke.Adam([p], learning_rate=0.01)
+        if device_path:  # per-row learning rates take the 0-d path: one row, the same rate
+            opt.use_learning_rates(torch.full((1, 1), np.float32(0.01)))
+        for step in range(600):
+            if step == 300:
+                if device_path:
+                    opt._lr.fill_(np.float32(0.002))
+                else:
+                    opt.learning_rate = 0.002
+                opt.iterations = 10
+            p.grad = torch.from_numpy(rng.normal(size=(5, 3)).astype(np.float32))
+            opt.step()
+        runs.append(p.detach().clone())
+        rng = np.random.default_rng(3)
+        rng.normal(size=(5, 3))
+    assert torch.equal(runs[0], runs[1])
+
+
 def test_get_optimizer_accepts_serialized_keras_config():
     cfg = keras.optimizers.serialize(keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8))
     opt = ke.get_optimizer(cfg, [torch.nn.Parameter(torch.zeros(2))])

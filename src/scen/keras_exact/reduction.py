@@ -60,12 +60,14 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     total = torch.sum(values)
     if reduction == "sum":
         return total
+    # Divide by a device tensor, not a Python scalar: CUDA turns division by a CPU scalar
+    # into a multiplication by its reciprocal, which is not bit-identical.
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         n = torch.sum(sample_weight)
+    elif values.numel():  # divide_no_nan by a count that is not 0: a plain division
+        return total / total.new_full((), values.numel())
     else:
-        # Divide by a device tensor, not a Python scalar: CUDA turns division by a CPU
-        # scalar into a multiplication by its reciprocal, which is not bit-identical.
-        n = total.new_full((), values.numel())
+        n = total.new_full((), 0)
     return torch.where(n == 0, torch.zeros_like(total), total / torch.where(n == 0, 1, n))
 
 
