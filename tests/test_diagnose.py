@@ -477,3 +477,52 @@ def test_diagnostics_through_the_runner(tmp_path):
     diag = dx.Diagnostics(data.x, data.y)
     run(RunSpec("rating", epochs=2, verbose=0, logdir=str(tmp_path)), observers=[diag])
     assert {"softmax_single_unit", "no_gradient"} <= errors(diag.findings())
+
+
+def test_statistics_of_all_weights_at_once_are_each_weights_own():
+    """The per-epoch statistics are taken over every weight in a few numpy calls (trace.Flat);
+    the one-array functions are the oracle, on plain arrays and on the cases that go one by
+    one: non-finite values, empty arrays, a previous epoch with other weights."""
+    from scen.diagnose.trace import Flat, all_grad_stats, all_weight_stats, grad_stats, weight_stats
+
+    rng = np.random.default_rng(0)
+    before = {"d/kernel": rng.normal(size=(4, 3)), "d/bias": np.zeros(3, "float32"),
+              "e/kernel": rng.normal(size=(3, 1)).astype("float32")}
+    after = {k: v + rng.normal(scale=0.1, size=v.shape).astype(v.dtype) for k, v in before.items()}
+    broken = dict(after, **{"d/bias": np.array([0.0, np.nan, np.inf], "float32")})
+    empty = dict(after, **{"e/kernel": np.zeros((3, 0), "float32")})
+    grads = dict(after, **{"d/bias": np.array([0.0, 0.0, 1.5])})
+    cases = [(after, Flat(before)), (after, None), (broken, Flat(before)), (after, Flat(broken)),
+             (empty, Flat(before)), (after, Flat({"other": np.ones(2)}))]
+    for now, previous in cases:
+        stats, flat = all_weight_stats(now, previous)
+        old = previous.arrays() if previous is not None else {}
+        for k, w in now.items():
+            _same_stats(stats[k], weight_stats(w, old.get(k)))
+        assert all(np.array_equal(a, np.asarray(now[k], "float64"), equal_nan=True)
+                   for k, a in flat.arrays().items())
+    for g in (grads, broken, empty):
+        stats = all_grad_stats(g)
+        for k, v in g.items():
+            _same_stats(stats[k], grad_stats(v))
+    steps = rng.normal(size=13)
+    for s in (steps, np.append(steps, np.nan), np.zeros(0)):
+        _same_stats(dx.step_stats(s), _step_stats_one_by_one(s))
+
+
+def _same_stats(got: dict, expected: dict):
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        if value is None:
+            assert got[key] is None, key
+        else:
+            assert got[key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+
+
+def _step_stats_one_by_one(steps):
+    finite = steps[np.isfinite(steps)]
+    bad = np.flatnonzero(~np.isfinite(steps))
+    out = dict(n=steps.size, nonfinite=bad.size, first_nonfinite=int(bad[0]) if bad.size else None)
+    if finite.size:
+        out.update(mean=finite.mean(), std=finite.std(), min=finite.min(), max=finite.max())
+    return out

@@ -14,8 +14,6 @@ import math
 import sys
 from dataclasses import asdict
 
-import numpy as np
-
 from scen.diagnose.activations import ActivationExtractor
 from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding
@@ -24,8 +22,8 @@ from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import preflight
 from scen.diagnose.report import format_report, sorted_findings
-from scen.diagnose.trace import (EpochRecord, Facts, Trace, facts_for, grad_stats, initial_loss,
-                                 step_stats, weight_stats)
+from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats,
+                                 all_weight_stats, facts_for, initial_loss, step_stats)
 from scen.observe import Observer, RunInfo
 
 ACTIVATIONS_EVERY_EPOCH_UP_TO = 30  # longer runs record activations (and, on TF/JAX, recompute
@@ -68,7 +66,7 @@ class Diagnostics(Observer):
         self.preflight_findings: list[Finding] | None = None
         self.run_findings: list[Finding] = []
         self.status, self.error = "running", None
-        self._previous: dict[str, np.ndarray] = {}
+        self._previous: Flat | None = None  # the weights at the last epoch's end
         self._extractor = None
         self._finished = False
 
@@ -91,7 +89,7 @@ class Diagnostics(Observer):
             self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:
             self.facts.initial_loss = None
-        self._previous = {v.path: to_numpy(v) for v in model.trainable_weights}
+        self._previous = Flat({v.path: to_numpy(v) for v in model.trainable_weights})
         return self.preflight_findings
 
     def on_train_begin(self, info: RunInfo) -> None:
@@ -109,12 +107,10 @@ class Diagnostics(Observer):
         # torch leaves the last step's gradients on the weights (free to read); TF and JAX
         # recompute them, eagerly, so only on the sampled epochs.
         grads = probe.gradients() if sampled or self.facts.backend == "torch" else {}
+        weight_stats, self._previous = all_weight_stats(weights, self._previous)
         record = EpochRecord(
             epoch=epoch, logs={k: float(v) for k, v in logs.items()},
-            steps=step_stats(step_losses),
-            weights={k: weight_stats(w, self._previous.get(k)) for k, w in weights.items()},
-            grads={k: grad_stats(g) for k, g in grads.items()})
-        self._previous = {k: np.array(w, copy=True) for k, w in weights.items()}
+            steps=step_stats(step_losses), weights=weight_stats, grads=all_grad_stats(grads))
         if sampled:
             self.model = probe.keras_model()  # the native port copies its weights in here
             record.activations = self._activations()

@@ -201,10 +201,75 @@ def grad_stats(g: np.ndarray) -> dict:
                 zero=float(np.mean(g == 0)) if g.size else 1.0, nonfinite=int((~finite).sum()))
 
 
+class Flat:
+    """Named arrays as one float64 vector, so that a statistic of every array is one numpy
+    call (np.ufunc.reduceat over the arrays' segments) rather than one per array: a small
+    model's ten weights and gradients, summarised one by one, took ~100 calls an epoch, a tenth
+    of a tiny epoch's time. names, shapes: the arrays', in order; values: (total size,)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        arrays = {k: np.asarray(a) for k, a in arrays.items()}
+        self.names, self.shapes = list(arrays), [a.shape for a in arrays.values()]
+        self.sizes = [a.size for a in arrays.values()]
+        self.values = (np.concatenate([a.ravel() for a in arrays.values()]).astype(np.float64)
+                       if arrays else np.zeros(0))
+        self.starts = np.cumsum([0] + self.sizes[:-1])
+        # reduceat takes neither empty segments nor, here, non-finite values: those go one by
+        # one, through weight_stats and grad_stats themselves.
+        self.plain = all(self.sizes) and bool(np.isfinite(self.values).all())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        ends = np.cumsum(self.sizes)
+        return {k: self.values[e - n:e].reshape(shape)
+                for k, shape, n, e in zip(self.names, self.shapes, self.sizes, ends)}
+
+    def norms(self, values: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.add.reduceat(values * values, self.starts))
+
+    def max_abs(self, values: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(np.abs(values), self.starts)
+
+
+def all_weight_stats(weights: dict[str, np.ndarray],
+                     previous: Flat | None) -> tuple[dict[str, dict], Flat]:
+    """{path: weight_stats(w, previous w)} for every weight at once, and the weights as a Flat
+    to pass as `previous` next epoch."""
+    flat = Flat(weights)
+    same = (previous is not None and previous.plain and previous.names == flat.names
+            and previous.shapes == flat.shapes)
+    if not flat.plain or (previous is not None and not same):
+        before = previous.arrays() if previous is not None else {}
+        return {k: weight_stats(w, before.get(k)) for k, w in flat.arrays().items()}, flat
+    norms, max_abs = flat.norms(flat.values), flat.max_abs(flat.values)
+    change = delta = [None] * len(flat.names)
+    if same:
+        diff = flat.values - previous.values
+        change, delta = flat.max_abs(diff).tolist(), flat.norms(diff).tolist()
+    return {k: dict(norm=n, max_abs=m, nonfinite=0, change=c, delta=d, ndim=len(shape))
+            for k, shape, n, m, c, d in zip(flat.names, flat.shapes, norms.tolist(),
+                                            max_abs.tolist(), change, delta)}, flat
+
+
+def all_grad_stats(grads: dict[str, np.ndarray]) -> dict[str, dict]:
+    """{path: grad_stats(g)} for every gradient at once."""
+    flat = Flat(grads)
+    if not flat.plain:
+        return {k: grad_stats(g) for k, g in flat.arrays().items()}
+    zeros = np.add.reduceat((flat.values == 0).astype(np.float64), flat.starts) / flat.sizes
+    return {k: dict(norm=n, max_abs=m, zero=z, nonfinite=0)
+            for k, n, m, z in zip(flat.names, flat.norms(flat.values).tolist(),
+                                  flat.max_abs(flat.values).tolist(), zeros.tolist())}
+
+
 def step_stats(steps: np.ndarray) -> dict:
     """An epoch's step losses, shape (steps,): n, nonfinite count, first_nonfinite (0-based
     step), and mean, std, min, max of the finite ones."""
     steps = np.asarray(steps, dtype=np.float64)
+    if steps.size and np.isfinite(steps).all():  # the common case, in fewer calls than below
+        mean = steps.mean()
+        return dict(n=int(steps.size), nonfinite=0, first_nonfinite=None, mean=float(mean),
+                    std=float(np.sqrt(np.mean(np.square(steps - mean)))),
+                    min=float(steps.min()), max=float(steps.max()))
     finite = steps[np.isfinite(steps)]
     bad = np.flatnonzero(~np.isfinite(steps))
     s = dict(n=int(steps.size), nonfinite=int(bad.size),

@@ -68,8 +68,7 @@ def keras_adam_alphas(beta_1: float, beta_2: float, learning_rate: float, first:
     the C library's powf (what torch's scalar pow calls; torch's vectorized pow, SLEEF's,
     differs in the last bit), the square roots with torch itself (its float32 sqrt was not
     numpy's correctly rounded one on an AVX-512 CPU, and is the same for one value or many;
-    measured), the rest in IEEE
-    float32 arithmetic, exact anywhere."""
+    measured), the rest in IEEE float32 arithmetic, exact anywhere."""
     f32 = np.float32
     one, b1, b2 = f32(1), f32(beta_1), f32(beta_2)
     steps = [f32(t) for t in range(first, first + count)]

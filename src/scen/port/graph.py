@@ -239,6 +239,9 @@ class PortedModel(nn.Module):
         self.keras_paths: dict[str, torch.Tensor] = {
             w.path: w.param for w in self._weights if w.param is not None
         }
+        # Where inputs go: parameters() walks every module, too slow for every step. (A list,
+        # so that nn.Module does not register it; .to() moves the parameter itself.)
+        self._first_parameter = [next(self.parameters(), None)]
         # Keras's `model(x)` runs with training=False (Dropout off): start in eval mode to match.
         # Call .train() for training, as with any torch module.
         self.eval()
@@ -271,7 +274,7 @@ class PortedModel(nn.Module):
                 f"{self.name} expects {len(self.input_names)} inputs "
                 f"({', '.join(self.input_names)}), got {len(inputs)}"
             )
-        ref = next(self.parameters(), None)
+        ref = self._first_parameter[0]
         device = ref.device if ref is not None else None
         # as_tensor neither copies nor detaches a tensor that already has the right dtype/device.
         return [torch.as_tensor(x, dtype=torch.float32, device=device) for x in inputs]
