@@ -493,7 +493,8 @@ def test_statistics_of_all_weights_at_once_are_each_weights_own():
     empty = dict(after, **{"e/kernel": np.zeros((3, 0), "float32")})
     grads = dict(after, **{"d/bias": np.array([0.0, 0.0, 1.5])})
     cases = [(after, Flat(before)), (after, None), (broken, Flat(before)), (after, Flat(broken)),
-             (empty, Flat(before)), (after, Flat({"other": np.ones(2)}))]
+             (empty, Flat(before)), (after, Flat({"other": np.ones(2)})), ({}, Flat({})),
+             ({}, None)]
     for now, previous in cases:
         stats, flat = all_weight_stats(now, previous)
         old = previous.arrays() if previous is not None else {}
@@ -501,7 +502,8 @@ def test_statistics_of_all_weights_at_once_are_each_weights_own():
             _same_stats(stats[k], weight_stats(w, old.get(k)))
         assert all(np.array_equal(a, np.asarray(now[k], "float64"), equal_nan=True)
                    for k, a in flat.arrays().items())
-    for g in (grads, broken, empty):
+    for g in (grads, broken, empty, {}):
+        assert all_grad_stats(g).keys() == g.keys()
         stats = all_grad_stats(g)
         for k, v in g.items():
             _same_stats(stats[k], grad_stats(v))

@@ -214,9 +214,9 @@ class Flat:
         self.values = (np.concatenate([a.ravel() for a in arrays.values()]).astype(np.float64)
                        if arrays else np.zeros(0))
         self.starts = np.cumsum([0] + self.sizes[:-1])
-        # reduceat takes neither empty segments nor, here, non-finite values: those go one by
-        # one, through weight_stats and grad_stats themselves.
-        self.plain = all(self.sizes) and bool(np.isfinite(self.values).all())
+        # reduceat takes no empty segments (nor an empty list of them) and, here, no non-finite
+        # values: those go one by one, through weight_stats and grad_stats themselves.
+        self.plain = bool(self.sizes) and all(self.sizes) and bool(np.isfinite(self.values).all())
 
     def arrays(self) -> dict[str, np.ndarray]:
         ends = np.cumsum(self.sizes)
