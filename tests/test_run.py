@@ -110,6 +110,30 @@ def test_interrupt_inside_training_keeps_the_logs(logdir):
     assert len(scalars(f"{r.run_dir}/train", "epoch_loss")) == 3
 
 
+def test_a_run_killed_outright_keeps_its_events_but_the_last_seconds(logdir, monkeypatch):
+    """Events are written by the training thread itself, FLUSH_SECONDS apart: what a run has
+    logged is on disk by then, before the run ends (SIGKILL leaves no on_train_end)."""
+    from scen import tensorboard
+
+    seen = []
+
+    class Kill(Observer):  # reads the event file mid-run, as TensorBoard would
+        def on_epoch_end(self, epoch, logs, step_losses, probe):
+            seen.append(len(scalars(f"{self.info.run_dir}/train", "epoch_loss")))
+
+        def on_train_begin(self, info):
+            self.info = info
+
+    monkeypatch.setattr(tensorboard, "FLUSH_SECONDS", 0.0)  # due at every write
+    run(RunSpec("toy-blobs", epochs=4, logdir=logdir, verbose=0), observers=[Kill()])
+    assert seen == [1, 2, 3, 4]  # TensorBoardLogger observes before the observers given
+    seen.clear()
+    monkeypatch.setattr(tensorboard, "FLUSH_SECONDS", 3600.0)  # never due during the run
+    r = run(RunSpec("toy-blobs", epochs=4, logdir=logdir, verbose=0), observers=[Kill()])
+    assert seen == [0, 0, 0, 0]
+    assert len(scalars(f"{r.run_dir}/train", "epoch_loss")) == 4  # written when it ended
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
