@@ -273,6 +273,52 @@ def test_adam_on_the_cpu_updates_as_its_device_path():
     assert torch.equal(runs[0], runs[1])
 
 
+@pytest.mark.parametrize("config", [
+    {"name": "adam", "learning_rate": 0.01}, {"name": "adamw"}, {"name": "adam", "amsgrad": True},
+    {"name": "rmsprop", "momentum": 0.9, "centered": True}, {"name": "adagrad"},
+    {"name": "sgd", "momentum": 0.9, "nesterov": True}, {"name": "adamax"}, {"name": "lion"},
+    {"name": "nadam"}, {"name": "adadelta", "learning_rate": 1.0}, {"name": "sgd", "clipvalue": 0.1},
+])
+def test_flat_parameters_update_as_each_parameter_alone(config):
+    """flatten(): the parameters and slots as views of one buffer each, one op per update
+    step: the same values as updating each parameter alone, bit for bit, through a state_dict
+    handed to a second optimizer (a script's second fit), with slots readable per parameter."""
+    shapes = [(7, 5), (5,), (5, 3), (3,), (1,)]
+    rng = np.random.default_rng(11)
+    init = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    grads = [[rng.normal(size=s).astype(np.float32) for s in shapes] for _ in range(40)]
+    results = []
+    for flat in (False, True):
+        params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in init]
+        opt = ke.get_optimizer(dict(config), params)
+        assert opt.flatten() if flat else True
+        for step, gs in enumerate(grads):
+            if step == 20:  # a second fit: a new optimizer takes the first one's state
+                state = copy.deepcopy(opt.state_dict())
+                opt = ke.get_optimizer(dict(config), params)
+                opt.load_state_dict(state)
+                assert opt.flatten() if flat else True
+            for p, g in zip(params, gs):
+                p.grad = torch.from_numpy(g)
+            opt.step()
+        slots = [{k: v.clone() for k, v in opt.state[p].items()} for p in params]
+        results.append(([p.detach().clone() for p in params], slots))
+    (plain, plain_slots), (flat, flat_slots) = results
+    assert all(torch.equal(a, b) for a, b in zip(plain, flat))
+    for a, b in zip(plain_slots, flat_slots):
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_flatten_leaves_what_is_not_elementwise_alone():
+    params = lambda: [torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2))]
+    assert not ke.Adam(params(), clipnorm=1.0).flatten()  # a norm per tensor
+    assert not ke.Adam(params(), global_clipnorm=1.0).flatten()  # a norm over all
+    assert not ke.Adam(params()[:1]).flatten()  # one parameter: nothing to gain
+    frozen = params()
+    frozen[1].requires_grad_(False)
+    assert not ke.Adam(frozen).flatten()
+
+
 def test_get_optimizer_accepts_serialized_keras_config():
     cfg = keras.optimizers.serialize(keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8))
     opt = ke.get_optimizer(cfg, [torch.nn.Parameter(torch.zeros(2))])

@@ -144,7 +144,7 @@ class Trainer:
         self.params = list(self.net.parameters())
         self.optimizer = keras_exact.get_optimizer(serialized, self.params)
         self._compiled_step = None
-        self.precision = precision
+        self.precision, self.compiled = precision, False
         if compile:
             self.compile()
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
@@ -189,6 +189,7 @@ class Trainer:
         step. On CUDA, "reduce-overhead" also captures it in a CUDA graph. fp16 keeps the
         eager step around compiled parts: its GradScaler skips steps data-dependently."""
         mode = "reduce-overhead" if self.device.type == "cuda" else None
+        self.compiled = True
         if self.precision == "fp16":
             self._loss_and_output = torch.compile(self._loss_and_output, mode=mode)
             self.optimizer.update = torch.compile(self.optimizer.update, mode=mode)
@@ -309,6 +310,8 @@ class Trainer:
     def _fit(self, epochs: int, observers: Observers, started: bool) -> None:
         if not started:
             self.start()
+        if not self.compiled:  # one update per op, not per parameter (the graph fuses them)
+            self.optimizer.flatten()
         self.net.train()
         for epoch in range(epochs):
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)

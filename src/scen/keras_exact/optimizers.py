@@ -160,12 +160,7 @@ class Adagrad(KerasOptimizer):
         self.initial, self.epsilon = initial_accumulator_value, epsilon
 
     def _update(self, grads, params):
-        acc = []
-        for p in params:
-            st = self.state[p]
-            if "accumulator" not in st:
-                st["accumulator"] = torch.full_like(p, self.initial)
-            acc.append(st["accumulator"])
+        acc = self._slots("accumulator", params, self.initial)
         torch._foreach_add_(acc, torch._foreach_mul(grads, grads))
         lr = self._lr.to(params[0].dtype)
         torch._foreach_add_(params, torch._foreach_div(
