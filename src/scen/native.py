@@ -305,16 +305,20 @@ class Trainer:
         """Train `epochs` epochs. started: start() was called already (a script's fit draws
         its data order before Keras's on_train_begin, where the diagnosis looks at the model)."""
         params = sum(p.numel() for p in self.net.parameters())
-        with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
-            self._fit(epochs, observers, started)
+        # Python's full garbage collections scan every object alive, and Keras, torch and the
+        # compiler leave millions: one pass stalled a compiled toy-blobs run for ~0.36 s (twice
+        # its 1,000 epochs). The loop makes few lasting objects: those from before are left out
+        # of collections while it runs (gc.freeze), and given back after (no cycle is kept).
+        gc.freeze()
+        try:
+            with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
+                self._fit(epochs, observers, started)
+        finally:
+            gc.unfreeze()
 
     def _fit(self, epochs: int, observers: Observers, started: bool) -> None:
         if not started:
             self.start()
-        # Python's full garbage collections scan every object alive, and Keras, torch and the
-        # compiler leave millions: one pass stalled a compiled toy-blobs run for ~0.36 s (twice
-        # its 1,000 epochs). The loop keeps few objects alive; those from before are frozen.
-        gc.freeze()
         if not self.compiled:  # one update per op, not per parameter (the graph fuses them)
             self.optimizer.flatten()
         self.net.train()
