@@ -66,7 +66,7 @@ def test_compiled_whole_step_trains_like_the_eager_loop(logdir, monkeypatch):
                 verbose=0)
     eager = run(RunSpec(**spec))  # 30 steps: too short to compile by itself
     assert "compiled" not in eager.engine
-    monkeypatch.setattr(native, "AUTO_COMPILE_STEPS", 30)
+    monkeypatch.setattr(native, "AUTO_COMPILE_STEPS", {"first": 30, "again": 30})
     compiled = run(RunSpec(**spec))
     assert "compiled: 30 steps pay for torch.compile" in compiled.engine
     np.testing.assert_allclose(compiled.step_losses, eager.step_losses, atol=1e-5)
@@ -75,7 +75,7 @@ def test_compiled_whole_step_trains_like_the_eager_loop(logdir, monkeypatch):
     assert "compiled" not in explicit.engine and explicit.step_losses == eager.step_losses
 
 
-def test_when_compilation_pays_off(monkeypatch):
+def test_when_compilation_pays_off(monkeypatch, tmp_path):
     """Long runs compile by themselves; short ones, random layers and a CPU without a C++
     compiler stay eager, with the reason where it would have paid."""
     import shutil
@@ -88,11 +88,38 @@ def test_when_compilation_pays_off(monkeypatch):
     plain = translate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
     noisy = translate(keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5),
                                         keras.layers.Dense(2)]))
-    assert native.compile_pays_off(plain, native.AUTO_COMPILE_STEPS - 1, "cpu") == (False, "")
-    wanted, note = native.compile_pays_off(plain, 200_000, "cpu")
-    assert wanted and "200,000 steps pay for torch.compile" in note
+    first, again = native.AUTO_COMPILE_STEPS["first"], native.AUTO_COMPILE_STEPS["again"]
+    assert native.compile_pays_off(plain, first - 1, "cpu") == (False, "")
+    wanted, note = native.compile_pays_off(plain, first, "cpu")
+    assert wanted and f"{first:,} steps pay for torch.compile (a first compilation" in note
+    # A step compiled here before costs seconds (torch's caches): shorter runs pay for it.
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
+    assert native.compile_pays_off(plain, again, "cpu", "step-key") == (False, "")
+    native.mark_compiled("step-key")
+    wanted, note = native.compile_pays_off(plain, again, "cpu", "step-key")
+    assert wanted and "(compiled before here: from" in note
+    assert native.compile_pays_off(plain, again, "cpu", "other-key") == (False, "")
     wanted, note = native.compile_pays_off(noisy, 200_000, "cpu")
     assert not wanted and "random or batch-statistics layer" in note
     monkeypatch.setattr(shutil, "which", lambda name: None)
     wanted, note = native.compile_pays_off(plain, 200_000, "cpu")
     assert not wanted and "C++ compiler" in note
+
+
+def test_a_compiled_step_is_known_by_what_makes_it():
+    """Trainer.compile_key: the same model, batch, loss and optimizer give the same key (the
+    mark of a step torch's caches hold); another batch size or optimizer another."""
+    import keras
+
+    from scen.native import Trainer
+    from scen.scenario import Dataset, Fit
+
+    def key(batch_size=8, optimizer="adam"):
+        keras.backend.clear_session()  # layer names are part of the step: as a run names them
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer, "categorical_crossentropy")
+        data = Dataset(np.zeros((16, 3), "float32"), np.eye(2, dtype="float32")[[0, 1] * 8])
+        return Trainer(model, data, Fit(epochs=1, batch_size=batch_size)).compile_key()
+
+    assert key() == key()
+    assert len({key(), key(batch_size=4), key(optimizer="sgd")}) == 3

@@ -56,7 +56,8 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     steps = epochs * trainer.steps_per_epoch
     compile_note = ""
     if spec.compile is None:
-        wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device)
+        wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device,
+                                                trainer.compile_key())
         if wanted:
             trainer.compile()
             if spec.verbose:  # the first steps wait for it: say why
@@ -90,22 +91,46 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
 
 
 # What torch.compile costs and saves on this project's 2-core CPU (benchmarks/time_to_result.py,
-# 2026-11-29, toy-blobs): compilation takes ~13 s in a first process and ~6 s once torch's
-# caches are warm, and each step then costs ~0.25 ms less (3,200 -> 15,000 steps/s). A run
-# this long earns its compilation back even with cold caches (the break-even measured ~54,000).
-AUTO_COMPILE_STEPS = 50_000
+# 2026-11-30, toy-blobs): the first compilation of a model's step takes ~25 s (inductor's code
+# generation and C++ builds; another model's step costs as much again), a later run of the
+# same step ~5 s (torch's caches on disk), and each step then costs ~0.15 ms less (4,600 ->
+# 15,000 steps/s): it pays off after ~160,000 steps the first time, ~35,000 steps after.
+AUTO_COMPILE_STEPS = {"first": 200_000, "again": 50_000}
 
 
-def compile_pays_off(net, steps: int, device: str) -> tuple[bool, str]:
+def compiled_here_before(key: str) -> bool:
+    """Whether a step with this key (Trainer.compile_key) was compiled on this machine, so
+    that torch's caches hold it: scen leaves a mark beside them (mark_compiled)."""
+    return os.path.exists(_compile_mark(key))
+
+
+def mark_compiled(key: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(_compile_mark(key)), exist_ok=True)
+        open(_compile_mark(key), "w").close()
+    except OSError:  # a read-only cache: the next run counts as a first one
+        pass
+
+
+def _compile_mark(key: str) -> str:
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+    return os.path.join(cache_dir(), "scen", key)
+
+
+def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool, str]:
     """Whether a native run of `steps` steps on the ported `net` should compile by itself, and
-    the engine line's note when it does (or would, but cannot). Left eager: short runs; random
-    layers (compiled, their masks come from inductor's generator, not Keras's draws); batch
-    statistics (BatchNormalization is not yet proven under torch.func); a CPU without a C++
-    compiler (inductor needs one)."""
+    the engine line's note when it does (or would, but cannot). key: Trainer.compile_key(),
+    whether torch's caches hold this step (AUTO_COMPILE_STEPS["again"]) or not ("first").
+    Left eager: short runs; random layers (compiled, their masks come from inductor's
+    generator, not Keras's draws); batch statistics (BatchNormalization is not yet proven
+    under torch.func); a CPU without a C++ compiler (inductor needs one)."""
     from scen.port.noise import Dropout
     from scen.port.norm import BatchNorm
 
-    if steps < AUTO_COMPILE_STEPS:
+    again = bool(key) and compiled_here_before(key)
+    threshold = AUTO_COMPILE_STEPS["again" if again else "first"]
+    if steps < threshold:
         return False, ""
     would = f"; {steps:,} steps would pay for torch.compile, but "
     if any(isinstance(m, (Dropout, BatchNorm)) for m in net.modules()):
@@ -113,8 +138,9 @@ def compile_pays_off(net, steps: int, device: str) -> tuple[bool, str]:
     if device == "cpu" and not any(shutil.which(c) for c in
                                    (os.environ.get("CXX", "g++"), "c++", "clang++")):
         return False, would + "it needs a C++ compiler (g++ or clang++) on the CPU"
-    return True, (f", compiled: {steps:,} steps pay for torch.compile (from "
-                  f"{AUTO_COMPILE_STEPS:,}; --no-compile keeps it eager)")
+    cached = "compiled before here" if again else "a first compilation"
+    return True, (f", compiled: {steps:,} steps pay for torch.compile ({cached}: from "
+                  f"{threshold:,}; --no-compile keeps it eager)")
 
 
 ACCURACY = ("accuracy", "acc")  # compile(metrics=[...]) names the port computes
@@ -197,6 +223,17 @@ class Trainer:
         else:
             self._compiled_step = torch.compile(self._whole_step, mode=mode, dynamic=False)
             self._compiled_chunk = torch.compile(self._steps, mode=mode, dynamic=False)
+
+    def compile_key(self) -> str:
+        """What makes a compiled step: torch, the device and precision, the model's layers
+        and weight shapes, the batch, the loss and the optimizer (a hash, for file names)."""
+        import hashlib
+
+        parts = [torch.__version__, str(self.device), self.precision, repr(self.net),
+                 [(n, tuple(p.shape)) for n, p in self.net.named_parameters()],
+                 [tuple(a.shape[1:]) for a in self.x], self.fit_args.batch_size,
+                 repr(self.loss_fn), type(self.optimizer).__name__, self.optimizer.defaults]
+        return hashlib.sha1(repr(parts).encode()).hexdigest()
 
     # ---- the batch order, drawn as Keras's torch DataLoader draws it -----------------------
     # Keras's EpochIterator (trainers/epoch_iterator.py) makes a torch DataLoader iterator per
@@ -329,6 +366,8 @@ class Trainer:
                     self._fit_epoch_eager(losses, sizes, correct)
                 else:
                     self._fit_epoch_compiled(losses, sizes, correct)
+                    if epoch == 0:  # torch's caches hold the step now
+                        mark_compiled(self.compile_key())
             except Exception:  # the epoch that went wrong, as far as it got, for the diagnosis
                 self._report_partial_epoch(epoch, losses, observers)
                 raise
