@@ -591,22 +591,11 @@ def run_all(template) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The console script: run the app; Typer's parse errors become one line, exit 2."""
-    from scen.observe import install_interrupt_handlers
+    """The app, callable in a process that goes on (tests): Typer's parse errors become one
+    line, exit 2; returns the exit code."""
+    from scen.observe import install_interrupt_handlers, interrupt_pending
 
     install_interrupt_handlers()  # SIGTERM takes Ctrl-C's path: logs kept, children stopped
-    try:
-        return _main(argv)
-    finally:
-        # The process ends next: its last garbage collection would scan the millions of
-        # objects Keras, torch and TensorFlow made for nothing (~0.5 s). Nothing of scen's
-        # waits on it: every file is closed, every child process joined.
-        gc.freeze()
-
-
-def _main(argv: list[str] | None) -> int:
-    from scen.observe import interrupt_pending
-
     try:
         code = app(args=argv, prog_name="scen", standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):
@@ -629,5 +618,15 @@ def _main(argv: list[str] | None) -> int:
     return code if isinstance(code, int) else 0
 
 
+def console() -> None:
+    """The `scen` command: main(), then exit. The interpreter's last garbage collection would
+    scan the millions of objects Keras, torch and TensorFlow made, for nothing (~0.5 s of every
+    command): they are left out of it (gc.freeze). Nothing of scen's waits on it: every file is
+    closed and every child process joined by then."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
