@@ -13,7 +13,6 @@ in cli/output.py, a user's script's side in cli/scripts.py, and the work in scen
 
 from __future__ import annotations
 
-import gc
 import sys
 from dataclasses import replace
 from typing import Optional
@@ -591,8 +590,7 @@ def run_all(template) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The app, callable in a process that goes on (tests): Typer's parse errors become one
-    line, exit 2; returns the exit code."""
+    """The console script: run the app; Typer's parse errors become one line, exit 2."""
     from scen.observe import install_interrupt_handlers, interrupt_pending
 
     install_interrupt_handlers()  # SIGTERM takes Ctrl-C's path: logs kept, children stopped
@@ -618,15 +616,5 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def console() -> None:
-    """The `scen` command: main(), then exit. The interpreter's last garbage collection would
-    scan the millions of objects Keras, torch and TensorFlow made, for nothing (~0.5 s of every
-    command): they are left out of it (gc.freeze). Nothing of scen's waits on it: every file is
-    closed and every child process joined by then."""
-    code = main()
-    gc.freeze()
-    sys.exit(code)
-
-
 if __name__ == "__main__":
-    console()
+    sys.exit(main())
