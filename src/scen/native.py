@@ -344,8 +344,8 @@ class Trainer:
         params = sum(p.numel() for p in self.net.parameters())
         # Python's full garbage collections scan every object alive, and Keras, torch and the
         # compiler leave millions: one pass stalled a compiled toy-blobs run for ~0.36 s (twice
-        # its 1,000 epochs). The loop makes few lasting objects: those from before are left out
-        # of collections while it runs (gc.freeze), and given back after (no cycle is kept).
+        # the time of its 3,000 steps). The loop makes few lasting objects: those from before
+        # are left out of collections while it runs (gc.freeze), and given back after.
         gc.freeze()
         try:
             with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
