@@ -316,7 +316,28 @@ def test_flatten_leaves_what_is_not_elementwise_alone():
     assert not ke.Adam(params()[:1]).flatten()  # one parameter: nothing to gain
     frozen = params()
     frozen[1].requires_grad_(False)
-    assert not ke.Adam(frozen).flatten()
+    assert not ke.Adam(frozen).flatten()  # one trainable parameter left
+
+
+def test_frozen_parameters_stay_out_of_the_flat_buffer():
+    """A frozen layer's weights (requires_grad False: no gradient, never updated) are left
+    where they are; the trainable ones update flat as each would alone."""
+    init = [torch.randn(4, 3), torch.randn(3), torch.randn(3, 2), torch.randn(2)]
+    runs = []
+    for flat in (False, True):
+        params = [torch.nn.Parameter(w.clone()) for w in init]
+        params[2].requires_grad_(False)
+        opt = ke.Adam(params, learning_rate=0.1)
+        if flat:
+            assert opt.flatten() and opt._flat.numel() == 4 * 3 + 3 + 2
+        frozen_storage = params[2].data_ptr()
+        for step in range(5):
+            for p in params:
+                p.grad = torch.full_like(p, 0.5 + step) if p.requires_grad else None  # as autograd
+            opt.step()
+        assert params[2].data_ptr() == frozen_storage and torch.equal(params[2], init[2])
+        runs.append([p.detach().clone() for p in params])
+    assert all(torch.equal(a, b) for a, b in zip(*runs))
 
 
 def test_get_optimizer_accepts_serialized_keras_config():

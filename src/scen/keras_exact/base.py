@@ -29,7 +29,8 @@ class KerasOptimizer(torch.optim.Optimizer):
         self._lr = torch.zeros((), dtype=torch.float32, device=dev)
         self._iterations = torch.zeros((), dtype=torch.int32, device=dev)  # int32 on torch
         self.learning_rate = learning_rate
-        self._flat: torch.Tensor | None = None  # flatten(): every parameter, one buffer
+        self._flat: torch.Tensor | None = None  # flatten(): the trainable ones, one buffer
+        self._flat_params: list[torch.Tensor] = []
         self._flat_slots: dict[str, torch.Tensor] = {}
 
     @property
@@ -72,16 +73,18 @@ class KerasOptimizer(torch.optim.Optimizer):
         was a quarter of its training step. Element for element the same arithmetic, so the
         same values (tests/test_keras_exact.py). Only where the update is elementwise and
         uniform: not under clipnorm or global_clipnorm (norms per tensor and over all), not
-        with per-row rates; every parameter float32, trainable, on one device. The Parameter
-        objects stay (their .data becomes a view). Returns whether the parameters are flat."""
-        params = self._params
+        with per-row rates; the trainable parameters (frozen ones are never updated) float32,
+        on one device. The Parameter objects stay (their .data becomes a view). Returns
+        whether the trainable parameters are flat."""
+        params = [p for p in self._params if p.requires_grad]
         if self._flat is not None:
             return True
         if (self.clipnorm or self.global_clipnorm or self._lr_float is None or len(params) < 2
                 or any(p.dtype != torch.float32 or p.device != params[0].device
-                       or not p.requires_grad for p in params)):
+                       for p in params)):
             return False
         with torch.no_grad():
+            self._flat_params = params
             self._flat = torch.cat([p.detach().reshape(-1) for p in params])
             for p, view in zip(params, self._views(self._flat)):
                 p.data = view
@@ -89,7 +92,7 @@ class KerasOptimizer(torch.optim.Optimizer):
 
     def _views(self, flat: torch.Tensor) -> list[torch.Tensor]:
         views, start = [], 0
-        for p in self._params:
+        for p in self._flat_params:
             views.append(flat[start:start + p.numel()].view(p.shape))
             start += p.numel()
         return views
@@ -100,9 +103,9 @@ class KerasOptimizer(torch.optim.Optimizer):
         if self._flat is not None and len(params) == 1 and params[0] is self._flat:
             if name not in self._flat_slots:
                 with torch.no_grad():  # gathers slots the parameters have already (a 2nd fit)
-                    self._flat_slots[name] = torch.cat([s.reshape(-1) for s in
-                                                        self._slots(name, self._params, initial)])
-                for p, view in zip(self._params, self._views(self._flat_slots[name])):
+                    self._flat_slots[name] = torch.cat([s.reshape(-1) for s in self._slots(
+                        name, self._flat_params, initial)])
+                for p, view in zip(self._flat_params, self._views(self._flat_slots[name])):
                     self.state[p][name] = view
             return [self._flat_slots[name]]
         out = []
@@ -127,7 +130,7 @@ class KerasOptimizer(torch.optim.Optimizer):
         """The step itself, without torch.optim's per-call hooks and profiling (~60 us of a
         ~500 us step on a small model): what a tight training loop calls."""
         params = [p for p in self._params if p.grad is not None]  # _filter_empty_gradients
-        if self._flat is not None and len(params) == len(self._params):
+        if self._flat is not None and list(map(id, params)) == list(map(id, self._flat_params)):
             self._apply([torch.cat([p.grad.reshape(-1) for p in params])], [self._flat])
         elif params:
             self._apply([p.grad for p in params], params)
