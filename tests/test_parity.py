@@ -119,7 +119,7 @@ def test_a_compiled_step_is_known_by_what_makes_it():
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
         model.compile(optimizer, "categorical_crossentropy")
         data = Dataset(np.zeros((16, 3), "float32"), np.eye(2, dtype="float32")[[0, 1] * 8])
-        return Trainer(model, data, Fit(epochs=1, batch_size=batch_size)).compile_key()
+        return Trainer(model, data, Fit(epochs=1, batch_size=batch_size)).compile_key
 
     assert key() == key()
     assert len({key(), key(batch_size=4), key(optimizer="sgd")}) == 3

@@ -251,18 +251,16 @@ def script_hooks_class(keras):
 
 
 def fit_weights(a: dict, y) -> np.ndarray | None:
-    """The weight fit gives each row of arrays x/y: its sample_weight, or its class_weight
-    per label (keras_exact's copy of Keras's rule); None without either, or for other data."""
-    from scen.keras_exact.reduction import class_weight_to_sample_weights
+    """The weight fit gives each row of arrays x/y (keras_exact's copy of Keras's rule: its
+    sample_weight, or its class_weight per label); None without either, or for other data."""
+    from scen.keras_exact.reduction import fit_sample_weights
 
     try:
-        if a.get("sample_weight") is not None:
-            return np.asarray(a["sample_weight"], dtype="float32").reshape(-1)
-        if a.get("class_weight") and y is not None:
-            return class_weight_to_sample_weights(y, a["class_weight"])
+        weights, _ = fit_sample_weights(y, a.get("sample_weight"),
+                                        a.get("class_weight") or None, len(y))
     except Exception:  # weights fit itself will refuse: its error says why
-        pass
-    return None
+        return None
+    return weights.reshape(-1) if weights is not None else None
 
 
 def load_by_structure(model, path: str) -> None:

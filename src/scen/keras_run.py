@@ -331,16 +331,10 @@ class _HooksMixin:
         epoch = getattr(self, "_epoch", None)
         if epoch is None or len(self.history.get("learning_rate", [])) > epoch:
             return  # it raised before the first epoch began, or between epochs
-        try:
-            lr = self._keras_model.optimizer.learning_rate
-            logs = {"learning_rate": float(self.keras.ops.convert_to_numpy(lr))}
-            steps = np.asarray(self._epoch_steps, dtype=float)
-            if steps.size:
-                logs["loss"] = float(np.mean(steps))
-            probe = KerasProbe(self._keras_model, self.data, self.fit, self._scale)
-            self.observers.on_partial_epoch(epoch, logs, steps, probe)
-        except Exception:
-            pass
+        model = self._keras_model
+        self.observers.report_partial_epoch(epoch, lambda: (
+            self.keras.ops.convert_to_numpy(model.optimizer.learning_rate), self._epoch_steps,
+            KerasProbe(model, self.data, self.fit, self._scale)))
 
     def on_train_batch_begin(self, batch, logs=None):
         scale = getattr(self._keras_model.optimizer, "dynamic_scale", None)

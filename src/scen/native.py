@@ -13,6 +13,7 @@ GradScaler that is enabled only for fp16.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import math
 import os
@@ -57,7 +58,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     compile_note = ""
     if spec.compile is None:
         wanted, compile_note = compile_pays_off(trainer.net, steps, spec.device,
-                                                trainer.compile_key())
+                                                trainer.compile_key)
         if wanted:
             trainer.compile()
             if spec.verbose:  # the first steps wait for it: say why
@@ -120,7 +121,7 @@ def _compile_mark(key: str) -> str:
 
 def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool, str]:
     """Whether a native run of `steps` steps on the ported `net` should compile by itself, and
-    the engine line's note when it does (or would, but cannot). key: Trainer.compile_key(),
+    the engine line's note when it does (or would, but cannot). key: Trainer.compile_key,
     whether torch's caches hold this step (AUTO_COMPILE_STEPS["again"]) or not ("first").
     Left eager: short runs; random layers (compiled, their masks come from inductor's
     generator, not Keras's draws); batch statistics (BatchNormalization is not yet proven
@@ -224,6 +225,7 @@ class Trainer:
             self._compiled_step = torch.compile(self._whole_step, mode=mode, dynamic=False)
             self._compiled_chunk = torch.compile(self._steps, mode=mode, dynamic=False)
 
+    @functools.cached_property
     def compile_key(self) -> str:
         """What makes a compiled step: torch, the device and precision, the model's layers
         and weight shapes, the batch, the loss and the optimizer (a hash, for file names)."""
@@ -367,9 +369,10 @@ class Trainer:
                 else:
                     self._fit_epoch_compiled(losses, sizes, correct)
                     if epoch == 0:  # torch's caches hold the step now
-                        mark_compiled(self.compile_key())
+                        mark_compiled(self.compile_key)
             except Exception:  # the epoch that went wrong, as far as it got, for the diagnosis
-                self._report_partial_epoch(epoch, losses, observers)
+                observers.report_partial_epoch(epoch, lambda: (
+                    self.optimizer.learning_rate, [float(x) for x in losses], self.probe()))
                 raise
             # One host transfer per epoch.
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
@@ -386,19 +389,6 @@ class Trainer:
                 self.history.setdefault(k, []).append(v)
             self.step_losses.extend(step_losses.tolist())
             observers.on_epoch_end(epoch, logs, step_losses, self.probe())
-
-    def _report_partial_epoch(self, epoch: int, losses: list, observers: Observers) -> None:
-        """As Keras's path does (keras_run's report_partial_epoch): its steps' losses, and the
-        weights and predictions as they are now. The model may be broken: never raise."""
-        try:
-            steps = torch.stack(losses).detach().cpu().numpy().astype(float) if losses \
-                else np.zeros(0)
-            logs = {"learning_rate": self.optimizer.learning_rate}
-            if steps.size:
-                logs["loss"] = float(np.mean(steps))
-            observers.on_partial_epoch(epoch, logs, steps, self.probe())
-        except Exception:
-            pass
 
     def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         take = lambda a: a.index_select(0, idx)  # a[idx]'s copy, at a third of its cost

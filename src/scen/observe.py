@@ -136,6 +136,20 @@ class Observers(Observer):
         for o in self.observers:
             o.on_partial_epoch(epoch, logs, step_losses, probe)
 
+    def report_partial_epoch(self, epoch: int, read) -> None:
+        """Training raised inside `epoch`: on_partial_epoch with how far it got. read() gives
+        (learning rate, the epoch's step losses so far, a Probe); the loss logged is their
+        mean. Called while an exception unwinds, on a model that may be broken: never raises."""
+        try:
+            learning_rate, step_losses, probe = read()
+            steps = np.asarray(step_losses, dtype=float)
+            logs = {"learning_rate": float(learning_rate)}
+            if steps.size:
+                logs["loss"] = float(np.mean(steps))
+            self.on_partial_epoch(epoch, logs, steps, probe)
+        except Exception:
+            pass
+
     def on_train_end(self, status, error):
         for o in self.observers:
             o.on_train_end(status, error)

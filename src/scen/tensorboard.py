@@ -181,13 +181,17 @@ class BufferedRecords:
     records are framed by TensorBoard's own RecordWriter (length, data, masked CRCs)."""
 
     def __init__(self, file):
-        self._file, self._pending, self._closed = file, [], False
+        from tensorboard.summary.writer.record_writer import RecordWriter
+
+        self._file, self._closed = file, False
+        self._framed = io.BytesIO()  # the records since the last flush, framed
+        self._records = RecordWriter(self._framed)
         self._due = time.monotonic() + FLUSH_SECONDS
 
     def write(self, data: bytes) -> None:
         if self._closed:
             raise IOError("Writer is closed")
-        self._pending.append(data)
+        self._records.write(data)
         self.flush_if_due()
 
     def flush_if_due(self) -> None:
@@ -195,15 +199,10 @@ class BufferedRecords:
             self.flush()
 
     def flush(self) -> None:
-        from tensorboard.summary.writer.record_writer import RecordWriter
-
-        if self._pending:
-            framed = io.BytesIO()
-            records = RecordWriter(framed)
-            for data in self._pending:
-                records.write(data)
-            self._file.write(framed.getvalue())
-            self._pending = []
+        if self._framed.tell():
+            self._file.write(self._framed.getvalue())
+            self._framed.seek(0)
+            self._framed.truncate()
         self._file.flush()
         self._due = time.monotonic() + FLUSH_SECONDS
 

@@ -184,10 +184,10 @@ class KerasOptimizer(torch.optim.Optimizer):
         self.step()
 
 
-def scaled(tensors, factor: torch.Tensor):
-    """tensors * factor: foreach for a 0-d factor (the single run's ops, unchanged), one
-    broadcasting multiply each for per-row learning rates."""
-    if factor.dim() == 0:
+def scaled(tensors, factor: torch.Tensor | float):
+    """tensors * factor: foreach for a number or a 0-d factor (the single run's ops,
+    unchanged), one broadcasting multiply each for per-row learning rates."""
+    if not isinstance(factor, torch.Tensor) or factor.dim() == 0:
         return torch._foreach_mul(tensors, factor)
     return [t * factor for t in tensors]
 

@@ -53,9 +53,8 @@ class Adam(KerasOptimizer):
             v_hat = self._slots("v_hat", params)
             torch._foreach_maximum_(v_hat, v)
             v = v_hat
-        m_alpha = scaled(m, alpha) if isinstance(alpha, torch.Tensor) else torch._foreach_mul(m, alpha)
         torch._foreach_add_(params, torch._foreach_div(
-            m_alpha, torch._foreach_add(torch._foreach_sqrt(v), self.epsilon)), alpha=-1)
+            scaled(m, alpha), torch._foreach_add(torch._foreach_sqrt(v), self.epsilon)), alpha=-1)
 
 
 ALPHA_BLOCK = 256
