@@ -11,6 +11,8 @@
    compile time of a first run and of a second run in a fresh process (torch's caches), and
    the break-even: the steps after which the compiled run has paid for its compilation.
 4. Steps per second of every backend on the four scenarios (benchmarks/backends.py).
+5. The floor of eager PyTorch on mnist-sigmoid: a hand-written loop of plain torch against the
+   port and Keras-JAX (benchmarks/eager_floor.py).
 
 The machine's load is printed too: on a shared machine read the ratios, not the seconds.
 """
@@ -156,6 +158,8 @@ def main() -> None:
     if not args.skip_backends:
         print("4. steps/s per backend:", flush=True)
         subprocess.run([sys.executable, os.path.join(HERE, "backends.py")], check=True)
+        print("5. the floor of eager PyTorch:", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "eager_floor.py")], check=True)
 
 
 if __name__ == "__main__":
