@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,6 +48,8 @@ def test_tensorboard_logs_curves_histograms_and_metadata(logdir):
     root = accumulator(r.run_dir)
     assert "run/text_summary" in root.Tags()["tensors"]
     assert "final/loss" in root.Tags()["scalars"]
+    # No validation data, no empty `validation` run in TensorBoard's list (as Keras's callback).
+    assert sorted(p.name for p in Path(r.run_dir).iterdir() if p.is_dir()) == ["train"]
 
 
 def test_gradient_histogram_is_the_last_batch_gradient(logdir):

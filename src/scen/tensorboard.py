@@ -65,25 +65,25 @@ class TensorBoardLogger(Observer):
         self.last_logs: dict = {}
 
     def on_train_begin(self, info: RunInfo) -> None:
-        SummaryWriter = summary_writer_class()
-
-        self._buffers = []
-
-        def writer(path):
-            w = SummaryWriter(path)
-            buffered = _write_from_this_thread(w)
-            if buffered is not None:
-                self._buffers.append(buffered)
-            return w
-
-        self.root = writer(self.run_dir)
-        self.train = writer(os.path.join(self.run_dir, "train"))
-        self.validation = writer(os.path.join(self.run_dir, "validation"))
+        self._buffers, self._writers = [], {}
+        self.root = self._writer("")
+        self.train = self._writer("train")
         self.info = info
         self.cadence = histogram_cadence(self.histogram_freq, info.epochs)
         self.batch_every = batch_cadence(self.update_freq, info.epochs * info.steps_per_epoch)
         rows = "\n".join(f"| {k} | {v} |" for k, v in _flat(info.as_dict()).items())
         self.root.add_text("run", "| setting | value |\n|---|---|\n" + rows, 0)
+
+    def _writer(self, sub: str):
+        """The SummaryWriter of run_dir/sub, made at its first event (as Keras makes its
+        validation writer: a run without validation data lists no empty `validation` run)."""
+        if sub not in self._writers:
+            w = summary_writer_class()(os.path.join(self.run_dir, sub) if sub else self.run_dir)
+            buffered = _write_from_this_thread(w)
+            if buffered is not None:
+                self._buffers.append(buffered)
+            self._writers[sub] = w
+        return self._writers[sub]
 
     def _log_epoch(self, epoch: int, logs: dict, step_losses: np.ndarray, probe: Probe) -> None:
         losses = np.asarray(step_losses, dtype=float)
@@ -99,9 +99,9 @@ class TensorBoardLogger(Observer):
         # write one event each: serialising, framing and checksumming each of them).
         train = {f"epoch_{k}": v for k, v in logs.items() if not k.startswith("val_")}
         validation = {f"epoch_{k[4:]}": v for k, v in logs.items() if k.startswith("val_")}
-        for writer, values in ((self.train, train), (self.validation, validation)):
+        for sub, values in (("train", train), ("validation", validation)):
             if values:
-                writer.file_writer.add_summary(_scalars(values), epoch)
+                self._writer(sub).file_writer.add_summary(_scalars(values), epoch)
         self.last_logs = logs
         last = epoch == self.info.epochs - 1
         if not self.cadence or (epoch % self.cadence and not last):
@@ -142,7 +142,7 @@ class TensorBoardLogger(Observer):
             self.root.file_writer.add_summary(summary)
         for tag, value in finals.items():
             self.root.add_scalar(tag, value, 0)
-        for writer in (self.root, self.train, self.validation):
+        for writer in self._writers.values():
             writer.close()
 
 
