@@ -150,7 +150,7 @@ def run_command(
                         semantics=semantics, compile=compile, histogram_freq=histogram_freq,
                         update_freq=update_freq)
         exit_like_python(run_script_command(name, script_args, backend, device, precision,
-                                            seed, logdir, quiet or verbose == 0, full=False))
+                                            seed, logdir, 0 if quiet else verbose, full=False))
         return
     try:
         if script_args:
@@ -213,7 +213,7 @@ def diagnose(
     if is_script(name):
         not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
         result = run_script_command(name, script_args, backend, device, precision, seed, logdir,
-                                    quiet=True, full=True)
+                                    verbose, full=True)
         if verify:
             verify_script_fixes(result, verify_seeds)
         exit_like_python(result)

@@ -33,7 +33,7 @@ def exit_like_python(result) -> None:
         raise typer.Exit(1)
 
 
-def run_script_command(path, args, backend, device, precision, seed, logdir, quiet,
+def run_script_command(path, args, backend, device, precision, seed, logdir, verbose: int,
                        full: bool) -> None:
     """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
     (`full`: every finding with its evidence) for each fit it made; the ScriptResult."""
@@ -41,7 +41,7 @@ def run_script_command(path, args, backend, device, precision, seed, logdir, qui
 
     try:
         result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
-                                       logdir, quiet))
+                                       logdir, verbose))
     except ScenError as e:
         fail(str(e))
     for r in result.runs:

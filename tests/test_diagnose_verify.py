@@ -146,7 +146,7 @@ def test_a_scripts_learning_rate_fix_is_verified(tmp_path):
     from scen.script import ScriptSpec, run_script
     from scen.script_verify import ScriptTrial, root_causes, verify_script
 
-    spec = ScriptSpec(_script(tmp_path, "lowlr.py"), logdir=str(tmp_path / "runs"), quiet=True)
+    spec = ScriptSpec(_script(tmp_path, "lowlr.py"), logdir=str(tmp_path / "runs"), verbose=0)
     result = run_script(spec)
     causes = [(fit, f["name"]) for fit, f in root_causes(result)]
     assert causes == [(1, "learning_rate_too_low")]

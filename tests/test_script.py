@@ -23,7 +23,7 @@ def script(name: str) -> str:
 
 
 def run(name: str, logdir, *args: str, **kw):
-    return run_script(ScriptSpec(script(name), list(args), logdir=str(logdir), quiet=True, **kw))
+    return run_script(ScriptSpec(script(name), list(args), logdir=str(logdir), verbose=0, **kw))
 
 
 def scen(*args, cwd=None):
@@ -122,6 +122,7 @@ def test_bad_scripts_are_a_scen_error(logdir, name, says):
     (["run", script("fails_before_fit.py")], "raised KeyError", "fails_before_fit: loading"),
     (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
     (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),
+    (["run", script("healthy.py"), "--verbose", "3"], "--verbose must be 0, 1 or 2", ""),
     (["diagnose", "toy-blobs", "extra"], "only a script (train.py) takes arguments", ""),
     (["compare", script("healthy.py"), "--backends", "keras-torch,pytorch"],
      "unknown backend 'pytorch'", ""),
@@ -215,3 +216,11 @@ def test_cli_diagnose_verify_proves_a_scripts_fix_in_worker_processes(tmp_path):
     (where,) = (tmp_path / "r" / "lowlr").glob("*-verify-learning_rate_too_low")
     assert {p.name for p in where.iterdir() if p.is_dir()} == {
         f"{side}-seed{s}" for side in ("before", "after") for s in range(4)}
+
+
+def test_a_scripts_fits_print_keras_style_epoch_lines(logdir, capsys):
+    """--verbose 2 on a script, as on a scenario: one line per epoch of each fit, no bar."""
+    (r,) = run_script(ScriptSpec(script("healthy.py"), logdir=str(logdir), verbose=2)).runs
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("Epoch ")]
+    assert len(lines) == r.epochs_run > 1
+    assert lines[-1].startswith(f"Epoch {r.epochs_run}/{r.epochs_run} - ") and "ms/step" in lines[0]

@@ -69,8 +69,8 @@ def write(tmp_path, text: str, name: str = "train.py") -> str:
 
 def test_a_scripts_fits_train_on_the_port_as_keras_fit_trains_them(tmp_path, logdir, capfd):
     path = write(tmp_path, TWO_FITS)
-    native = run_script(ScriptSpec(path, logdir=str(logdir), quiet=True))
-    keras_fit = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir), quiet=True))
+    native = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0))
+    keras_fit = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir), verbose=0))
     assert [r.spec.backend for r in native.runs] == ["torch", "torch"]
     assert all("native PyTorch port" in r.engine for r in native.runs)
     assert [r.spec.backend for r in keras_fit.runs] == ["keras-torch", "keras-torch"]
@@ -89,12 +89,12 @@ def test_a_scripts_fits_train_on_the_port_as_keras_fit_trains_them(tmp_path, log
 
 def test_a_fit_the_port_cannot_run_goes_to_keras_with_the_reason(tmp_path, logdir):
     path = write(tmp_path, WITH_CALLBACK)
-    result = run_script(ScriptSpec(path, logdir=str(logdir), quiet=True))
+    result = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0))
     (run,) = result.runs
     assert run.spec.backend == "keras-torch" and run.status == "completed"
     assert "cannot take fit 1" in run.engine and "EarlyStopping" in run.engine
     with pytest.raises(ScenError, match="fit 1: the native port cannot take it: .*EarlyStopping"):
-        run_script(ScriptSpec(path, backend="torch", logdir=str(logdir), quiet=True))
+        run_script(ScriptSpec(path, backend="torch", logdir=str(logdir), verbose=0))
 
 
 def test_compare_a_script_on_keras_and_the_port(tmp_path, logdir):
@@ -120,7 +120,7 @@ def test_after_a_port_fit_keras_finds_its_optimizer_and_generator_as_it_left_the
     path = write(tmp_path, THEN_KERAS)
     printed = {}
     for backend in ("auto", "keras-torch"):
-        result = run_script(ScriptSpec(path, backend=backend, logdir=str(logdir), quiet=True))
+        result = run_script(ScriptSpec(path, backend=backend, logdir=str(logdir), verbose=0))
         printed[backend] = capfd.readouterr().out
         assert [r.spec.backend for r in result.runs] == [
             "torch" if backend == "auto" else "keras-torch", "keras-torch"]
@@ -151,7 +151,7 @@ def test_a_weighted_loss_is_compared_with_a_weighted_start(tmp_path, logdir, wei
     """fit's class or sample weights scale its loss: the loss before training is weighted the
     same way, or a falling loss reads as 'rising' from an unweighted start."""
     result = run_script(ScriptSpec(write(tmp_path, WEIGHTED), [weighting], logdir=str(logdir),
-                                   quiet=True))
+                                   verbose=0))
     (run,) = result.runs
     losses = run.history["loss"]
     assert losses == sorted(losses, reverse=True)  # it falls, every epoch

@@ -39,7 +39,7 @@ from scen.tensorboard import TensorBoardLogger
 class FitInterceptor:
     """`with FitInterceptor(spec, keras) as fits:` every Model.fit inside is one scen run.
 
-    `spec` is a scen.script.ScriptSpec (name, backend, device, precision, seed, logdir, quiet,
+    `spec` is a scen.script.ScriptSpec (name, backend, device, precision, seed, logdir, verbose,
     compare, initial_weights). After the block, `fits.runs` holds one RunResult per fit, in
     order, and `fits.raised` the exception a fit raised (it still propagates into the script,
     as it would without scen), or None. With spec.compare, every fit must take NumPy arrays
@@ -154,7 +154,7 @@ class FitRun:
     def __init__(self, spec, number: int, model, args: dict, keras, backend: str, engine: str):
         self.keras, self.model, self.number, self.engine = keras, model, number, engine
         self.spec = RunSpec(spec.name, f"fit{number}", backend, spec.device, spec.precision,
-                            seed=spec.seed, logdir=spec.logdir, verbose=0 if spec.quiet else 1,
+                            seed=spec.seed, logdir=spec.logdir, verbose=spec.verbose,
                             shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)
@@ -162,12 +162,10 @@ class FitRun:
         self.diagnosis = Diagnostics(self.data.x, self.data.y,
                                      sample_weight=fit_weights(args, self.data.y)) \
             if self.data.y is not None else Diagnostics()
-        observers = [self.diagnosis, TensorBoardLogger(self.run_dir)]
-        if not spec.quiet:
-            from scen.progress import ProgressBar
+        from scen.progress import progress
 
-            observers.append(ProgressBar())
-        self.observers = Observers(observers)
+        self.observers = Observers([self.diagnosis, TensorBoardLogger(self.run_dir),
+                                    *progress(spec.verbose)])
         self.hooks = script_hooks_class(keras)(self, self.observers, model, self.data, self.fit)
         self.info: RunInfo | None = None
         self.initial: dict = {}

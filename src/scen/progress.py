@@ -59,6 +59,11 @@ class ProgressBar(Observer):
         self.progress.stop()
 
 
+def progress(verbose: int) -> list[Observer]:
+    """The progress observers of Keras's fit(verbose=...): 0 none, 1 bars, 2 epoch lines."""
+    return {0: [], 1: [ProgressBar()], 2: [EpochLines()]}[verbose]
+
+
 class EpochLines(Observer):
     """One line per epoch, as Keras's fit(verbose=2) prints, plus the ETA: the history stays in
     the scrollback and in CI logs. Plain writes (Rich costs ~0.4 ms a line).

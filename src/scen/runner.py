@@ -280,16 +280,13 @@ class _signals_held:
 def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = (),
              engine: str = "") -> RunResult:
     from scen.diagnose import Diagnostics
-    from scen.progress import EpochLines, ProgressBar
+    from scen.progress import progress
     from scen.tensorboard import TensorBoardLogger
 
     diagnosis = Diagnostics()  # samples the run's own data before training
     observers = Observers([diagnosis, TensorBoardLogger(run_dir, spec.histogram_freq,
-                                                        spec.update_freq), *extra])
-    if spec.verbose == 1:
-        observers.observers.append(ProgressBar())
-    elif spec.verbose == 2:
-        observers.observers.append(EpochLines())
+                                                        spec.update_freq), *extra,
+                           *progress(spec.verbose)])
     backend = "native" if spec.backend == "torch" else "keras_run"
     module = importlib.import_module(f"scen.{backend}")
     with warnings.catch_warnings():

@@ -11,7 +11,7 @@ seed_everything: Python, NumPy, torch and Keras) and the dtype policy is set fro
 
 Every `Model.fit` the script makes is one scen run (scen.intercept): the run directory
 `<logdir>/<script name>/<time>-fit<N>-<backend>-<precision>-s<seed>/` with TensorBoard logs,
-result.json and diagnosis.json; progress on stderr unless quiet. A fit that raises is recorded
+result.json and diagnosis.json; progress on stderr unless verbose is 0. A fit that raises is recorded
 as status "raised" with the diagnosis explaining it, and the exception goes on into the script,
 which then stops as it would without scen (unless it catches it).
 
@@ -57,7 +57,7 @@ class ScriptSpec:
     precision: str = "fp32"  # fp32 | fp16 | bf16: the dtype policy before the script starts
     seed: int = 0
     logdir: str = "runs"
-    quiet: bool = False  # no progress bars
+    verbose: int = 1  # as Keras's fit: 0 no progress, 1 bars, 2 one line per epoch
     compare: bool = False  # every fit: NumPy arrays only, in data order, fingerprinted
     initial_weights: str | None = None  # compare: the first fit starts from these (by structure)
     fix: str = ""  # diagnose --verify: a mechanical fix (scen.script_fix) applied to ...
@@ -81,6 +81,8 @@ class ScriptSpec:
                                      ("precision", self.precision, PRECISIONS)):
             if value not in choices:
                 raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+        if self.verbose not in (0, 1, 2):
+            raise ScenError(f"--verbose must be 0, 1 or 2 (as Keras's fit), not {self.verbose}")
         try:
             compile(open(self.path, "rb").read(), self.path, "exec")
         except SyntaxError as e:

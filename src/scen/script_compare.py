@@ -42,7 +42,7 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
     check_script_backends(backends)
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ScenError(f"--tolerance must be a positive relative difference, not {tolerance}")
-    specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", seed, logdir, quiet=True,
+    specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", seed, logdir, verbose=0,
                         compare=True) for b in backends]
     for spec in specs:
         spec.check()

@@ -63,7 +63,7 @@ def _specs(path: str, args: list[str], backends: list[str], logdir: str) -> list
     for b in backends:
         if b not in COMPARABLE:
             raise ScenError(f"unknown backend {b!r}; choose from {', '.join(COMPARABLE)}")
-    specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", 0, logdir, quiet=True)
+    specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", 0, logdir, verbose=0)
              for b in dict.fromkeys(backends)]
     for spec in specs:
         spec.check()

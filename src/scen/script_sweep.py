@@ -129,7 +129,7 @@ def run_one(spec: ScriptSweepSpec, seed: int, run_dir: str, live: set) -> SeedOu
     """The script with this seed, in a worker process of its own session (kept in `live` while
     it runs, for run_script_sweep to stop); its output to seed-<s>.log."""
     script = ScriptSpec(spec.path, spec.args, spec.backend, "cpu", "fp32", seed,
-                        os.path.join(run_dir, f"seed-{seed}"), quiet=True)
+                        os.path.join(run_dir, f"seed-{seed}"), verbose=0)
     result, error = run_worker(script, run_dir, f"seed-{seed}", live)
     return judge(spec, seed, result, error)
 

@@ -30,7 +30,7 @@ class ScriptTrial:
     """A trial over a user's script: config {"fix": fix name or "", "fit": the fit judged}."""
 
     def __init__(self, spec: ScriptSpec, workers: int | None = None):
-        self.spec = replace(spec, quiet=True, fix="", fix_fit=0)
+        self.spec = replace(spec, verbose=0, fix="", fix_fit=0)
         self.workers = workers  # None: one per CPU; 0: in this process, one after another
         self.dirs: dict[str, str] = {}
 
