@@ -98,6 +98,7 @@ PRECISION = typer.Option("fp32", "--precision", help="fp32, fp16 (mixed_float16 
                          "scaling) or bf16 (mixed_bfloat16).")
 SEED = typer.Option(0, "--seed", help="Fixes the data, the initial weights and the shuffling.")
 LOGDIR = typer.Option("runs", "--logdir", help="TensorBoard logs go to LOGDIR/<scenario>/<run>.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0.")
 VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progress bars, 2 one "
                        "line per epoch (for scrollback and CI logs).")
 HISTOGRAM_FREQ = typer.Option(None, "--histogram-freq", help="Epochs between weight and "
@@ -124,7 +125,7 @@ def run_command(
     seed: int = SEED,
     logdir: str = LOGDIR,
     verbose: int = VERBOSE,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0."),
+    quiet: bool = QUIET,
     histogram_freq: Optional[int] = HISTOGRAM_FREQ,
     update_freq: Optional[int] = UPDATE_FREQ,
     semantics: str = typer.Option("torch", help="The native port only: compute losses as "
@@ -191,6 +192,7 @@ def diagnose(
     seed: int = SEED,
     logdir: str = LOGDIR,
     verbose: int = VERBOSE,
+    quiet: bool = QUIET,
     verify: bool = typer.Option(False, "--verify", help="Prove each fix that is a setting (the "
                                 "learning rate, ReduceLROnPlateau, ...): apply it, rerun over "
                                 "--seeds seeds, and compare the failure rates (Wilson 95%)."),
@@ -210,6 +212,7 @@ def diagnose(
     if verify_seeds is not None and not 0 < verify_seeds <= 10_000:
         fail(f"--seeds must be between 1 and 10,000, not {verify_seeds}")
     verify_seeds = 16 if verify_seeds is None else verify_seeds
+    verbose = 0 if quiet else verbose
     if is_script(name):
         not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
         result = run_script_command(name, script_args, backend, device, precision, seed, logdir,

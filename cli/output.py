@@ -7,6 +7,8 @@ markup (a scenario named '[/x]' is printed, not interpreted).
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -14,8 +16,9 @@ from rich.table import Table
 
 from scen.runner import one_line
 
-out = Console()
-err = Console(stderr=True)
+# Piped to a file or a CI log, Rich would break lines at 80 columns: there, a line stays whole.
+out = Console(soft_wrap=not sys.stdout.isatty())
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 

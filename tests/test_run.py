@@ -208,6 +208,17 @@ def test_keras_style_epoch_lines(logdir, capsys):
     assert "ms/step" in lines[0] and "ETA" in lines[0] and "loss" in lines[0]
 
 
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    """verbose=1 draws bars on a terminal; piped (a file, a CI log) each epoch gets its line."""
+    from scen.progress import EpochLines, ProgressBar, progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert [type(o) for o in progress(1)] == [EpochLines]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert [type(o) for o in progress(1)] == [ProgressBar]
+    assert [type(o) for o in progress(2)] == [EpochLines] and progress(0) == []
+
+
 def test_event_records_carry_the_checksums_tensorboard_computes(logdir):
     """The C CRC-32C (scen.tensorboard) writes the bytes TensorBoard's own Python one would:
     every record's header and data checksums, recomputed with the stub's function, match."""

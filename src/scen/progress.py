@@ -60,7 +60,12 @@ class ProgressBar(Observer):
 
 
 def progress(verbose: int) -> list[Observer]:
-    """The progress observers of Keras's fit(verbose=...): 0 none, 1 bars, 2 epoch lines."""
+    """The progress observers of Keras's fit(verbose=...): 0 none, 1 bars, 2 one line per epoch.
+    Bars only where stderr is a terminal: piped to a file or a CI log a bar cannot be redrawn
+    and is squeezed into 80 columns, so each epoch gets its line instead (Keras's Progbar
+    prints only each epoch's last state there too)."""
+    if verbose == 1 and not sys.stderr.isatty():
+        verbose = 2
     return {0: [], 1: [ProgressBar()], 2: [EpochLines()]}[verbose]
 
 
