@@ -185,6 +185,14 @@ def test_plateau_crawl_versus_healthy_and_floor():
     floor = [0.69, 0.45, 0.40, 0.38] + list(0.37 + 0.002 * rng.normal(size=n - 4))
     f = dx.detect_plateau(make_trace(floor, val=[0.39] * n, facts=BCE))
     assert [(x.name, x.severity) for x in f] == [("loss_levelled_off", "info")]
+    # a late half that rises: "levelled off", said as it is (no "x slower" from a negative)
+    rising = [0.69, 0.45, 0.40, 0.38] + list(np.linspace(0.37, 0.375, n - 4))
+    (f,) = dx.detect_plateau(make_trace(rising, val=[0.39] * n, facts=BCE))
+    assert f.name == "loss_levelled_off" and "rose" in f.evidence and "slower" not in f.evidence
+    # ...and above the constant prediction's loss (0.693 for BCE) nothing was learned to level
+    # off from: other findings say why
+    above = [0.9, 0.8, 0.75, 0.72] + list(np.linspace(0.70, 0.705, n - 4))
+    assert dx.detect_plateau(make_trace(above, val=[0.71] * n, facts=BCE)) == []
 
 
 def test_overfitting():

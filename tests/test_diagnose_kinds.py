@@ -309,6 +309,11 @@ def test_backend_note_is_only_where_backends_differ():
     assert "This run is on JAX, which trains on silently" in dx.catalogue.backend_note(
         "sparse_label_out_of_range", "jax")
     assert dx.catalogue.backend_note("softmax_single_unit", "jax") == ""
+    # the gist of this run's backend, whole ("raises", not cut inside a parenthesis)
+    note = dx.catalogue.backend_note("sparse_label_out_of_range", "torch")
+    assert note.endswith("This run is on torch, which raises.")
+    f = dx.catalogue.finding("sparse_label_out_of_range", "labels go up to 11", units=9, last=8)
+    assert "labels go up to 11. What each backend does" in f.evidence
 
 
 JAX_SILENT = """
@@ -380,6 +385,21 @@ def test_learning_rate_far_too_low_sgd_regression():
     assert first(found).name == "learning_rate_too_low", report(found)
     mean = [f for f in found if f.name == "mean_predictor"]
     assert not mean or mean[0].cause == "learning_rate_too_low"
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
+def test_a_deep_sigmoid_stack_is_vanishing_gradients_not_a_low_learning_rate(optimizer):
+    """Ten sigmoid layers: the first ones barely move (their gradients vanish), the last ones
+    move as usual; a higher learning rate is not the fix, so it must not be reported."""
+    rng = np.random.default_rng(28)
+    x = rng.uniform(-1, 1, size=(600, 3)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("float32")  # quadrants: needs the hidden layers
+    opt = keras.optimizers.SGD(0.05) if optimizer == "sgd" else keras.optimizers.Adagrad(0.01)
+    model = build(3, [32] * 10, 1, "sigmoid", "binary_crossentropy", optimizer=opt,
+                  hidden_activation="sigmoid")
+    found = diagnose(model, x, y, epochs=12)
+    assert "vanishing_gradients" in names(found), report(found)
+    assert "learning_rate_too_low" not in names(found), report(found)
 
 
 def test_healthy_runs_are_not_too_slow_nor_mean_predictors():

@@ -17,6 +17,7 @@ the output and loss) and SECONDARY (symptoms, shown as info once an error explai
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 
@@ -286,17 +287,18 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "huge_cross_entropy": ("float16_throughout!", "regression_with_classification_loss",
                            "unscaled_inputs"),
     "slow_start": ("majority_class_predictor", "learning_rate_too_low", "unscaled_inputs",
-                   "saturated_units"),
+                   "saturated_units", "vanishing_gradients"),
     "majority_class_predictor": ("learning_rate_too_low", "no_gradient"),
     "mean_predictor": ("learning_rate_too_low", "no_gradient", "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",
-                            "unscaled_targets"),
+                            "unscaled_targets", "cross_entropy_on_unbounded_output"),
     "diverging_loss": ("float16_throughout!",),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_too_low",),
-    "loss_levelled_off": ("learning_rate_too_low", "majority_class_predictor", "mean_predictor"),
+    "loss_levelled_off": ("learning_rate_too_low", "majority_class_predictor", "mean_predictor",
+                          "output_cannot_reach_targets", "vanishing_gradients"),
 }
 CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."
 
@@ -346,9 +348,17 @@ def backend_note(name: str, backend: str | None = None) -> str:
     backend = current_backend() if backend is None else backend
     order = sorted(table, key=lambda b: b != backend)
     said = "; ".join(f"{BACKEND_NAMES[b]} {table[b]}" for b in order)
-    here = (f" This run is on {BACKEND_NAMES[backend]}, which {table[backend].split(':')[0]}."
-            if backend in table else "")
+    # The gist, before any parenthesis or colon: "raises", "trains on silently".
+    gist = re.split(r" \(|:", table[backend])[0] if backend in table else ""
+    here = f" This run is on {BACKEND_NAMES[backend]}, which {gist}." if gist else ""
     return f" What each backend does: {said}.{here}"
+
+
+def _sentence(evidence: str, more: str) -> str:
+    """evidence, then `more` (a text that starts with a space) as sentences of their own."""
+    if more and evidence and not evidence.rstrip().endswith((".", "!", "?")):
+        evidence = evidence.rstrip() + "."
+    return evidence + more
 
 
 def as_consequence(f: Finding, cause: Finding) -> None:
@@ -364,7 +374,8 @@ def finding(key: str, evidence: str, *, severity: str | None = None, layer: str 
     `layer`); `severity` overrides the entry's usual one."""
     entry = CATALOGUE[key]
     return Finding(entry.name, severity or entry.severity,
-                   entry.summary.format(layer=layer, **fields), evidence + backend_note(entry.name),
+                   entry.summary.format(layer=layer, **fields),
+                   _sentence(evidence, backend_note(entry.name)),
                    entry.fix.format(layer=layer, **fields), layer=layer, epoch=epoch)
 
 

@@ -95,23 +95,27 @@ def _output_saturation(t: Trace) -> float:
     return float(s.get("saturated", 0.0))
 
 
-def update_ratios(t: Trace) -> list[float]:
-    """Per epoch with weight changes: |change of all weights| / |weights| / steps, the mean
-    relative update of one step."""
+def update_ratios(t: Trace) -> list[tuple[str, float]]:
+    """Per epoch with weight changes: the kernel that moved most, and its |change| / |kernel| /
+    steps, the relative update of one step. The fastest layer, not all weights together: a
+    learning rate too low keeps every layer still, while vanishing gradients keep only the
+    first layers still (whose norm would dominate a sum over all weights) and the last ones
+    move as usual. Without kernels (>= 2-D weights), every weight counts."""
     out = []
     for r in t.records:
-        deltas = [w.get("delta") for w in r.weights.values()]
-        if not deltas or any(d is None for d in deltas) or r.partial:
+        weights = {k: w for k, w in r.weights.items() if w["ndim"] >= 2} or r.weights
+        if not weights or any(w.get("delta") is None for w in weights.values()) or r.partial:
             continue
-        norm = np.sqrt(sum(w["norm"] ** 2 for w in r.weights.values()))
         steps = max(int(r.steps.get("n", 1)), 1)
-        out.append(float(np.sqrt(sum(d ** 2 for d in deltas)) / max(norm, NORM_FLOOR) / steps))
+        out.append(max(((k, float(w["delta"] / max(w["norm"], NORM_FLOOR) / steps))
+                        for k, w in weights.items()), key=lambda kr: kr[1]))
     return out
 
 
 def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
-    """The weights move a tiny share of their size per step (gradients alive), the loss barely
-    moves, and it is far from what the constant prediction already achieves."""
+    """Even the layer that moves most moves a tiny share of its size per step (gradients
+    alive), the loss barely moves, and it is far from what the constant prediction already
+    achieves."""
     loss, ratios = t.series("loss"), update_ratios(t)
     if len(loss) < LOW_LR_MIN_EPOCHS or len(ratios) < LOW_LR_MIN_EPOCHS:
         return []
@@ -119,7 +123,7 @@ def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
     base = t.facts.baseline_loss
     if not (np.isfinite(start) and np.isfinite(loss[-1]) and start > 0):
         return []
-    median = float(np.median(ratios))
+    median = float(np.median([r for _, r in ratios]))
     grads = [g["zero"] for r in t.records for g in r.grads.values()]
     zero = bool(grads) and all(z == 1.0 for z in grads)  # no gradient: detect_no_gradient
     if (median >= TINY_UPDATE or zero or loss[-1] < STILL_LOSS * start
@@ -128,9 +132,9 @@ def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
     lr = t.records[-1].logs.get("learning_rate")
     return [finding(
         "learning_rate_too_low",
-        f"each step moved the weights by a median {fmt(median)} of their norm (healthy training:"
-        f" ~1e-3), while gradients were alive; the loss went from {fmt(start)} to "
-        f"{fmt(loss[-1])} in {len(loss)} epochs"
+        f"each step moved even the fastest-moving weight ('{ratios[-1][0]}') by a median "
+        f"{fmt(median)} of its norm (healthy training: ~1e-3), while gradients were alive; the "
+        f"loss went from {fmt(start)} to {fmt(loss[-1])} in {len(loss)} epochs"
         + (f", against {fmt(base)} for a constant prediction" if base else "")
         + (f"; learning rate {fmt(lr)}" if lr is not None else "") + ".",
         lr_hint=f" (from {fmt(lr)} to {fmt(lr * 10)}-{fmt(lr * 100)})" if lr else "")]

@@ -218,11 +218,14 @@ def detect_plateau(t: Trace) -> list[Finding]:
     if early <= 0 or late * PLATEAU_SLOWDOWN > early or late > PLATEAU_RELATIVE_RATE * loss[-1]:
         return []
     base = t.facts.baseline_loss
-    evidence = (f"the loss fell {fmt(early)} per epoch over epochs 1-{k + 1} but only "
-                f"{fmt(late)} per epoch over epochs {h + 1}-{n} ({late / loss[-1]:.2%} of its "
-                f"value per epoch, {fmt(early / max(late, 1e-12))}x slower), ending at "
-                f"{fmt(loss[-1])}" + (f" against {fmt(base)} for a constant prediction"
-                                      if base else ""))
+    if base and loss[-1] >= base:  # no better than the constant prediction: nothing learned to
+        return []                  # level off from (mean_predictor, slow_start, ... say why)
+    late_text = (f"only {fmt(late)} per epoch over epochs {h + 1}-{n} ({late / loss[-1]:.2%} of "
+                 f"its value per epoch, {fmt(early / late)}x slower)" if late > 0 else
+                 f"not at all over epochs {h + 1}-{n} (it rose {fmt(-late)} per epoch)")
+    evidence = (f"the loss fell {fmt(early)} per epoch over epochs 1-{k + 1} but {late_text}, "
+                f"ending at {fmt(loss[-1])}" + (f" against {fmt(base)} for a constant prediction"
+                                                if base else ""))
     why = _why_late_half_is_a_floor(loss, t.series("val_loss"), h)
     if why:
         return [finding("loss_levelled_off", evidence + why + ": likely the data's noise floor "
