@@ -304,6 +304,20 @@ def test_sparse_labels_beyond_the_units_say_what_each_backend_does():
     assert "This run is on torch" in f.evidence
 
 
+def test_a_few_stray_labels_among_thousands_are_found_and_counted():
+    """Three of 3,000 labels name a class the output does not have: rows the diagnosis's
+    256-row sample does not hold, so the labels are checked whole."""
+    rng = np.random.default_rng(29)
+    y = rng.integers(0, 4, 3000)
+    x = (np.eye(4)[y] * 2 + rng.normal(size=(3000, 4))).astype("float32")
+    y[[1, 2, 3]] = 4
+    model = build(4, [12], 4, "softmax", "sparse_categorical_crossentropy")
+    found = diagnose(model, x, y, epochs=1, expect_raise=True)
+    f = first(found)
+    assert f.name == "sparse_label_out_of_range", report(found)
+    assert "3 of 3,000 labels are not" in f.evidence
+
+
 def test_backend_note_is_only_where_backends_differ():
     assert "JAX" in dx.catalogue.backend_note("labels_out_of_range", "jax")
     assert "This run is on JAX, which trains on silently" in dx.catalogue.backend_note(

@@ -84,7 +84,7 @@ class Diagnostics(Observer):
         if self.y is None and data is not None:
             self._take_sample(data.x, data.y, data.sample_weight)
         self._attach(model)
-        self.preflight_findings = preflight(model, self.x, self.y)
+        self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels)
         try:  # labels the loss cannot take raise here: preflight has said why
             self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:
@@ -99,8 +99,8 @@ class Diagnostics(Observer):
         if self.model is None:
             self._attach(probe.keras_model())
         if self.preflight_findings is None:  # lazily: the weights have trained for one epoch
-            self.preflight_findings = safely(lambda: preflight(self.model, self.x, self.y,
-                                                               when="after epoch 1"))
+            self.preflight_findings = safely(lambda: preflight(
+                self.model, self.x, self.y, when="after epoch 1", labels=self._labels))
         total = self.info.epochs if self.info else None
         sampled = wants_activations(epoch, total)
         weights = probe.weights()

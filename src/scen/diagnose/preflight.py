@@ -35,10 +35,19 @@ CLASS_LIKE_VALUES = 20  # targets outside [0, 1] with more distinct values than 
 # classes; prices, counts in the thousands and standardised values are not).
 
 
-def preflight(model, x, y, when: str = "at initialisation") -> list[Finding]:
+LABELS_WHOLE = 4_000_000  # label values checked in full up to this many (a rare stray class
+# label hides from a 256-row sample); larger targets (images, sequences) are sampled.
+
+
+def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list[Finding]:
     """Checks on a compiled model and a data sample, before training. `when` words the evidence
-    of the activation checks (the in-run recorder may run this after the first epoch)."""
+    of the activation checks (the in-run recorder may run this after the first epoch).
+    labels: all of the training targets (y's sample is checked where not given, or where they
+    hold over LABELS_WHOLE values)."""
     x, y = sample(x, y)
+    if labels is not None and sum(np.size(t) for t in _targets(labels, 1) if t is not None) \
+            <= LABELS_WHOLE:
+        y = labels
     findings = check_precision(model) + check_inputs(model, x)
     findings += check_softmax_axes(model)
     specs = output_specs(model, x)
@@ -253,10 +262,12 @@ def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
           and not np.all(y == np.round(y))):  # many integer ids may be many classes
         f.append(_regression(spec, y))
     elif not np.all(y == np.round(y)) or y.min() < 0 or (units and y.max() >= units):
+        bad = int(np.sum((y != np.round(y)) | (y < 0) | (y >= (units or 1))))
         f.append(finding(
             "sparse_label_out_of_range",
             f"the labels take values {_values_text(y)}, but the output has {units} "
-            f"unit(s), so valid class indices are 0..{(units or 1) - 1}.",
+            f"unit(s), so valid class indices are 0..{(units or 1) - 1}: {bad:,} of "
+            f"{y.size:,} labels are not.",
             layer=layer, units=units, last=(units or 1) - 1))
     return f
 
