@@ -40,8 +40,9 @@ def test_seeds_that_all_give_one_run_verify_nothing():
 
 
 def test_verify_on_a_fake_trial():
-    def trial(config, seed):  # fails unless the learning rate is at least 0.01
-        return config["learning_rate"] < 0.01, config["learning_rate"] + seed * 1e-6
+    def trial(config, seed):  # fails (stuck at 0.69) unless the learning rate is >= 0.01
+        stuck = config["learning_rate"] < 0.01
+        return stuck, (0.69 if stuck else 0.1) + seed * 1e-6
 
     v = verify(trial, dict(learning_rate=1e-4), "learning_rate_too_low", seeds=range(16))
     assert v.verified and "verified" in v.text() and "16/16" in v.text()
@@ -53,6 +54,23 @@ def test_verify_on_a_fake_trial():
     missing = verify(trial, dict(units=4), "plateau")  # no reduce_lr setting to change
     assert "no setting" in missing.text()
     assert "majority_class_predictor" in MECHANICAL_FIXES
+
+
+def test_a_fix_that_silences_its_finding_but_raises_the_loss_is_not_verified():
+    """The learning rate x100 silences learning_rate_too_low on every seed, but the loss ends
+    higher (a deep sigmoid stack: the gradients vanish, the rate was not the cause)."""
+    def trial(config, seed):
+        low = config["learning_rate"] < 0.01
+        return low, (0.6944 if low else 0.7223) + seed * 1e-6
+
+    v = verify(trial, dict(learning_rate=0.005), "learning_rate_too_low", seeds=range(8))
+    assert v.metric_worse() and not v.verified
+    assert "8/8 seeds before" in v.text() and "final loss rose" in v.text()
+    # a fix that redefines the loss (standardised targets) is not held to the loss's level
+    v = verify(lambda c, s: (not c.get("standardise_targets"), 1e6 if not c.get(
+        "standardise_targets") else 2e6 + s), dict(standardise_targets=False),
+        "unscaled_targets", seeds=range(8))
+    assert v.verified and not v.metric_worse()
 
 
 def test_toy_blobs_learning_rate_fix_is_verified_batched(tmp_path):

@@ -62,6 +62,11 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
     "majority_class_predictor": ("balanced class weights", _set(class_weight="balanced")),
     "float16_throughout": ("float32", _set(precision="fp32")),
 }
+# Fixes that leave the loss as it was (its function, targets and weighting): a run's final
+# loss before and after compares, and a fix after which it is higher on average did not fix
+# the run, however rarely its own finding fires again (a learning rate x100 on vanishing
+# gradients silences learning_rate_too_low and leaves the model at chance).
+SAME_LOSS_FIXES = {"learning rate x100", "learning rate /10", "ReduceLROnPlateau", "inputs scaled"}
 
 
 def wilson(failures: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -115,8 +120,14 @@ class Verification:
     @property
     def verified(self) -> bool:
         n = len(self.seeds)
-        return (bool(n) and not self.same_runs()
+        return (bool(n) and not self.same_runs() and not self.metric_worse()
                 and significantly_lower(sum(self.failed_after), sum(self.failed_before), n))
+
+    def metric_worse(self) -> bool:
+        """The fix leaves the loss as it was, and the mean final loss rose with it."""
+        before, after = _mean(self.metric_before), _mean(self.metric_after)
+        return self.fix in SAME_LOSS_FIXES and math.isfinite(before) and (
+            not math.isfinite(after) or after > before)
 
     def rates(self) -> dict:
         n = len(self.seeds)
@@ -136,9 +147,11 @@ class Verification:
         if not self.fix:
             return f"{self.finding}: no mechanical fix to verify ({self.note})"
         r = self.rates()
-        mean = lambda v: sum(v) / len(v) if v else float("nan")  # noqa: E731
+        mean = _mean
         verdict = ("not verified (every seed gave the same run: the program fixes its own "
                    "random seed, so these are one run, not independent ones)" if self.same_runs()
+                   else "not verified (the fix left the loss as it was defined, and the final "
+                   "loss rose: the run is no better)" if self.metric_worse()
                    else "verified" if self.verified
                    else "not verified (no significant improvement)")
         how = f" [{self.how()}]" if self.how() else ""
@@ -157,6 +170,12 @@ class Verification:
 
 
 Trial = Callable[[dict, int], tuple[bool, float]]
+
+
+def _mean(values: list[float]) -> float:
+    """The mean of the finite values (nan where there are none)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else math.nan
 
 
 def _run_side(trial, config: dict, seeds: list[int], finding: str, side: str) -> Batch:
