@@ -119,6 +119,8 @@ def test_bad_scripts_are_a_scen_error(logdir, name, says):
 @pytest.mark.parametrize("args, says, printed", [
     (["run", "nope.py"], "no such script: nope.py", ""),
     (["run", "README.md"], "README.md is not a Python script", ""),
+    (["run", "tests/nope.txt"], "no such script: tests/nope.txt", ""),
+    (["diagnose", "tests/"], "tests/ is not a file", ""),
     (["run", script("fails_before_fit.py")], "raised KeyError", "fails_before_fit: loading"),
     (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
     (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),

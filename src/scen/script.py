@@ -44,8 +44,9 @@ SCRIPT_BACKENDS = ("auto", "torch", "keras-torch", "keras-jax", "keras-tensorflo
 
 def is_script(name: str) -> bool:
     """Does a `scen run NAME` argument name a script rather than a scenario? It does when it
-    ends in .py or is an existing file (scenario names are neither)."""
-    return name.endswith(".py") or os.path.isfile(name)
+    ends in .py, is an existing file or is a path (scenario names are none of these): a wrong
+    path then reads "no such script", not "unknown scenario"."""
+    return name.endswith(".py") or os.path.isfile(name) or "/" in name or os.sep in name
 
 
 @dataclass
