@@ -424,3 +424,23 @@ def test_healthy_runs_are_not_too_slow_nor_mean_predictors():
     model = build(5, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(0.05), metrics=["mae"])
     found = diagnose(model, x, y, epochs=30)
     assert not {"learning_rate_too_low", "mean_predictor"} & set(names(found)), report(found)
+
+
+# --- 7. A risk preflight saw, against what the run did ------------------------------------------
+
+
+@pytest.mark.parametrize("labels, severity", [("learnable", "warning"), ("random", "error")])
+def test_saturating_inputs_are_an_error_unless_the_run_learned_anyway(labels, severity):
+    """Inputs ~80x unit scale saturate every sigmoid unit at initialisation. Where the run
+    learns regardless (the saturated units still carry the sign the labels follow), the
+    finding stays, as a warning that says so; where it does not, it is an error."""
+    rng = np.random.default_rng(30)
+    x = (rng.normal(size=(600, 4)) * 80).astype("float32")
+    y = ((x[:, 0] > 0) if labels == "learnable" else rng.integers(0, 2, 600)).astype("float32")
+    model = build(4, [16], 1, "sigmoid", "binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(0.01), hidden_activation="sigmoid")
+    found = diagnose(model, x, y, epochs=15)
+    by_name = {f.name: f for f in found}
+    assert by_name["unscaled_inputs"].severity == severity, report(found)
+    assert by_name["saturated_units"].severity == severity, report(found)
+    assert ("learned regardless" in by_name["unscaled_inputs"].evidence) == (labels == "learnable")

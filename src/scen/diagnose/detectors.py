@@ -130,6 +130,7 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
         if same:
             same[0].evidence += f" Training then raised: {trace.error}"
             findings.remove(f)
+    _reconcile_risks(trace, known)
     names = {f.name for f in findings}
     if names & {"diverging_loss", "gradients_died", "no_gradient"}:
         # the cause is named: "worse than a constant" would only restate it
@@ -143,6 +144,37 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
                 f.evidence += " (Shown as info: an error above explains the run first.)"
     settle_causes([*known, *findings])
     return findings
+
+
+# Preflight's findings that predict trouble from the untrained model (rather than state a
+# mismatch that stays wrong): a run can prove them too pessimistic.
+RISKS = {"unscaled_inputs", "saturated_units", "dead_relu"}
+LEARNED_LOSS = 0.5  # the run ended under half the constant prediction's loss (for MSE: R^2 >
+# 0.5)...
+LEARNED_ACCURACY = 0.8  # ...and (with an accuracy) 80% of the way from chance to 1.
+
+
+def _reconcile_risks(t: Trace, known: list[Finding]) -> None:
+    """A preflight risk said as an error, in a run that learned well anyway (08: raw pixels
+    saturating 93% of the sigmoid units at initialisation, and 97% accuracy by epoch 8): a
+    warning, with what the run did. The risk is real (a less lucky seed or a deeper model
+    does stall), the "cannot learn" of an error is not."""
+    loss, base = t.series("loss"), t.facts.baseline_loss
+    if t.status != "completed" or not len(loss) or not base or not np.isfinite(loss[-1]) \
+            or loss[-1] > LEARNED_LOSS * base:
+        return
+    key, chance = t.accuracy_key(), t.facts.chance_accuracy
+    accuracy = t.records[-1].logs.get(key) if key else None
+    if accuracy is not None and chance is not None and \
+            accuracy < chance + LEARNED_ACCURACY * (1 - chance):
+        return
+    for f in known:
+        if f.name in RISKS and f.severity == "error":
+            f.severity = "warning"
+            f.evidence += (f" This run learned regardless: its loss ended at {fmt(loss[-1])} "
+                           f"against {fmt(base)} for a constant prediction"
+                           + (f", {key} {accuracy:.3f}" if accuracy is not None else "")
+                           + "; the fix still makes training faster and less seed-dependent.")
 
 
 def settle_causes(findings: list[Finding]) -> None:
