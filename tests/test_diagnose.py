@@ -151,6 +151,12 @@ def test_units_dead_saturated_and_tied():
     healthy = {"hidden": dict(kind="relu", nonfinite=0, units=8, dead=0.25, zero=0.5),
                "(output)": dict(kind="output", ties=0.0, nonfinite=0)}
     assert dx.detect_units(make_trace([1.0], activations=[healthy])) == []
+    # NaN from the first layer on: one finding, at the layer where it starts
+    nan = {name: dict(kind="relu", nonfinite=64, units=8, dead=0.0, zero=0.0)
+           for name in ("dense", "dense_1", "dense_2")}
+    (f,) = dx.detect_units(make_trace([1.0], activations=[nan]))
+    assert (f.name, f.layer) == ("nonfinite_activations", "dense")
+    assert "first of 3 layers with them (then 'dense_1', 'dense_2')" in f.evidence
 
 
 def test_vanishing_gradients():

@@ -95,12 +95,19 @@ def check_activations(stats: dict[str, dict], when: str, output_layer: str | Non
     `output_layer`: exempt from saturation once trained (a confident output saturates).
     `argmax`: the accuracy is an argmax over the outputs (one-of-K), so ties matter."""
     f = []
+    nonfinite = [layer for layer, s in stats.items() if s.get("nonfinite")]
     for layer, s in stats.items():
         kind = s["kind"]
         if s.get("nonfinite"):
-            f.append(finding("nonfinite_activations",
-                             f"{s['nonfinite']} non-finite values on the sample {when}.",
-                             layer=layer, when=when))
+            if layer == nonfinite[0]:  # the layers after it only pass its NaN on: said here
+                after = nonfinite[1:]
+                f.append(finding(
+                    "nonfinite_activations",
+                    f"{s['nonfinite']} non-finite values on the sample {when}"
+                    + (f", the first of {len(nonfinite)} layers with them (then "
+                       f"{', '.join(repr(a) for a in after[:3])}{', ...' if len(after) > 3 else ''})"
+                       if after else "") + ".",
+                    layer=layer, when=when))
             continue
         if kind in ("sigmoid", "hard_sigmoid", "tanh") and s["saturated"] > SATURATED_SHARE and (
                 layer != output_layer):

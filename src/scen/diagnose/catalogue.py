@@ -57,7 +57,7 @@ _BY_SCALING = ("Scale the inputs: x / 255 for pixels, or standardise per feature
                "std, e.g. a keras.layers.Normalization layer adapted on the training data as the "
                "model's first layer).")
 _LOWER_LR = ("Lower the learning rate 10x{lr_hint}, clip gradients (clipnorm=1.0), and scale the "
-             "inputs.")
+             "inputs where they are far from unit scale.")
 _WORSE_FIX = ("Check that the output layer can produce the targets (activation, units) and the "
               "learning rate; for large regression targets standardise them.")
 _SHAPE = "labels of width {width} for an output of {units} units"
@@ -177,7 +177,8 @@ ENTRIES = [
     # --- Values and gradients during the run ------------------------------------------------
     Entry("nonfinite_values", "error", "NaN or Inf during training",
           "Lower the learning rate (10x), clip gradients (optimizer clipnorm=1.0), scale the "
-          "inputs, and check the data and any custom loss for log(0) or division by 0."),
+          "inputs where they are far from unit scale, and check the data and any custom loss "
+          "for log(0) or division by 0."),
     Entry("weights_never_change", "error", "no weight changed during training",
           "Check the output layer and loss: the gradient is zero."),
     Entry("no_gradient", "error", "every gradient is exactly zero: the model cannot learn",
@@ -207,7 +208,8 @@ ENTRIES = [
     Entry("mean_predictor", "warning",
           "the model is no better than predicting the mean target",
           "Check that the inputs carry information about the target (correlations, a simple "
-          "linear fit), then the learning rate (see the update size above), input and target "
+          "linear fit), then the learning rate (too low a rate moves the weights by under ~1e-4 of "
+          "their norm a step), input and target "
           "scaling (standardise both), and capacity; a loss stuck at the target's variance "
           "means the model has learned only its mean."),
     # --- Loss and metrics against the task (metrics_fit.py) --------------------------------

@@ -66,7 +66,8 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
 # loss before and after compares, and a fix after which it is higher on average did not fix
 # the run, however rarely its own finding fires again (a learning rate x100 on vanishing
 # gradients silences learning_rate_too_low and leaves the model at chance).
-SAME_LOSS_FIXES = {"learning rate x100", "learning rate /10", "ReduceLROnPlateau", "inputs scaled"}
+SAME_LOSS_FIXES = {"learning rate x100", "learning rate /10", "ReduceLROnPlateau", "inputs scaled",
+                   "float32"}
 
 
 def wilson(failures: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -159,7 +160,9 @@ class Verification:
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
                 f"{r['after_ci'][1]:.2f}); metric {mean(self.metric_before):.4g} -> "
-                f"{mean(self.metric_after):.4g}{how}: {verdict}")
+                f"{mean(self.metric_after):.4g}"
+                + ("" if self.fix in SAME_LOSS_FIXES else " (another loss: the fix changes it)")
+                + f"{how}: {verdict}")
 
     def same_runs(self) -> bool:
         """Every seed gave the same run, on each side: a program that fixes its own seed
