@@ -549,6 +549,9 @@ def compare(
         fail(str(e))
     print_comparison(c)
     if any(r.status == "interrupted" for r in c.runs.values()):
+        asked = len([b for b in backends.split(",") if b.strip()])
+        err.print(f"interrupted after {len(c.runs)} of {asked} backends; logs kept under "
+                  f"{logdir}/{name}", highlight=False, markup=False)
         raise typer.Exit(INTERRUPTED)
 
 

@@ -196,6 +196,19 @@ def test_an_interrupt_at_any_moment_leaves_no_run_or_a_readable_one(tmp_path, de
     assert proc.returncode in (0, 130, -signal.SIGINT)
 
 
+def test_ctrl_c_in_compare_prints_the_table_so_far_and_says_so(tmp_path):
+    proc = subprocess.Popen([*_scen_script(), "compare", "toy-blobs", "--epochs", "20000",
+                             "--backends", "torch,keras-torch", "--logdir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(tmp_path, "toy-blobs/*/train/events.*")
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in out and "Traceback" not in err
+    assert f"interrupted after 1 of 2 backends; logs kept under {tmp_path}/toy-blobs" in err
+
+
 def test_ctrl_c_in_run_all_stops_and_prints_the_table_so_far(tmp_path):
     proc = subprocess.Popen([*_scen_script(), "run", "all", "--backend", "torch",
                              "--logdir", str(tmp_path)],
