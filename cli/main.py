@@ -414,7 +414,8 @@ def golden(
     directory: Optional[str] = typer.Option(
         None, "--dir", help="Where the golden files live [default: the project's tests/golden, "
         "or $SCEN_GOLDEN]."),
-    backend: list[str] = typer.Option(None, help="Only these backends [default: all installed]."),
+    backend: list[str] = typer.Option(None, help="Only these backends, comma-separated or "
+                                      "repeated [default: all installed]."),
     scenario: Optional[str] = typer.Option(None, help="Only this scenario [default: all]."),
     logdir: Optional[str] = typer.Option(None, help="Keep the golden runs' logs here "
                                          "[default: a temporary directory, removed after]."),
@@ -439,6 +440,8 @@ def golden(
     from scen.runner import BACKENDS as KERAS_BACKENDS
     from scen.runner import check_writable
 
+    # --backend a,b as compare takes it, or --backend a --backend b
+    backend = [b.strip() for given in backend or [] for b in given.split(",") if b.strip()]
     if script is not None or record:
         return golden_script_command(script, script_args, record, check, update, directory,
                                      backend, scenario, logdir)

@@ -170,11 +170,12 @@ def test_one_ulp_moves_each_weight_to_its_neighbour_and_keeps_zeros(tmp_path):
 # ---- the command -------------------------------------------------------------------------------
 
 def test_golden_from_another_directory_finds_the_goldens_and_leaves_no_runs(tmp_path):
-    r = subprocess.run([*SCEN, "golden", "--backend", "torch", "--scenario", "rating"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    r = subprocess.run([*SCEN, "golden", "--backend", "torch,keras-torch", "--scenario",
+                        "rating"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    # the checkout's tests/golden (editable install) or the copy installed with the package
-    assert "all 4 cases match their golden files in" in r.stdout, r.stdout
+    # the checkout's tests/golden (editable install) or the copy installed with the package;
+    # --backend a,b as compare takes it: both backends' 4 cases
+    assert "all 8 cases match their golden files in" in r.stdout, r.stdout
     assert list(tmp_path.iterdir()) == []  # no runs/golden in the user's directory
 
 
