@@ -444,3 +444,33 @@ def test_saturating_inputs_are_an_error_unless_the_run_learned_anyway(labels, se
     assert by_name["unscaled_inputs"].severity == severity, report(found)
     assert by_name["saturated_units"].severity == severity, report(found)
     assert ("learned regardless" in by_name["unscaled_inputs"].evidence) == (labels == "learnable")
+
+
+# --- 8. A crawl through the task, or noisy labels at their floor --------------------------------
+
+
+def _noisy_binary():
+    rng = np.random.default_rng(32)
+    x = rng.normal(size=(1500, 5)).astype("float32")
+    clean = x[:, 0] - x[:, 2] > 0
+    y = np.where(rng.uniform(size=1500) < 0.15, ~clean, clean).astype("float32")  # 15% flipped
+    return x, y, build(5, [24, 12], 1, "sigmoid", "binary_crossentropy",
+                       optimizer=keras.optimizers.RMSprop(1e-3))
+
+
+def _noisy_three_classes():
+    rng = np.random.default_rng(33)
+    x = rng.normal(size=(1500, 4)).astype("float32")
+    clean = np.argmax(x[:, :3], axis=1)
+    y = np.where(rng.uniform(size=1500) < 0.3, rng.integers(0, 3, 1500), clean)  # 30% relabelled
+    return x, y, build(4, [32], 3, "softmax", "sparse_categorical_crossentropy")
+
+
+@pytest.mark.parametrize("program", [_noisy_binary, _noisy_three_classes])
+def test_noisy_labels_at_their_floor_are_not_a_plateau(program):
+    """The loss still creeps down (the model grows more confident) while accuracy stays flat
+    at what the label noise allows: the data's floor, said as info, not a crawl to fix."""
+    x, y, model = program()
+    found = diagnose(model, x, y, epochs=40)
+    assert "plateau" not in names(found, ("error", "warning", "info")), report(found)
+    assert [(f.name, f.severity) for f in found] in ([], [("loss_levelled_off", "info")])

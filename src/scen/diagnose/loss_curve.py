@@ -226,7 +226,9 @@ def detect_plateau(t: Trace) -> list[Finding]:
     evidence = (f"the loss fell {fmt(early)} per epoch over epochs 1-{k + 1} but {late_text}, "
                 f"ending at {fmt(loss[-1])}" + (f" against {fmt(base)} for a constant prediction"
                                                 if base else ""))
-    why = _why_late_half_is_a_floor(loss, t.series("val_loss"), h)
+    key = t.accuracy_key()
+    why = _why_late_half_is_a_floor(loss, t.series("val_loss"), h,
+                                    t.series(key) if key else None)
     if why:
         return [finding("loss_levelled_off", evidence + why + ": likely the data's noise floor "
                         "(or overfitting), not an optimisation problem.")]
@@ -234,16 +236,25 @@ def detect_plateau(t: Trace) -> list[Finding]:
                     epoch=h + 1)]
 
 
-def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int) -> str:
+def _trend_beyond_noise(values: np.ndarray) -> float:
+    """The linear trend's change over `values` in units of the epoch-to-epoch noise around
+    it (+: rising); batch noise makes single epochs go either way."""
+    x = np.arange(len(values))
+    slope, icpt = np.polyfit(x, values, 1)
+    noise = float(np.std(values - (slope * x + icpt)))
+    return float(slope * len(values) / max(noise, 1e-12))
+
+
+def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int,
+                              accuracy: np.ndarray | None = None) -> str:
     """How the late half loss[h:] reads as a floor ("" if it is a crawl): no trend beyond its
-    noise, a validation loss that stopped following, or progress that keeps halving."""
+    noise, a validation loss that stopped following, progress that keeps halving, or an
+    accuracy that no longer rises (the loss only grows confident on what it already gets
+    right: noisy labels at their floor do that, a crawl through the task's hard part does
+    not)."""
     n = len(loss)
-    # A crawl: the late half's linear trend falls by more than 3x the epoch-to-epoch noise
-    # around it (a noisy floor has no trend; batch noise makes single epochs go either way).
-    late_x = np.arange(n - h)
-    slope, icpt = np.polyfit(late_x, loss[h:], 1)
-    noise = float(np.std(loss[h:] - (slope * late_x + icpt)))
-    crawl = -slope * (n - h) > PLATEAU_TREND_NOISE * noise
+    # A crawl: the late half's linear trend falls by more than 3x the noise around it.
+    crawl = -_trend_beyond_noise(loss[h:]) > PLATEAU_TREND_NOISE
     q = max(2, (n - h) // 4)  # compare window means: single validation epochs are noisy
     train_gain = loss[h:h + q].mean() - loss[-q:].mean()
     val_stalled = bool(np.all(np.isfinite(val))) and (
@@ -251,10 +262,16 @@ def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int) -> str:
     h2 = h + (n - h) // 2  # the late half's own slowdown: geometric decay means a floor near
     converging = ((loss[h2] - loss[-1]) / (n - 1 - h2)
                   < PLATEAU_DECAY * (loss[h] - loss[h2]) / (h2 - h))
-    if crawl and not val_stalled and not converging:
+    accuracy_flat = (accuracy is not None and bool(np.all(np.isfinite(accuracy[h:])))
+                     and np.ptp(accuracy[h:]) > 0
+                     and _trend_beyond_noise(accuracy[h:]) < PLATEAU_TREND_NOISE)
+    if crawl and not val_stalled and not converging and not accuracy_flat:
         return ""
     return (", and the validation loss no longer follows it" if val_stalled else
-            ", its progress still halving" if converging else ", flat and noisy")
+            ", its progress still halving" if converging else
+            f", while accuracy stays flat at ~{np.mean(accuracy[h:]):.3g} (the model grows "
+            "more confident, not more often right)" if accuracy_flat and crawl
+            else ", flat and noisy")
 
 
 def detect_overfitting(t: Trace) -> list[Finding]:
