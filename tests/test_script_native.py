@@ -97,6 +97,50 @@ def test_a_fit_the_port_cannot_run_goes_to_keras_with_the_reason(tmp_path, logdi
         run_script(ScriptSpec(path, backend="torch", logdir=str(logdir), verbose=0))
 
 
+REFUSED = {  # what the port cannot compute -> the reason its engine line gives
+    "custom_loss": ("def my_loss(y_true, y_pred):\n"
+                    "    return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** 3)\n"
+                    "model.compile('adam', my_loss)\n",
+                    "Unknown loss 'my_loss': Keras's fit computes it"),
+    "schedule": ("rate = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.5)\n"
+                 "model.compile(keras.optimizers.SGD(rate), 'mse')\n",
+                 "a learning-rate schedule (ExponentialDecay): Keras's fit steps it"),
+}
+SMALL = ("import numpy as np\nimport keras\n"
+         "x = np.random.default_rng(0).normal(size=(64, 3)).astype('float32')\n")
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_loss_or_schedule_the_port_cannot_compute_goes_to_keras(tmp_path, logdir, case):
+    """A custom loss or a learning-rate schedule: Keras's fit trains it (the port would fail
+    on them), the engine line says why, and TensorFlow is not imported for it (Keras's
+    serialisation of a schedule would)."""
+    import sys
+
+    compile_line, reason = REFUSED[case]
+    script = (SMALL + "y = x.sum(axis=1, keepdims=True)\n"
+              "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+              + compile_line + "model.fit(x, y, epochs=2, verbose=0)\n")
+    tf_before = "tensorflow" in sys.modules
+    (run,) = run_script(ScriptSpec(write(tmp_path, script), logdir=str(logdir), verbose=0)).runs
+    assert run.spec.backend == "keras-torch" and run.status == "completed", run.error
+    assert reason in run.engine
+    assert tf_before or "tensorflow" not in sys.modules
+
+
+def test_string_labels_go_to_keras_which_refuses_them_as_python_would(tmp_path, logdir):
+    """np.asarray(y, 'float32') would parse '0.0'/'1.0' and train; plain Keras raises."""
+    script = (SMALL + "y = np.where(x[:, 0] > 0, '1.0', '0.0')\n"
+              "model = keras.Sequential([keras.Input((3,)), "
+              "keras.layers.Dense(1, activation='sigmoid')])\n"
+              "model.compile('adam', 'binary_crossentropy')\n"
+              "model.fit(x, y, epochs=2, verbose=0)\n")
+    result = run_script(ScriptSpec(write(tmp_path, script), logdir=str(logdir), verbose=0))
+    (run,) = result.runs
+    assert run.spec.backend == "keras-torch" and run.status == "raised"
+    assert "labels of dtype <U3, not numbers" in run.engine
+
+
 def test_compare_a_script_on_keras_and_the_port(tmp_path, logdir):
     from scen.script_compare import compare_script
 

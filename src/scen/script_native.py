@@ -42,6 +42,12 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
     x, y = a.get("x"), a.get("y")
     if y is None or isinstance(x, dict) or not (is_arrays(x) and is_arrays(y)):
         return "fit takes data that are not arrays (a generator or dataset): Keras's fit reads it"
+    for what, arrays in (("inputs", x), ("labels", y)):
+        kinds = {np.asarray(v).dtype for v in (arrays if isinstance(arrays, (list, tuple))
+                                                 else [arrays])}
+        if any(k.kind not in "biuf" for k in kinds):
+            return (f"{what} of dtype {', '.join(sorted(map(str, kinds)))}, not numbers: "
+                    "Keras's fit takes (or refuses) them as they are")
     validation = a.get("validation_data")
     if validation is not None and (not isinstance(validation, (list, tuple))
                                    or len(validation) != 2):
@@ -70,6 +76,32 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
             translate(model)
     except UnsupportedLayerError as e:
         return str(e)
+    return _loss_or_optimizer_refusal(model)
+
+
+def _loss_or_optimizer_refusal(model) -> str | None:
+    """Why the port cannot compute the model's loss or step its optimizer (None: it can):
+    a custom loss (a function or Loss subclass), a learning-rate schedule, a setting the
+    Keras-exact ones do not take."""
+    import torch
+
+    from scen import keras_exact
+
+    try:
+        keras_exact.get_loss(model.loss)
+    except ValueError as e:  # the first clause: "Unknown loss 'my_loss'" (not the known list)
+        return f"{str(e).split(';')[0]}: Keras's fit computes it"
+    inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
+    rate = getattr(inner, "_learning_rate", None)
+    if callable(rate):  # a LearningRateSchedule or a function of the step (asked before
+        # get_config, whose serialisation of a schedule imports TensorFlow where installed)
+        return f"a learning-rate schedule ({type(rate).__name__}): Keras's fit steps it"
+    config = inner.get_config()
+    try:
+        keras_exact.get_optimizer({"class_name": type(inner).__name__, "config": config},
+                                  [torch.zeros(1, requires_grad=True)])
+    except (ValueError, TypeError) as e:
+        return f"the optimizer: {e}"
     return None
 
 
