@@ -474,3 +474,25 @@ def test_noisy_labels_at_their_floor_are_not_a_plateau(program):
     found = diagnose(model, x, y, epochs=40)
     assert "plateau" not in names(found, ("error", "warning", "info")), report(found)
     assert [(f.name, f.severity) for f in found] in ([], [("loss_levelled_off", "info")])
+
+
+# --- 9. Several outputs ---------------------------------------------------------------------------
+
+
+def test_targets_are_matched_to_outputs_by_name_not_by_dict_order():
+    """y given as {"smoker": ..., "age": ...} for outputs (age, smoker): the 'age' head (a
+    sigmoid, ages 18..90) cannot reach its targets; the binary head is fine."""
+    rng = np.random.default_rng(36)
+    x = rng.normal(size=(800, 6)).astype("float32")
+    age = (50 + 15 * x[:, 0]).clip(18, 90).astype("float32")
+    smoker = (x[:, 1] > 0.3).astype("float32")
+    keras.backend.clear_session()
+    inp = keras.Input((6,))
+    h = layers.Dense(16, activation="relu")(inp)
+    model = keras.Model(inp, {"age": layers.Dense(1, activation="sigmoid", name="age")(h),
+                              "smoker": layers.Dense(1, activation="sigmoid", name="smoker")(h)})
+    model.compile("adam", {"age": "mse", "smoker": "binary_crossentropy"})
+    y = {"smoker": smoker, "age": age}
+    found = diagnose(model, x, y, epochs=3)
+    assert [(f.name, f.layer) for f in found if f.severity == "error"] == [
+        ("output_cannot_reach_targets", "age")], report(found)

@@ -162,8 +162,9 @@ class Diagnostics(Observer):
 
     def _outputs(self) -> dict | None:
         """prediction_stats of the model on the sample (single-output models)."""
-        if self.model is None or self.x is None:
-            return None
+        if self.model is None or self.x is None or len(getattr(self.model, "outputs", None)
+                                                       or [None]) > 1:
+            return None  # several outputs: the prediction checks read one
         return safely(lambda: prediction_stats(predict_sample(self.model, self.x), self.y,
                                                self.facts), None)
 

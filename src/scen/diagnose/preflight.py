@@ -45,14 +45,18 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list
     labels: all of the training targets (y's sample is checked where not given, or where they
     hold over LABELS_WHOLE values)."""
     x, y = sample(x, y)
-    if labels is not None and sum(np.size(t) for t in _targets(labels, 1) if t is not None) \
-            <= LABELS_WHOLE:
+    leaves = (list(labels.values()) if isinstance(labels, dict) else
+              list(labels) if isinstance(labels, (list, tuple)) else [labels])
+    if labels is not None and sum(np.size(t) for t in leaves if t is not None) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x)
     findings += check_softmax_axes(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
-    for spec, target in zip(specs, _targets(y, len(specs))):
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != len(specs):
+        names = [spec.layer for spec in specs]
+    for spec, target in zip(specs, _targets(y, len(specs), names)):
         if target is None or spec.layer in single:
             continue
         try:
@@ -75,11 +79,14 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list
     return sorted_findings(findings)
 
 
-def _targets(y, n: int) -> list:
-    """One target per model output (None where it cannot be told)."""
+def _targets(y, n: int, names: list[str] | None = None) -> list:
+    """One target per model output (None where it cannot be told); a dict of targets by the
+    outputs' names, as Keras matches them (not by the dict's order)."""
     if n == 1 and not isinstance(y, (list, tuple, dict)):
         return [y]
     if isinstance(y, dict):
+        if names and len(names) == n:
+            return [y.get(name) for name in names]
         return list(y.values())[:n] + [None] * max(0, n - len(y))
     if isinstance(y, (list, tuple)) and len(y) == n:
         return list(y)
