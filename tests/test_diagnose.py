@@ -69,6 +69,10 @@ def test_backend_error_is_interpreted():
     t = make_trace([], status="raised", error="ValueError: Arguments `target` and `output` "
                    "must have the same shape. Received: target.shape=(32,)")
     assert names(dx.detect_backend_error(t)) == {"label_shape_mismatch"}
+    # torch's broadcasting error: y of shape (n,) against a Dense(3) output under MSE
+    t = make_trace([], status="raised", error="RuntimeError: The size of tensor a (32) must "
+                   "match the size of tensor b (3) at non-singleton dimension 1")
+    assert names(dx.detect_backend_error(t)) == {"label_shape_mismatch"}
     assert dx.detect_backend_error(make_trace(HEALTHY)) == []
 
 

@@ -496,3 +496,16 @@ def test_targets_are_matched_to_outputs_by_name_not_by_dict_order():
     found = diagnose(model, x, y, epochs=3)
     assert [(f.name, f.layer) for f in found if f.severity == "error"] == [
         ("output_cannot_reach_targets", "age")], report(found)
+
+
+def test_nan_from_inputs_far_from_unit_scale_is_blamed_on_the_inputs():
+    """Features in the tens of thousands and plain SGD: the first steps overflow. The NaN is
+    the inputs' consequence (scale them), not a learning rate to tune."""
+    rng = np.random.default_rng(37)
+    x = (rng.normal(size=(400, 3)) * 3e4).astype("float32")
+    y = (x[:, 0] / 3e4 + rng.normal(size=400) * 0.1).astype("float32")
+    model = build(3, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(0.01), metrics=[])
+    found = diagnose(model, x, y, epochs=3)
+    assert first(found).name == "unscaled_inputs", report(found)
+    nan = next(f for f in found if f.name == "nonfinite_values")
+    assert nan.cause == "unscaled_inputs"

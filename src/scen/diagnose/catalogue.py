@@ -282,7 +282,8 @@ SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "
 CAUSES: dict[str, tuple[str, ...]] = {
     "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
-    "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets"),
+    "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
+                         "unscaled_inputs!"),
     "predictions_out_of_range": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
     "nonfinite_activations": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
     "negative_cross_entropy": ("labels_out_of_range", "regression_with_classification_loss"),

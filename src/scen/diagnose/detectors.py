@@ -34,6 +34,7 @@ BACKEND_MESSAGES = [
     ("between 0 and 1", "labels_out_of_range:raised"),
     ("same shape", "label_shape_mismatch:raised"),
     ("incompatible shapes", "label_shape_mismatch:raised_incompatible"),
+    ("must match the size of tensor", "label_shape_mismatch:raised_incompatible"),  # torch
     ("out of bounds", "sparse_label_out_of_range:raised"),
     ("outside the valid range", "sparse_label_out_of_range:raised"),
 ]

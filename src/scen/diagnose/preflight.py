@@ -9,6 +9,7 @@ a list of findings (texts in catalogue.py), called from `preflight` or `check_ou
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -71,7 +72,8 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list
                                           specs[0].layer if trained else None,
                                           specs[0].loss_kind in ONE_OF_K)
         except Exception as e:  # a model we cannot take apart: say so, do not fail
-            findings.append(finding("activations_not_checked", f"{type(e).__name__}: {e}"))
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # Keras's messages carry colours
+            findings.append(finding("activations_not_checked", f"{type(e).__name__}: {plain}"))
     if any(f.name == "saturated_units" and f.severity == "error" for f in findings):
         for f in findings:
             if f.name == "unscaled_inputs":
