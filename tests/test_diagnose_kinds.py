@@ -509,3 +509,27 @@ def test_nan_from_inputs_far_from_unit_scale_is_blamed_on_the_inputs():
     assert first(found).name == "unscaled_inputs", report(found)
     nan = next(f for f in found if f.name == "nonfinite_values")
     assert nan.cause == "unscaled_inputs"
+
+
+@pytest.mark.parametrize("vocabulary", [100, 150])
+def test_token_ids_beyond_the_embedding_rows(vocabulary):
+    """Review texts with ids up to 149 into Embedding(input_dim=100): torch raises 'index out
+    of range in self'; the finding names the layer, the ids and the input_dim to use. With
+    input_dim=150 (the fix) nothing is said of it."""
+    rng = np.random.default_rng(38)
+    x = rng.integers(1, 150, size=(500, 12)).astype("int32")
+    y = (x[:, :3].mean(axis=1) > 75).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((12,), dtype="int32"),
+                              layers.Embedding(vocabulary, 8), layers.GlobalAveragePooling1D(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=2, expect_raise=vocabulary == 100)
+    if vocabulary == 100:
+        f = first(found)
+        assert f.name == "embedding_index_out_of_range", report(found)
+        assert "input_dim=100" in f.evidence and "ids up to 149" in f.summary
+        assert "Training then raised" in f.evidence and "index out of range" in f.evidence
+        assert "activations_not_checked" not in names(found, ("error", "warning", "info"))
+    else:
+        assert "embedding_index_out_of_range" not in names(found), report(found)

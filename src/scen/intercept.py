@@ -30,7 +30,7 @@ from scen.diagnose import Diagnostics
 from scen.diagnose.model import n_rows
 from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change, load_weights,
                             loss_name, save_weights, start_from, versions)
-from scen.observe import Observers, RunInfo
+from scen.observe import Observers, RunInfo, error_message
 from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
 from scen.scenario import Dataset, Fit, ScenError
 from scen.tensorboard import TensorBoardLogger
@@ -201,7 +201,7 @@ class FitRun:
         seconds = time.perf_counter() - self.started
         message = None
         if error is not None:
-            message = f"{type(error).__name__}: {first_line(error)}"
+            message = f"{type(error).__name__}: {error_message(error)}"
             with open(os.path.join(self.run_dir, "error.txt"), "w") as f:
                 f.write("".join(traceback.format_exception(error)))
             self.hooks.report_partial_epoch()  # the epoch that raised, as far as it got
@@ -360,11 +360,6 @@ def first_batch(x):
     except Exception:  # an input we cannot look into: fit will say what it makes of it
         pass
     return None, x
-
-
-def first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else ""
 
 
 def _kind(x) -> str:

@@ -14,7 +14,7 @@ import traceback
 
 import numpy as np
 
-from scen.observe import Observers, RunInfo
+from scen.observe import Observers, RunInfo, error_message
 from scen.scenario import Dataset, Fit, Scenario
 
 POLICIES = {"fp32": "float32", "fp16": "mixed_float16", "bf16": "mixed_bfloat16"}
@@ -168,7 +168,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     except KeyboardInterrupt:
         status = "interrupted"
     except Exception as e:  # the backend refused the program: that is the observed behaviour
-        status, error = "raised", f"{type(e).__name__}: {_first_line(e)}"
+        status, error = "raised", f"{type(e).__name__}: {error_message(e)}"
         with open(f"{run_dir}/error.txt", "w") as f:
             f.write(traceback.format_exc())
         hooks.report_partial_epoch()
@@ -229,11 +229,6 @@ def start_from(model, initial_weights: str | None, run_dir: str) -> None:
 
 def largest_change(before: dict, after: dict) -> float:
     return max((float(np.max(np.abs(after[k] - before[k]))) for k in before), default=0.0)
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else ""
 
 
 def versions(keras) -> dict:

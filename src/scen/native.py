@@ -29,7 +29,7 @@ from scen.keras_exact.reduction import fit_sample_weights
 from scen.keras_run import (compile_arguments, cpu_threads_for, fit_for, largest_change,
                             loss_name, save_weights, seed_everything, start_from, train_size,
                             versions)
-from scen.observe import Observers, RunInfo
+from scen.observe import Observers, RunInfo, error_message
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
 
@@ -80,7 +80,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     except KeyboardInterrupt:
         status = "interrupted"
     except RuntimeError as e:  # e.g. torch's label check in binary cross-entropy, as in Keras
-        status, error = "raised", f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+        status, error = "raised", f"{type(e).__name__}: {error_message(e)}"
     seconds = time.perf_counter() - started
     save_weights(trainer.net.keras_weights(), f"{run_dir}/final_weights.npz")
     observers.on_train_end(status, error)

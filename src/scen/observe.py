@@ -7,6 +7,7 @@ observer is written once and sees every backend alike.
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from dataclasses import asdict, dataclass, field
@@ -153,3 +154,14 @@ class Observers(Observer):
     def on_train_end(self, status, error):
         for o in self.observers:
             o.on_train_end(status, error)
+
+
+def error_message(e: BaseException) -> str:
+    """An error's message on one line: its first line, or, where Keras wraps a layer's error
+    ("Exception encountered when calling Embedding.call()."), the wrapped message with the
+    layer after it; without the terminal colours Keras adds."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+        return f"{lines[1]} ({lines[0].removeprefix('Exception encountered when calling ').rstrip('.')})"
+    return lines[0] if lines else ""

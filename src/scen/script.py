@@ -32,6 +32,7 @@ import traceback
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 
+from scen.observe import error_message
 from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, check_writable,
                          keras_matches, python_module, require_installed, resolve_device,
                          run_child, subprocess_env)
@@ -163,7 +164,7 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
         if e is fits.raised:
             status = "raised"
         else:
-            failure = f"{spec.path} raised {type(e).__name__}: {_first_line(e)}{_where(e, spec)}"
+            failure = f"{spec.path} raised {type(e).__name__}: {error_message(e)}{_where(e, spec)}"
     finally:
         sys.argv, sys.path[:] = argv, path
         os.chdir(cwd)
@@ -220,11 +221,6 @@ def worker_main(spec_path: str, result_path: str) -> int:
     with open(result_path, "w") as f:
         f.write(text)
     return code
-
-
-def _first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else ""
 
 
 def _where(e: BaseException, spec: ScriptSpec) -> str:

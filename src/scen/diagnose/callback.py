@@ -21,7 +21,7 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.model import SAMPLE_SIZE, n_rows, take_rows
 from scen.diagnose.observer import Diagnostics, safely
 from scen.diagnose.report import format_report
-from scen.observe import RunInfo
+from scen.observe import RunInfo, error_message
 
 GRAD_SAMPLE = 64  # TF/JAX keep no gradients: they are recomputed on this many samples (a
 # batch's worth: enough for the gradient's direction and zeros, cheap enough per epoch).
@@ -50,11 +50,6 @@ class _Probe:
         batch = slice(0, min(GRAD_SAMPLE, n_rows(self.x)))
         return safely(lambda: recomputed_gradients(self.model, take_rows(self.x, batch),
                                                    take_rows(self.y, batch)), {})
-
-
-def _first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else ""
 
 
 class DiagnoseCallback(keras.callbacks.Callback):
@@ -121,7 +116,7 @@ class DiagnoseCallback(keras.callbacks.Callback):
             probe = _Probe(model, self.diagnostics.x, self.diagnostics.y, self._scale)
             safely(lambda: self.diagnostics.on_partial_epoch(epoch, logs,
                                                              np.asarray(self._steps), probe))
-        self.diagnostics.on_train_end("raised", f"{type(error).__name__}: {_first_line(error)}")
+        self.diagnostics.on_train_end("raised", f"{type(error).__name__}: {error_message(error)}")
         return self.findings()
 
     def findings(self) -> list[Finding]:

@@ -172,6 +172,15 @@ ENTRIES = [
           "Match the labels to the output's shape (one-hot width = output units)."),
     Entry("sparse_label_out_of_range:raised", "error", "a class index is out of range",
           "Class indices must be 0..K-1 for an output of K units."),
+    Entry("embedding_index_out_of_range", "error",
+          "token ids beyond the Embedding's {dim} rows (ids up to {top})",
+          "Give the Embedding input_dim = the largest id + 1 (the vocabulary's size, padding "
+          "and out-of-vocabulary ids included), e.g. Embedding(input_dim=int(x.max()) + 1, "
+          "...), or map the ids into 0..{last}."),
+    Entry("embedding_index_out_of_range:raised", "error",
+          "an Embedding got token ids beyond its rows",
+          "Give each Embedding input_dim = the largest token id + 1 (the vocabulary's size), "
+          "or map the ids into 0..input_dim-1."),
     Entry("backend_raised", "error", "training raised an error",
           "Read the error; check the labels' shape and range against the output layer and loss."),
     # --- Values and gradients during the run ------------------------------------------------
@@ -283,9 +292,10 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
-                         "unscaled_inputs!"),
+                         "unscaled_inputs!", "embedding_index_out_of_range"),
     "predictions_out_of_range": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
-    "nonfinite_activations": ("float16_throughout", "nonfinite_inputs", "nonfinite_values"),
+    "nonfinite_activations": ("float16_throughout", "nonfinite_inputs",
+                              "embedding_index_out_of_range", "nonfinite_values"),
     "negative_cross_entropy": ("labels_out_of_range", "regression_with_classification_loss"),
     "huge_cross_entropy": ("float16_throughout!", "regression_with_classification_loss",
                            "unscaled_inputs"),
@@ -309,6 +319,10 @@ CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."
 # in tests/test_diagnose_kinds.py). A finding named here says it in its evidence, so that a
 # user on the backend that stays silent hears that it will not complain.
 BACKEND_BEHAVIOUR: dict[str, dict[str, str]] = {
+    "embedding_index_out_of_range": {
+        "torch": "raises IndexError 'index out of range in self'",
+        "jax": "trains on with NaN for the out-of-range ids (its gather fills them), so the "
+               "loss and weights turn NaN"},
     "sparse_label_out_of_range": {
         "torch": "raises (Keras's fit: IndexError 'Target ... is out of bounds'; the native "
                  "port: 'index ... is out of bounds')",

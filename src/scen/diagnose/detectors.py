@@ -35,6 +35,7 @@ BACKEND_MESSAGES = [
     ("same shape", "label_shape_mismatch:raised"),
     ("incompatible shapes", "label_shape_mismatch:raised_incompatible"),
     ("must match the size of tensor", "label_shape_mismatch:raised_incompatible"),  # torch
+    ("index out of range in self", "embedding_index_out_of_range:raised"),  # torch's Embedding
     ("out of bounds", "sparse_label_out_of_range:raised"),
     ("outside the valid range", "sparse_label_out_of_range:raised"),
 ]

@@ -24,7 +24,7 @@ from scen.diagnose.preflight import preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats,
                                  all_weight_stats, facts_for, initial_loss, step_stats)
-from scen.observe import Observer, RunInfo
+from scen.observe import Observer, RunInfo, error_message
 
 ACTIVATIONS_EVERY_EPOCH_UP_TO = 30  # longer runs record activations (and, on TF/JAX, recompute
 # gradients) ~12 times (first, last, every tenth of the run): a forward and backward pass per
@@ -38,13 +38,19 @@ def wants_activations(epoch: int, total: int | None) -> bool:
     return epoch in (0, total - 1) or epoch % math.ceil(total / 10) == 0
 
 
+_SKIPPED: set[str] = set()  # what safely() has said: a check failing every epoch says it once
+
+
 def safely(fn, default=None):
     """Diagnostics must never break the training they watch: fn(), or `default` ([] if None)
-    with a line on stderr if it raises."""
+    with a line on stderr if it raises (once per message and process)."""
     try:
         return fn()
     except Exception as e:  # pragma: no cover - reported, not raised
-        print(f"scen.diagnose: skipped a check ({type(e).__name__}: {e})", file=sys.stderr)
+        line = f"scen.diagnose: skipped a check ({type(e).__name__}: {error_message(e)})"
+        if line not in _SKIPPED:
+            _SKIPPED.add(line)
+            print(line, file=sys.stderr)
         return [] if default is None else default
 
 
@@ -77,6 +83,7 @@ class Diagnostics(Observer):
         self._weights = (sample(sample_weight, None, self.sample_size)[0]
                          if sample_weight is not None and y is not None else None)
         self._labels = y  # class shares and the constant-prediction loss use them all
+        self._inputs = x  # and the token ids an Embedding takes
 
     def before_training(self, model, data=None) -> list[Finding]:
         """Preflight on the untrained model, and remember its weights to measure change.
@@ -84,7 +91,8 @@ class Diagnostics(Observer):
         if self.y is None and data is not None:
             self._take_sample(data.x, data.y, data.sample_weight)
         self._attach(model)
-        self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels)
+        self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels,
+                                            inputs=self._inputs)
         try:  # labels the loss cannot take raise here: preflight has said why
             self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:
@@ -100,7 +108,8 @@ class Diagnostics(Observer):
             self._attach(probe.keras_model())
         if self.preflight_findings is None:  # lazily: the weights have trained for one epoch
             self.preflight_findings = safely(lambda: preflight(
-                self.model, self.x, self.y, when="after epoch 1", labels=self._labels))
+                self.model, self.x, self.y, when="after epoch 1", labels=self._labels,
+                inputs=self._inputs))
         total = self.info.epochs if self.info else None
         sampled = wants_activations(epoch, total)
         weights = probe.weights()

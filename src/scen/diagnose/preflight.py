@@ -40,17 +40,19 @@ LABELS_WHOLE = 4_000_000  # label values checked in full up to this many (a rare
 # label hides from a 256-row sample); larger targets (images, sequences) are sampled.
 
 
-def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list[Finding]:
+def preflight(model, x, y, when: str = "at initialisation", labels=None,
+              inputs=None) -> list[Finding]:
     """Checks on a compiled model and a data sample, before training. `when` words the evidence
     of the activation checks (the in-run recorder may run this after the first epoch).
     labels: all of the training targets (y's sample is checked where not given, or where they
-    hold over LABELS_WHOLE values)."""
+    hold over LABELS_WHOLE values); inputs: all of the inputs (the token ids an Embedding
+    takes are checked whole, like labels)."""
     x, y = sample(x, y)
     leaves = (list(labels.values()) if isinstance(labels, dict) else
               list(labels) if isinstance(labels, (list, tuple)) else [labels])
     if labels is not None and sum(np.size(t) for t in leaves if t is not None) <= LABELS_WHOLE:
         y = labels
-    findings = check_precision(model) + check_inputs(model, x)
+    findings = check_precision(model) + check_inputs(model, x, inputs)
     findings += check_softmax_axes(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
@@ -65,7 +67,9 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None) -> list
         except (TypeError, ValueError):
             continue  # string labels, ragged targets: Keras will say so itself
         findings += check_output_and_loss(spec, target)
-    if has_graph(model, x):
+    # an Embedding given ids beyond its rows cannot run on the sample: said above already
+    if has_graph(model, x) and not any(f.name == "embedding_index_out_of_range"
+                                       for f in findings):
         try:
             trained = when != "at initialisation"
             findings += check_activations(ActivationExtractor(model)(x), when,
@@ -95,11 +99,15 @@ def _targets(y, n: int, names: list[str] | None = None) -> list:
     return [y] + [None] * (n - 1)
 
 
-def check_inputs(model, x) -> list[Finding]:
-    """NaN/Inf in the inputs, and inputs far from unit scale (unless a first layer scales them)."""
+def check_inputs(model, x, whole=None) -> list[Finding]:
+    """NaN/Inf in the inputs, inputs far from unit scale (unless a first layer scales them),
+    token ids beyond an Embedding's input_dim (in `whole`, all of the inputs, where given)."""
     findings = []
     inputs = list(model.inputs) if has_graph(model, x) else [None] * len(arrays(x))
-    for i, (a, t) in enumerate(zip(arrays(x), inputs)):
+    wholes = arrays(whole) if whole is not None else arrays(x)
+    if len(wholes) != len(arrays(x)):
+        wholes = arrays(x)
+    for i, (a, t, ids) in enumerate(zip(arrays(x), inputs, wholes)):
         if not np.issubdtype(a.dtype, np.number):
             continue
         name = f"input {i}" if len(inputs) > 1 else "the input"
@@ -112,6 +120,7 @@ def check_inputs(model, x) -> list[Finding]:
                 name=name))
             continue
         first_layers = consumers(model, t) if t is not None else []
+        findings += _embedding_ids(first_layers, ids, name)
         if any(type(c).__name__ in SELF_SCALING for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
         if t is None and np.issubdtype(np.asarray(arrays(x)[i]).dtype, np.integer):
@@ -129,6 +138,26 @@ def check_inputs(model, x) -> list[Finding]:
                 "take huge, erratic steps.",
                 severity="error" if far else "warning",
                 layer=first_layers[0].name if first_layers else None, name=name))
+    return findings
+
+
+def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
+    """An Embedding looks its input up as row indices 0..input_dim-1: ids beyond them fail on
+    torch (IndexError 'index out of range in self') and give NaN on JAX."""
+    findings = []
+    for layer in first_layers:
+        dim = getattr(layer, "input_dim", None)
+        if type(layer).__name__ != "Embedding" or not dim or not np.issubdtype(ids.dtype,
+                                                                               np.number):
+            continue
+        bad = (ids < 0) | (ids >= dim)
+        if bad.any():
+            findings.append(finding(
+                "embedding_index_out_of_range",
+                f"{name} holds token ids over [{fmt(float(ids.min()))}, {fmt(float(ids.max()))}]"
+                f" ({int(bad.sum()):,} of {ids.size:,} outside 0..{dim - 1}), but Embedding "
+                f"'{layer.name}' has input_dim={dim}: it has a row for ids 0..{dim - 1} only.",
+                layer=layer.name, dim=dim, last=dim - 1, top=int(ids.max())))
     return findings
 
 
