@@ -546,3 +546,20 @@ def _step_stats_one_by_one(steps):
     if finite.size:
         out.update(mean=finite.mean(), std=finite.std(), min=finite.min(), max=finite.max())
     return out
+
+
+def test_constant_prediction_loss_of_multi_label_rows_under_categorical_crossentropy():
+    """Keras normalises the output to sum 1; for rows holding several 1s the best constant
+    prediction is still the class shares, and its loss is the rows' label mass times their
+    entropy (one-hot rows: the entropy itself). Checked against the loss computed directly."""
+    from scen.diagnose.model import OutputSpec
+    from scen.diagnose.trace import baseline
+
+    rng = np.random.default_rng(0)
+    spec = OutputSpec("out", "softmax", 5, "categorical_ce", "categorical_crossentropy", False)
+    for y in ((rng.uniform(size=(400, 5)) < 0.4).astype(float),  # multi-label rows
+              np.eye(5)[rng.integers(0, 5, 400)]):  # one-hot rows
+        _, loss = baseline(spec, y)
+        shares = y.mean(axis=0) / y.mean(axis=0).sum()
+        direct = float(np.mean(-(y * np.log(shares)).sum(axis=1)))
+        assert loss == pytest.approx(direct, rel=1e-6)

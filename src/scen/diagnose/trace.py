@@ -124,13 +124,17 @@ def baseline(spec: OutputSpec, y: np.ndarray) -> tuple[float | None, float | Non
         chance = float(np.mean(np.maximum(p, 1 - p))) if spec.units == 1 else None
         return chance, float(ent.mean())
     if k in ("categorical_ce", "sparse_ce"):
+        mass = 1.0  # how much label each row holds: 1 for one-hot rows, more for multi-label
         if k == "categorical_ce" and y.ndim == 2 and y.shape[1] == spec.units and y.min() >= 0:
-            shares = y.mean(axis=0) / max(y.mean(axis=0).sum(), eps)
+            mass = float(y.sum(axis=1).mean())
+            shares = y.mean(axis=0) / max(mass, eps)
         elif k == "sparse_ce" and y.min() >= 0 and spec.units and y.max() < spec.units:
             shares = np.bincount(y.astype(int).ravel(), minlength=spec.units) / y.size
         else:
             return None, None
-        return float(shares.max()), float(-(shares * np.log(shares + eps)).sum())
+        # The best constant prediction is the shares (Keras normalises the output to sum 1),
+        # and -sum(y * log(shares)) averages to mass * entropy(shares).
+        return float(shares.max()), float(-mass * (shares * np.log(shares + eps)).sum())
     if k == "mse":
         return None, float(y.reshape(len(y), -1).var(axis=0).mean())
     if k == "mae":
