@@ -154,6 +154,26 @@ def test_binary_accuracy_on_five_softmax_units():
     assert f.name == "metric_does_not_fit_task" and "inflated" in f.summary, report(found)
 
 
+@pytest.mark.parametrize("labels", ["one-hot", "multi-label"])
+def test_binary_accuracy_with_binary_crossentropy_on_one_hot_classes(labels):
+    """Six classes, one-hot, trained as six sigmoids with binary_crossentropy: binary accuracy
+    starts near 5/6 for all zeros. Multi-label rows are what that setup is for: no finding."""
+    rng = np.random.default_rng(39)
+    cls = rng.integers(0, 6, 600)
+    y = np.eye(6, dtype="float32")[cls]
+    if labels == "multi-label":
+        y = np.maximum(y, np.eye(6, dtype="float32")[rng.integers(0, 6, 600)])
+    x = (y * 1.5 + rng.normal(size=(600, 6))).astype("float32")
+    model = build(6, [12], 6, "sigmoid", "binary_crossentropy", optimizer="rmsprop",
+                  metrics=["binary_accuracy"])
+    found = diagnose(model, x, y, epochs=4)
+    mismatch = [f for f in found if f.name == "metric_does_not_fit_task"]
+    if labels == "one-hot":
+        assert mismatch and "softmax" in mismatch[0].fix, report(found)
+    else:
+        assert not mismatch, report(found)
+
+
 def test_categorical_accuracy_on_one_sigmoid_unit():
     rng = np.random.default_rng(11)
     x = rng.normal(size=(300, 3)).astype("float32")

@@ -231,6 +231,13 @@ ENTRIES = [
           "'{metric}' on {units} one-of-K outputs counts each unit separately: it is inflated",
           "Use metrics=['accuracy'] (Keras then picks categorical accuracy) or "
           "'categorical_accuracy' / 'sparse_categorical_accuracy' to match the labels."),
+    Entry("metric_does_not_fit_task:binary_on_one_hot_rows", "warning",
+          "'{metric}' on one-hot labels of {units} classes counts each unit separately: it is "
+          "inflated",
+          "One class per sample: Dense({units}, activation='softmax') with "
+          "loss='categorical_crossentropy' and metrics=['accuracy']; binary_crossentropy "
+          "trains {units} independent yes/no outputs, and binary accuracy scores them one by "
+          "one."),
     Entry("metric_does_not_fit_task:argmax_on_one_unit", "warning",
           "'{metric}' takes an argmax over a single output unit: it is constant",
           "Use metrics=['accuracy'] or 'binary_accuracy' for a single sigmoid output, plus "

@@ -38,6 +38,8 @@ def _variant(metric: str, t: Trace) -> tuple[str, dict] | None:
         return "regression", {}
     if kind in ("categorical_ce", "sparse_ce") and units > 2 and metric == "binary_accuracy":
         return "binary_on_one_of_k", dict(units=units)
+    if kind == "binary_ce" and units > 2 and f.one_hot_rows and metric == "binary_accuracy":
+        return "binary_on_one_hot_rows", dict(units=units)
     if kind == "binary_ce" and units == 1 and metric in ARGMAX:
         return "argmax_on_one_unit", {}
     if kind == "sparse_ce" and metric in ("categorical_accuracy", "top_k_categorical_accuracy"):
@@ -78,7 +80,7 @@ def _why(variant: str, t: Trace) -> str:
         return (f"the {many} are not classes: Keras's accuracy thresholds the prediction at "
                 "0.5 and compares it with the target for equality, which a continuous "
                 "target never meets, so the number says nothing about the fit")
-    if variant == "binary_on_one_of_k":
+    if variant in ("binary_on_one_of_k", "binary_on_one_hot_rows"):
         return (f"binary accuracy scores each of the {f.output_units} units against its 0/1 "
                 "label, so predicting all zeros already scores "
                 f"{1 - 1 / max(f.output_units or 2, 2):.0%}")

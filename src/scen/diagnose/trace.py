@@ -39,6 +39,7 @@ class Facts:
     class_shares: list[float] | None = None  # each class's share of the labels (classifiers)
     target_distinct: int | None = None  # distinct target values (all of them)
     targets_binary: bool | None = None  # every target is 0 or 1
+    one_hot_rows: bool | None = None  # (n, K > 2) targets with exactly one 1 per row
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -69,6 +70,8 @@ def facts_for(model, y) -> Facts:
     finite = y[np.isfinite(y)]
     facts.target_distinct = int(np.unique(finite).size)
     facts.targets_binary = bool(np.all((finite == 0) | (finite == 1)))
+    facts.one_hot_rows = bool(facts.targets_binary and y.ndim == 2 and y.shape[1] > 2
+                              and np.all(y.sum(axis=1) == 1))
     return facts
 
 
