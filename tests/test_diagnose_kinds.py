@@ -553,3 +553,38 @@ def test_token_ids_beyond_the_embedding_rows(vocabulary):
         assert "activations_not_checked" not in names(found, ("error", "warning", "info"))
     else:
         assert "embedding_index_out_of_range" not in names(found), report(found)
+
+
+# --- 10. A loss that is not what is measured -----------------------------------------------------
+
+
+def _flipped_cross_entropy(y_true, y_pred):
+    return -keras.ops.mean(keras.losses.binary_crossentropy(y_true, y_pred))
+
+
+def _flipped_squared_error(y_true, y_pred):
+    return -keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+def _absolute_error(y_true, y_pred):
+    return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+
+@pytest.mark.parametrize("loss, metric, fires", [
+    (_flipped_cross_entropy, "accuracy", True),  # a classifier maximising its cross-entropy
+    (_flipped_squared_error, "mse", True),  # a regression maximising its error
+    (_absolute_error, "mse", False),  # a healthy custom loss: both improve
+])
+def test_a_loss_that_improves_while_the_metrics_get_worse(loss, metric, fires):
+    rng = np.random.default_rng(40)
+    x = rng.normal(size=(500, 4)).astype("float32")
+    if metric == "accuracy":
+        y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+        model = build(4, [16], 1, "sigmoid", loss, metrics=[metric])
+    else:
+        y = (x @ np.array([1.0, -1.0, 0.5, 2.0]) + 0.1 * rng.normal(size=500)).astype("float32")
+        model = build(4, [16], 1, None, loss, metrics=[metric])
+    found = diagnose(model, x, y, epochs=6)
+    assert ("loss_metric_disagreement" in names(found)) == fires, report(found)
+    if fires:
+        assert first(found).name == "loss_metric_disagreement", report(found)

@@ -231,6 +231,11 @@ ENTRIES = [
           "'{metric}' on {units} one-of-K outputs counts each unit separately: it is inflated",
           "Use metrics=['accuracy'] (Keras then picks categorical accuracy) or "
           "'categorical_accuracy' / 'sparse_categorical_accuracy' to match the labels."),
+    Entry("loss_metric_disagreement", "error",
+          "the loss improves while every metric gets worse: the loss is not what you measure",
+          "Check the loss: a custom one returns what is to be minimised (a negative "
+          "log-likelihood, not the likelihood; an error, not a score); a built-in one must "
+          "fit the task (regression: mse/mae; classes: a cross-entropy)."),
     Entry("metric_does_not_fit_task:binary_on_one_hot_rows", "warning",
           "'{metric}' on one-hot labels of {units} classes counts each unit separately: it is "
           "inflated",

@@ -21,6 +21,10 @@ CLASS_METRICS = ACCURACIES | {"auc", "precision", "recall", "f1_score", "fbeta_s
 ARGMAX = {"categorical_accuracy", "sparse_categorical_accuracy",
           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
 CONSTANT_TOL = 1e-6  # a metric that moved less than this over the run measured nothing.
+HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou")
+LOWER_IS_BETTER = ("error", "mse", "mae", "mape", "msle", "rmse", "hinge", "crossentropy",
+                   "log_cosh", "poisson", "kl_divergence", "loss")
+DISAGREE = 0.1  # the loss improved by over 10% of its size, and every metric got 10% worse
 
 
 def _base(key: str) -> str:
@@ -88,3 +92,37 @@ def _why(variant: str, t: Trace) -> str:
         return ("the argmax over one unit is always 0, so the metric is fixed by the labels, "
                 "not by the model")
     return "the metric reads the labels in the other format, so it compares the wrong things"
+
+
+def detect_loss_metric_disagreement(t: Trace) -> list[Finding]:
+    """The loss improved while every other metric the fit logs (training side) got clearly
+    worse: what is minimised is not what is measured - a custom loss with its sign flipped,
+    a loss for another task. Metrics of unknown direction are left out."""
+    loss = t.series("loss")
+    if len(loss) < 3 or not np.all(np.isfinite(loss[[0, -1]])):
+        return []
+    gained = loss[0] - loss[-1]
+    if gained <= DISAGREE * max(abs(loss[0]), abs(loss[-1])):
+        return []
+    worse = []
+    for key in t.records[0].logs:
+        base = _base(key)
+        if key.startswith("val_") or key in ("loss", "learning_rate") or _variant(base, t):
+            continue  # (a metric that does not fit the task measures nothing to disagree)
+        up = any(w in base for w in HIGHER_IS_BETTER)
+        down = not up and any(w in base for w in LOWER_IS_BETTER)
+        values = t.series(key)
+        if not (up or down) or not np.all(np.isfinite(values[[0, -1]])):
+            continue
+        change = (values[-1] - values[0]) * (1 if down else -1)  # > 0: worse
+        if change <= DISAGREE * max(abs(values[0]), 1e-12):
+            return []  # a metric that agrees (or holds): no disagreement to report
+        worse.append(f"'{key}' from {fmt(values[0])} to {fmt(values[-1])}")
+    if not worse:
+        return []
+    return [finding(
+        "loss_metric_disagreement",
+        f"the loss ({t.facts.loss_name or 'the compiled loss'}) fell from {fmt(loss[0])} to "
+        f"{fmt(loss[-1])} while {', '.join(worse)} got worse"
+        + (": a loss below zero that keeps falling is the sign of one maximised, not "
+           "minimised" if loss[-1] < 0 else "") + ".")]
