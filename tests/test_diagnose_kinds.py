@@ -588,3 +588,30 @@ def test_a_loss_that_improves_while_the_metrics_get_worse(loss, metric, fires):
     assert ("loss_metric_disagreement" in names(found)) == fires, report(found)
     if fires:
         assert first(found).name == "loss_metric_disagreement", report(found)
+
+
+# --- 11. A learning-rate schedule that ends training early ---------------------------------------
+
+
+@pytest.mark.parametrize("schedule, fires", [
+    ("polynomial-to-zero", True),  # reaches 0 after 20 steps: a third of the first epoch
+    ("inverse-time", True),  # divided by 1 + 5 * step: 1/100 of its start by step 20
+    ("exponential-slow", False),  # halves every 1,000 steps: a healthy schedule
+])
+def test_a_schedule_that_decays_the_rate_to_nothing(schedule, fires):
+    S = keras.optimizers.schedules
+    rate = {"polynomial-to-zero": S.PolynomialDecay(0.01, decay_steps=20, end_learning_rate=0.0),
+            "inverse-time": S.InverseTimeDecay(0.01, decay_steps=1, decay_rate=5.0),
+            "exponential-slow": S.ExponentialDecay(0.01, decay_steps=1000, decay_rate=0.5),
+            }[schedule]
+    rng = np.random.default_rng(41)
+    cls = rng.integers(0, 3, 1200)
+    x = (np.eye(3)[cls] @ rng.normal(size=(3, 8)) + rng.normal(size=(1200, 8))).astype("float32")
+    model = build(8, [16], 3, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.SGD(rate))
+    found = diagnose(model, x, cls, epochs=8)
+    if fires:
+        assert first(found).name == "learning_rate_decayed", report(found)
+        assert "from 0.01 to" in first(found).evidence
+    else:
+        assert "learning_rate_decayed" not in names(found), report(found)

@@ -203,6 +203,11 @@ ENTRIES = [
           "BatchNormalization, or residual connections."),
     Entry("exploding_gradients", "warning", "gradients explode towards the first layers",
           "Clip gradients (clipnorm=1.0), lower the learning rate, normalise the inputs."),
+    Entry("learning_rate_decayed", "error",
+          "the learning-rate schedule decayed the rate to almost nothing: training stopped",
+          "Decay more slowly (Keras schedules count decay_steps in optimizer steps, not "
+          "epochs: steps per epoch x the epochs a decay should take), or give the rate a "
+          "floor (CosineDecay(..., alpha=0.01), PiecewiseConstantDecay)."),
     Entry("learning_rate_too_low", "error",
           "the learning rate is far too low: the weights barely move and so does the loss",
           "Raise the learning rate 10-100x{lr_hint} (Adam's default is 1e-3; SGD usually needs "
@@ -311,10 +316,13 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "negative_cross_entropy": ("labels_out_of_range", "regression_with_classification_loss"),
     "huge_cross_entropy": ("float16_throughout!", "regression_with_classification_loss",
                            "unscaled_inputs"),
-    "slow_start": ("majority_class_predictor", "learning_rate_too_low", "unscaled_inputs",
-                   "saturated_units", "vanishing_gradients"),
-    "majority_class_predictor": ("learning_rate_too_low", "no_gradient"),
-    "mean_predictor": ("learning_rate_too_low", "no_gradient", "softmax_single_unit",
+    "learning_rate_too_low": ("learning_rate_decayed",),
+    "slow_start": ("learning_rate_decayed", "majority_class_predictor", "learning_rate_too_low",
+                   "unscaled_inputs", "saturated_units", "vanishing_gradients"),
+    "majority_class_predictor": ("learning_rate_decayed", "learning_rate_too_low",
+                                 "no_gradient"),
+    "mean_predictor": ("learning_rate_decayed", "learning_rate_too_low", "no_gradient",
+                       "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",
                             "unscaled_targets", "cross_entropy_on_unbounded_output",
@@ -322,8 +330,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "diverging_loss": ("float16_throughout!",),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
-    "plateau": ("learning_rate_too_low",),
-    "loss_levelled_off": ("learning_rate_too_low", "majority_class_predictor", "mean_predictor",
+    "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
+    "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }
 CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."

@@ -39,6 +39,10 @@ SLOW_START_EPOCHS = 10  # stuck at chance for at least 10 epochs...
 SLOW_START_SHARE = 0.1  # ...and at least 10% of the epochs it took to learn...
 SLOW_START_LOSS_SHARE = 0.9  # ...with the loss still >= 90% of the constant prediction's
 # (a loss well below it means the model learns, and only the 0.5 threshold lags: imbalance).
+DECAYED_SHARE = 0.01  # a learning rate under 1/100 of its start barely moves the weights...
+DECAYED_MIN_EPOCHS = 4  # ...(seen over a few epochs)...
+STILL_AFTER = 0.01  # ...when the loss then moves under 1% ...
+UNLEARNED_SHARE = 0.5  # ...and ends above half the constant prediction's loss.
 PLATEAU_MIN_EPOCHS = 20  # "early" vs "late" needs a run long enough to have both.
 PLATEAU_EARLY_EPOCHS = 5  # "early" is the first 5 epochs (a quarter of a shorter run).
 PLATEAU_SLOWDOWN = 20.0  # late improvement per epoch is under 1/20 of the early one...
@@ -190,7 +194,7 @@ def detect_slow_start(t: Trace) -> list[Finding]:
     if alive and all(g["zero"] == 1.0 for r in alive for g in r.grads.values()):
         return []  # no gradient at all: detect_no_gradient says why
     grad = [math.sqrt(sum(g["norm"] ** 2 for g in r.grads.values())) for r in alive]
-    lr = t.records[0].logs.get("learning_rate")
+    lr = t.facts.initial_learning_rate or t.records[0].logs.get("learning_rate")
     later = (f"it rose above chance at epoch {stuck + 1} and reached {acc.max():.2f}"
              if stuck < n else f"it never left chance in {n} epochs")
     return [finding(
@@ -202,6 +206,33 @@ def detect_slow_start(t: Trace) -> list[Finding]:
         + f"; {later}.",
         epoch=stuck, epochs=stuck,
         lr_hint=f" about 10x (learning_rate={fmt(lr * 10)})" if lr else " (about 10x)")]
+
+
+def detect_learning_rate_decayed(t: Trace) -> list[Finding]:
+    """A schedule that took the learning rate to under 1/100 of its start within the first
+    quarter of the run, after which the loss stood still, short of what the task allows (a
+    ReduceLROnPlateau needs epochs of stalling before each cut, so it rarely gets there)."""
+    lr, loss = t.series("learning_rate"), t.series("loss")
+    start, base = t.facts.initial_learning_rate or (lr[0] if len(lr) else None), \
+        t.facts.baseline_loss
+    n = len(loss)
+    if not start or start <= 0 or not base or n < DECAYED_MIN_EPOCHS \
+            or not np.all(np.isfinite(lr)) or not np.all(np.isfinite(loss)):
+        return []
+    low = np.flatnonzero(lr < start * DECAYED_SHARE)
+    if not len(low) or low[0] >= n / 4 or loss[-1] < UNLEARNED_SHARE * base:
+        return []
+    e = int(low[0])
+    after = e + 1  # the first epoch that ran at the low rate throughout
+    moved = loss[after] - loss[-1]
+    if moved > STILL_AFTER * abs(loss[after]):
+        return []
+    return [finding(
+        "learning_rate_decayed",
+        f"the learning rate went from {fmt(start)} to {fmt(lr[e])} by the end of epoch "
+        f"{e + 1} and {fmt(lr[-1])} by the last; over epochs {after + 1}-{n} the loss moved "
+        f"{fmt(float(moved))}, ending at {fmt(loss[-1])} against {fmt(base)} for a constant "
+        "prediction.", epoch=e + 1)]
 
 
 def detect_plateau(t: Trace) -> list[Finding]:

@@ -40,6 +40,7 @@ class Facts:
     target_distinct: int | None = None  # distinct target values (all of them)
     targets_binary: bool | None = None  # every target is 0 or 1
     one_hot_rows: bool | None = None  # (n, K > 2) targets with exactly one 1 per row
+    initial_learning_rate: float | None = None  # before the first step (a schedule's start)
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -56,6 +57,11 @@ def facts_for(model, y) -> Facts:
     except Exception:
         pass
     facts.float16 = float16_throughout(model)
+    try:  # a schedule's value at the optimizer's current step: its start, before training
+        facts.initial_learning_rate = float(np.asarray(
+            keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+    except Exception:
+        pass
     if spec is None or y is None or isinstance(y, (list, tuple, dict)):
         return facts
     facts.loss_kind, facts.loss_name = spec.loss_kind, spec.loss_name
