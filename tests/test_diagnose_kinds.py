@@ -615,3 +615,36 @@ def test_a_schedule_that_decays_the_rate_to_nothing(schedule, fires):
         assert "from 0.01 to" in first(found).evidence
     else:
         assert "learning_rate_decayed" not in names(found), report(found)
+
+
+# --- 12. Settings that starve training: dropout near 1, a batch of the whole data -------------
+
+
+@pytest.mark.parametrize("layer, fires", [
+    (lambda: layers.Dropout(0.9), True),
+    (lambda: layers.GaussianDropout(0.85), True),
+    (lambda: layers.Dropout(0.5), False),  # strong, but a usual rate
+])
+def test_dropout_rates_near_one(layer, fires):
+    rng = np.random.default_rng(42)
+    x = rng.normal(size=(400, 6)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(32, activation="relu"), layer(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=4)
+    assert ("dropout_too_high" in names(found)) == fires, report(found)
+
+
+def test_a_batch_of_the_whole_data_says_how_few_updates_were_made():
+    rng = np.random.default_rng(43)
+    cls = rng.integers(0, 4, 500)
+    x = (np.eye(4)[cls] @ rng.normal(size=(4, 10)) * 0.5
+         + rng.normal(size=(500, 10))).astype("float32")
+    model = build(10, [16], 4, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.SGD(0.01), hidden_activation="sigmoid")
+    found = diagnose(model, x, cls, epochs=25, batch_size=500)
+    f = first(found)
+    assert f.name == "slow_start", report(found)
+    assert "batch_size=32" in f.fix and "25 updates in all" in f.fix

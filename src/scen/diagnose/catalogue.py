@@ -172,6 +172,9 @@ ENTRIES = [
           "Match the labels to the output's shape (one-hot width = output units)."),
     Entry("sparse_label_out_of_range:raised", "error", "a class index is out of range",
           "Class indices must be 0..K-1 for an output of K units."),
+    Entry("dropout_too_high", "warning", "{layer_type} drops {rate:.0%} of its inputs in training",
+          "Use a rate of 0.1-0.5 (Dropout(0.5) is already strong); a rate is the share "
+          "dropped, not kept."),
     Entry("embedding_index_out_of_range", "error",
           "token ids beyond the Embedding's {dim} rows (ids up to {top})",
           "Give the Embedding input_dim = the largest id + 1 (the vocabulary's size, padding "
@@ -273,8 +276,11 @@ ENTRIES = [
           "Lower the learning rate (3-10x) or add ReduceLROnPlateau; a larger batch also smooths "
           "the steps."),
     Entry("slow_start", "warning", "accuracy stuck at chance for {epochs} epochs",
-          "Raise the learning rate{lr_hint}, or give the hidden layer more units; with few "
-          "sigmoid units the start is slow and seed-dependent."),
+          "Raise the learning rate{lr_hint}, or give the hidden layers more units (a few "
+          "sigmoid or tanh units start slowly, and how slowly depends on the seed)."),
+    Entry("slow_start:few_steps", "warning", "accuracy stuck at chance for {epochs} epochs",
+          "Take smaller batches (batch_size=32): at {per_epoch} step(s) per epoch those "
+          "epochs made {steps} updates in all; or raise the learning rate{lr_hint}."),
     Entry("loss_levelled_off", "info", "the loss has levelled off",
           "If the level is higher than the task should allow, add capacity; otherwise stop "
           "earlier (EarlyStopping(monitor='val_loss', restore_best_weights=True))."),
@@ -318,7 +324,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
                            "unscaled_inputs"),
     "learning_rate_too_low": ("learning_rate_decayed",),
     "slow_start": ("learning_rate_decayed", "majority_class_predictor", "learning_rate_too_low",
-                   "unscaled_inputs", "saturated_units", "vanishing_gradients"),
+                   "unscaled_inputs", "saturated_units", "vanishing_gradients",
+                   "dropout_too_high"),
     "majority_class_predictor": ("learning_rate_decayed", "learning_rate_too_low",
                                  "no_gradient"),
     "mean_predictor": ("learning_rate_decayed", "learning_rate_too_low", "no_gradient",

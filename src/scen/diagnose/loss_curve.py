@@ -39,6 +39,7 @@ SLOW_START_EPOCHS = 10  # stuck at chance for at least 10 epochs...
 SLOW_START_SHARE = 0.1  # ...and at least 10% of the epochs it took to learn...
 SLOW_START_LOSS_SHARE = 0.9  # ...with the loss still >= 90% of the constant prediction's
 # (a loss well below it means the model learns, and only the 0.5 threshold lags: imbalance).
+FEW_STEPS = 2  # an epoch of 1-2 steps (a batch of half the data or more): few updates in all
 DECAYED_SHARE = 0.01  # a learning rate under 1/100 of its start barely moves the weights...
 DECAYED_MIN_EPOCHS = 4  # ...(seen over a few epochs)...
 STILL_AFTER = 0.01  # ...when the loss then moves under 1% ...
@@ -176,7 +177,7 @@ def detect_slow_start(t: Trace) -> list[Finding]:
     acc = t.series(key)
     n = len(acc)
     stuck = 0
-    while stuck < n and abs(acc[stuck] - chance) <= CHANCE_MARGIN:  # below chance: learning
+    while stuck < n and acc[stuck] <= chance + CHANCE_MARGIN:  # below chance is no progress
         stuck += 1
     # Measured against the time it took to learn (to 90% of the best accuracy above chance),
     # not the run's length: 30 epochs at chance matter even if the run then idles for 400.
@@ -195,16 +196,18 @@ def detect_slow_start(t: Trace) -> list[Finding]:
         return []  # no gradient at all: detect_no_gradient says why
     grad = [math.sqrt(sum(g["norm"] ** 2 for g in r.grads.values())) for r in alive]
     lr = t.facts.initial_learning_rate or t.records[0].logs.get("learning_rate")
+    per_epoch = int(np.median([r.steps.get("n", 0) for r in t.records[:stuck]]))
+    few = 0 < per_epoch <= FEW_STEPS
     later = (f"it rose above chance at epoch {stuck + 1} and reached {acc.max():.2f}"
              if stuck < n else f"it never left chance in {n} epochs")
     return [finding(
-        "slow_start",
-        f"{key} stayed within {CHANCE_MARGIN} of chance ({chance:.2f}, the majority-class "
-        f"share) for epochs 1-{stuck} while the loss crept from {fmt(loss[0])} to "
+        "slow_start:few_steps" if few else "slow_start",
+        f"{key} stayed at or below chance ({chance:.2f}, the majority-class share, + "
+        f"{CHANCE_MARGIN}) for epochs 1-{stuck} while the loss crept from {fmt(loss[0])} to "
         f"{fmt(loss[stuck - 1])}"
         + (f", with gradients alive (median norm {fmt(float(np.median(grad)))})" if grad else "")
         + f"; {later}.",
-        epoch=stuck, epochs=stuck,
+        epoch=stuck, epochs=stuck, per_epoch=per_epoch, steps=per_epoch * stuck,
         lr_hint=f" about 10x (learning_rate={fmt(lr * 10)})" if lr else " (about 10x)")]
 
 

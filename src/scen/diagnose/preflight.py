@@ -53,7 +53,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     if labels is not None and sum(np.size(t) for t in leaves if t is not None) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
-    findings += check_softmax_axes(model)
+    findings += check_softmax_axes(model) + check_dropout(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
     names = list(getattr(model, "output_names", None) or [])
@@ -158,6 +158,27 @@ def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Findi
                 f" ({int(bad.sum()):,} of {ids.size:,} outside 0..{dim - 1}), but Embedding "
                 f"'{layer.name}' has input_dim={dim}: it has a row for ids 0..{dim - 1} only.",
                 layer=layer.name, dim=dim, last=dim - 1, top=int(ids.max())))
+    return findings
+
+
+DROPOUT_TOO_HIGH = 0.8  # a layer that drops 80% or more of its inputs at every step
+
+
+def check_dropout(model) -> list[Finding]:
+    """A dropout rate of 0.8 or more: training sees a fifth of the layer (or less), and the
+    model learns slowly or not at all (a rate is the share dropped; 0.9 is often meant as
+    'keep 90%')."""
+    findings = []
+    for layer in model.layers:
+        rate = getattr(layer, "rate", None)
+        if "Dropout" in type(layer).__name__ and isinstance(rate, (int, float)) \
+                and rate >= DROPOUT_TOO_HIGH:
+            findings.append(finding(
+                "dropout_too_high",
+                f"layer '{layer.name}' ({type(layer).__name__}(rate={rate:g})) zeroes "
+                f"{rate:.0%} of its inputs at every training step and scales the rest by "
+                f"{1 / (1 - rate):.3g}; evaluation uses them all.",
+                layer=layer.name, layer_type=type(layer).__name__, rate=rate))
     return findings
 
 
