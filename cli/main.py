@@ -441,7 +441,9 @@ def golden(
     from scen.runner import check_writable
 
     # --backend a,b as compare takes it, or --backend a --backend b
-    backend = [b.strip() for given in backend or [] for b in given.split(",") if b.strip()]
+    given, backend = backend, [b.strip() for v in backend or [] for b in v.split(",") if b.strip()]
+    if given and not backend:
+        fail("--backend is empty: name a backend, or leave it out")
     if script is not None or record:
         return golden_script_command(script, script_args, record, check, update, directory,
                                      backend, scenario, logdir)

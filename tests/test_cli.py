@@ -149,8 +149,10 @@ def test_list_gives_one_row_per_variant_and_never_cuts_a_name():
 
 
 def test_markup_in_user_text_is_printed_not_interpreted():
-    r = scen("run", "[/x]")
-    assert r.returncode == 2 and "'[/x]'" in r.stderr and "Traceback" not in r.stderr
+    r = scen("run", "[bold]x")  # a scenario name
+    assert r.returncode == 2 and "'[bold]x'" in r.stderr and "Traceback" not in r.stderr
+    r = scen("run", "[/x]")  # a path: a script's name
+    assert r.returncode == 2 and "no such script: [/x]" in r.stderr and "Traceback" not in r.stderr
 
 
 def _scen_script():

@@ -648,3 +648,55 @@ def test_a_batch_of_the_whole_data_says_how_few_updates_were_made():
     f = first(found)
     assert f.name == "slow_start", report(found)
     assert "batch_size=32" in f.fix and "25 updates in all" in f.fix
+
+
+# --- 13. What the model's own layers do to training -------------------------------------------
+
+
+def test_a_model_with_every_layer_frozen_has_nothing_to_train():
+    rng = np.random.default_rng(44)
+    x = rng.normal(size=(300, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = build(5, [8], 1, "sigmoid", "binary_crossentropy")
+    for layer in model.layers:
+        layer.trainable = False
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=3)
+    assert first(found).name == "nothing_to_train", report(found)
+
+
+def test_a_bias_that_cancels_by_design_is_not_a_weight_without_gradient():
+    """A shared encoder whose two outputs only enter as their difference: its bias cancels
+    (its gradient is exactly zero, by design) while its kernel learns. No warning for that."""
+    rng = np.random.default_rng(45)
+    a, b = (rng.normal(size=(400, 6)).astype("float32") for _ in range(2))
+    y = (np.abs(a - b)[:, 0] > 1).astype("float32")
+    keras.backend.clear_session()
+    encoder = layers.Dense(8, name="encoder")
+    in_a, in_b = keras.Input((6,)), keras.Input((6,))
+    diff = layers.Subtract()([encoder(in_a), encoder(in_b)])
+    out = layers.Dense(1, activation="sigmoid")(layers.Activation("relu")(diff))
+    model = keras.Model([in_a, in_b], out)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, [a, b], y, epochs=4)
+    assert "weights_without_gradient" not in names(found), report(found)
+
+
+@pytest.mark.parametrize("adapted", [False, True])
+def test_a_normalization_layer_never_adapted_passes_raw_inputs_on(adapted):
+    rng = np.random.default_rng(46)
+    x = (rng.normal(size=(500, 4)) * [300, 20, 5000, 1] + [1000, 0, 20000, 3]).astype("float32")
+    y = ((x[:, 0] - 1000) / 300 + (x[:, 2] - 20000) / 5000 > 0).astype("float32")
+    keras.backend.clear_session()
+    norm = layers.Normalization()
+    if adapted:
+        norm.adapt(x)
+    model = keras.Sequential([keras.Input((4,)), norm, layers.Dense(8, activation="relu"),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=3)
+    unscaled = [f for f in found if f.name == "unscaled_inputs"]
+    if adapted:
+        assert not unscaled, report(found)
+    else:
+        assert unscaled and "never adapted" in unscaled[0].evidence, report(found)

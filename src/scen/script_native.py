@@ -61,6 +61,8 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
                 "Keras's fit runs the script's precision")
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return "the model is not compiled with a loss and an optimizer"
+    if not model.trainable_weights:
+        return "no weight is trainable: Keras's fit runs the loss alone"
     config = compile_arguments(model)
     metrics = config.get("metrics") or []
     if config.get("weighted_metrics") or not isinstance(metrics, (list, tuple)):

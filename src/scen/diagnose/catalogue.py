@@ -172,6 +172,10 @@ ENTRIES = [
           "Match the labels to the output's shape (one-hot width = output units)."),
     Entry("sparse_label_out_of_range:raised", "error", "a class index is out of range",
           "Class indices must be 0..K-1 for an output of K units."),
+    Entry("nothing_to_train", "error", "no weight of the model is trainable",
+          "Set trainable = True on the layers to learn (for fine-tuning, freeze the base "
+          "model and leave the new head trainable), then compile again: Keras reads the "
+          "trainable flags at compile time."),
     Entry("dropout_too_high", "warning", "{layer_type} drops {rate:.0%} of its inputs in training",
           "Use a rate of 0.1-0.5 (Dropout(0.5) is already strong); a rate is the share "
           "dropped, not kept."),
@@ -313,6 +317,8 @@ SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "
 # the run shows NaN or Inf; then the divergence on the way there is its doing too).
 CAUSES: dict[str, tuple[str, ...]] = {
     "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
+    # ReLUs that die during training: huge steps pushed their biases far negative
+    "dead_relu": ("diverging_loss", "nonfinite_values", "oscillating_loss"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
                          "unscaled_inputs!", "embedding_index_out_of_range"),
@@ -323,12 +329,12 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "huge_cross_entropy": ("float16_throughout!", "regression_with_classification_loss",
                            "unscaled_inputs"),
     "learning_rate_too_low": ("learning_rate_decayed",),
-    "slow_start": ("learning_rate_decayed", "majority_class_predictor", "learning_rate_too_low",
+    "slow_start": ("nothing_to_train", "learning_rate_decayed", "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
                    "dropout_too_high"),
-    "majority_class_predictor": ("learning_rate_decayed", "learning_rate_too_low",
+    "majority_class_predictor": ("nothing_to_train", "learning_rate_decayed", "learning_rate_too_low",
                                  "no_gradient"),
-    "mean_predictor": ("learning_rate_decayed", "learning_rate_too_low", "no_gradient",
+    "mean_predictor": ("nothing_to_train", "learning_rate_decayed", "learning_rate_too_low", "no_gradient",
                        "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",

@@ -77,6 +77,11 @@ def _weights_without_gradient(with_grads: list) -> list[Finding]:
     """Some weights (not all) had exactly zero gradient at every recorded epoch."""
     dead = [k for k in with_grads[0].grads
             if all(r.grads.get(k, {}).get("zero") == 1.0 for r in with_grads)]
+    # A bias whose own layer's kernel learns cancels out, by the model's design: a Dense
+    # before BatchNormalization (which subtracts the batch mean), or shared layers whose
+    # outputs only enter as differences (a siamese |a - b|). Nothing to fix.
+    dead = [k for k in dead if not (k.endswith("/bias") and _learns(with_grads,
+                                                                   k[:-4] + "kernel"))]
     if not dead or len(with_grads) < WITHOUT_GRADIENT_MIN_EPOCHS:
         return []
     return [finding(
@@ -84,6 +89,11 @@ def _weights_without_gradient(with_grads: list) -> list[Finding]:
         f"gradients of {', '.join(dead[:5])} were exactly 0.0 at every epoch; those "
         "weights never learn (dead units above them, or not connected to the loss).",
         layer=dead[0].rsplit("/", 1)[0], count=len(dead))]
+
+
+def _learns(with_grads: list, key: str) -> bool:
+    """Whether weight `key` got a gradient that was not exactly zero at some epoch."""
+    return any(key in r.grads and r.grads[key].get("zero") != 1.0 for r in with_grads)
 
 
 def _output_saturation(t: Trace) -> float:

@@ -99,7 +99,9 @@ def detect_majority_class(t: Trace) -> list[Finding]:
         f"({', '.join(f'{shares[c]:.0%}' for c in missed[:5])} of the labels) are never or "
         f"almost never predicted{acc}; the loss {fmt(loss)} against {fmt(base or float('nan'))}"
         " for predicting the class shares"
-        + (": barely below it, so the model has learned little beyond the class prior."
+        + ((": above it, so the model has learned nothing beyond the class prior."
+            if loss >= base else
+            ": barely below it, so the model has learned little beyond the class prior.")
            if nothing else ": the model ranks samples, but no score crosses the 0.5 threshold."),
         severity="error" if nothing else "warning", epoch=epoch + 1)]
 

@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from scen.diagnose.activations import ActivationExtractor, check_activations
+from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import (CROSS_ENTROPY, ONE_OF_K, PROBABILITY, RANGES, SELF_SCALING,
                                  UNBOUNDED, OutputSpec, activation_of, arrays, consumers,
@@ -53,7 +54,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     if labels is not None and sum(np.size(t) for t in leaves if t is not None) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
-    findings += check_softmax_axes(model) + check_dropout(model)
+    findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
     names = list(getattr(model, "output_names", None) or [])
@@ -121,7 +122,8 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
             continue
         first_layers = consumers(model, t) if t is not None else []
         findings += _embedding_ids(first_layers, ids, name)
-        if any(type(c).__name__ in SELF_SCALING for c in first_layers):
+        unadapted = [c for c in first_layers if _never_adapted(c)]
+        if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
         if t is None and np.issubdtype(np.asarray(arrays(x)[i]).dtype, np.integer):
             continue  # a subclassed model fed integers: probably ids, cannot tell
@@ -135,10 +137,23 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
                 f"percentile of |x| {fmt(top)}, largest feature std {fmt(std)}); Keras's default "
                 "initialisation expects features of order 1, so the first layer's "
                 "pre-activations are huge: sigmoid/tanh/softmax units saturate, ReLU nets "
-                "take huge, erratic steps.",
+                "take huge, erratic steps."
+                + "".join(f" Layer '{c.name}' is a Normalization that was never adapted: with "
+                          "its initial mean 0 and variance 1 it passes the inputs on unchanged; "
+                          f"call {c.name}.adapt(x_train) before fit." for c in unadapted),
                 severity="error" if far else "warning",
                 layer=first_layers[0].name if first_layers else None, name=name))
     return findings
+
+
+def _never_adapted(layer) -> bool:
+    """A Normalization given no mean and variance and never adapt()-ed: an identity."""
+    if type(layer).__name__ != "Normalization" or getattr(layer, "input_mean", 0) is not None:
+        return False
+    mean, variance = getattr(layer, "adapt_mean", None), getattr(layer, "adapt_variance", None)
+    if mean is None or variance is None:
+        return False
+    return bool(np.all(to_numpy(mean) == 0) and np.all(to_numpy(variance) == 1))
 
 
 def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
@@ -159,6 +174,19 @@ def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Findi
                 f"'{layer.name}' has input_dim={dim}: it has a row for ids 0..{dim - 1} only.",
                 layer=layer.name, dim=dim, last=dim - 1, top=int(ids.max())))
     return findings
+
+
+def check_trainable(model) -> list[Finding]:
+    """A model with weights but none of them trainable (layer.trainable = False on every
+    layer, or model.trainable = False before compile): fit runs and nothing learns."""
+    if model.weights and not model.trainable_weights:
+        frozen = [layer.name for layer in model.layers if layer.weights]
+        return [finding(
+            "nothing_to_train",
+            f"none of the model's {len(model.weights)} weights is trainable (layers "
+            f"{', '.join(repr(n) for n in frozen[:4])}{', ...' if len(frozen) > 4 else ''} are "
+            "frozen): fit computes the loss and changes nothing.")]
+    return []
 
 
 DROPOUT_TOO_HIGH = 0.8  # a layer that drops 80% or more of its inputs at every step
