@@ -700,3 +700,33 @@ def test_a_normalization_layer_never_adapted_passes_raw_inputs_on(adapted):
         assert not unscaled, report(found)
     else:
         assert unscaled and "never adapted" in unscaled[0].evidence, report(found)
+
+
+# --- 14. Validation data unlike the training data ------------------------------------------------
+
+
+@pytest.mark.parametrize("data, fires", [
+    ("sorted-by-class", True),  # validation_split takes the last rows: a class never trained on
+    ("shuffled-apart", True),  # x and y permuted each on its own: labels no longer follow x
+    ("shuffled-together", False),  # the healthy control
+])
+def test_validation_that_nothing_learned_carries_over_to(data, fires):
+    rng = np.random.default_rng(47)
+    cls = np.repeat([0, 1, 2], [180, 160, 60])  # sorted: the last 20% hold all of class 2
+    x = (np.eye(3)[cls] @ rng.normal(size=(3, 12)) + 0.8 * rng.normal(size=(400, 12)))
+    x = x.astype("float32")
+    if data == "shuffled-apart":
+        x, cls = x[rng.permutation(400)], cls[rng.permutation(400)]
+    elif data == "shuffled-together":
+        p = rng.permutation(400)
+        x, cls = x[p], cls[p]
+    model = build(12, [128, 128], 3, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.Adam(0.005))
+    diag = dx.DiagnoseCallback(x, cls, verbose=False)
+    model.fit(x, cls, epochs=25, batch_size=32, validation_split=0.2, callbacks=[diag],
+              verbose=0)
+    found = diag.findings()
+    if fires:
+        assert first(found).name == "validation_at_chance", report(found)
+    else:
+        assert "validation_at_chance" not in names(found), report(found)

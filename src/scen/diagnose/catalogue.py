@@ -291,6 +291,13 @@ ENTRIES = [
     Entry("plateau", "warning", "the loss crawls: fast at first, then barely improving",
           "Add ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=3) so the learning "
           "rate drops when progress stalls, and/or more capacity (wider Dense layers)."),
+    Entry("validation_at_chance", "error",
+          "nothing learned carries over to the validation data: it stays at chance",
+          "Check that the validation rows are like the training rows and that the labels "
+          "follow the inputs: validation_split takes the last rows as they are, so shuffle "
+          "before fit (p = np.random.permutation(len(x)); x, y = x[p], y[p]) when the data "
+          "are sorted (by class, by date); shuffle x and y with one permutation, not each "
+          "on its own."),
     Entry("overfitting", "warning", "validation loss rising while training loss falls",
           "EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True), Dropout or "
           "L2 regularisation, a smaller model or more data."),
@@ -344,6 +351,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
+    "overfitting": ("validation_at_chance",),
+    "train_val_gap": ("validation_at_chance",),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }

@@ -59,6 +59,10 @@ OVERFIT_RISE = 0.1  # validation loss 10% above its best...
 OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after its best, while
 # the training loss fell.
 GAP_ACCURACY = 0.15  # train accuracy 15 points above validation accuracy.
+VAL_CHANCE_MIN_EPOCHS = 3  # validation at chance in every one of at least 3 epochs...
+VAL_CHANCE_TRAIN_GAIN = 0.25  # ...while training accuracy ends 25 points above chance...
+VAL_CHANCE_MIN_ROWS = 200  # ...in a dataset big enough that a validation split can tell (60
+# rows leave ~18 to validate on: a weak signal there is noise, and overfitting says the rest).
 
 
 def detect_cross_entropy_range(t: Trace) -> list[Finding]:
@@ -306,6 +310,31 @@ def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int,
             f", while accuracy stays flat at ~{np.mean(accuracy[h:]):.3g} (the model grows "
             "more confident, not more often right)" if accuracy_flat and crawl
             else ", flat and noisy")
+
+
+def detect_validation_at_chance(t: Trace) -> list[Finding]:
+    """Validation accuracy at or below chance at every epoch, from the first, while the
+    training accuracy climbs well above it: nothing learned carries over. Overfitting first
+    helps validation, then hurts it; here it never helped - the validation rows are unlike
+    the training rows (validation_split takes the last rows as they are: sorted data leave
+    classes out of training) or the labels do not follow the inputs (shuffled apart)."""
+    key, chance = t.accuracy_key(), t.facts.chance_accuracy
+    if key is None or chance is None or len(t.records) < VAL_CHANCE_MIN_EPOCHS \
+            or (t.facts.label_rows or 0) < VAL_CHANCE_MIN_ROWS:
+        return []
+    acc, val = t.series(key), t.series(f"val_{key}")
+    if not (np.all(np.isfinite(val)) and np.isfinite(acc[-1])):
+        return []
+    # At chance on average, and never clearly above it (a small validation set's accuracy
+    # wanders by several points from epoch to epoch).
+    if (val.mean() > chance + CHANCE_MARGIN or val.max() > chance + 2 * CHANCE_MARGIN
+            or acc[-1] < chance + VAL_CHANCE_TRAIN_GAIN):
+        return []
+    return [finding(
+        "validation_at_chance",
+        f"val_{key} stayed at chance ({chance:.2f}, the majority-class share) over all "
+        f"{len(val)} epochs (mean {val.mean():.3f}, at most {val.max():.3f}) while {key} rose "
+        f"to {acc[-1]:.3f}.")]
 
 
 def detect_overfitting(t: Trace) -> list[Finding]:

@@ -41,6 +41,7 @@ class Facts:
     targets_binary: bool | None = None  # every target is 0 or 1
     one_hot_rows: bool | None = None  # (n, K > 2) targets with exactly one 1 per row
     initial_learning_rate: float | None = None  # before the first step (a schedule's start)
+    label_rows: int | None = None  # samples in the labels (training and validation split)
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -71,6 +72,7 @@ def facts_for(model, y) -> Facts:
         y = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
         return facts
+    facts.label_rows = len(y)
     facts.chance_accuracy, facts.baseline_loss = baseline(spec, y)
     facts.class_shares = class_shares(spec, y)
     finite = y[np.isfinite(y)]
