@@ -730,3 +730,26 @@ def test_validation_that_nothing_learned_carries_over_to(data, fires):
         assert first(found).name == "validation_at_chance", report(found)
     else:
         assert "validation_at_chance" not in names(found), report(found)
+
+
+# --- 15. Regularisers that outweigh the data ------------------------------------------------------
+
+
+@pytest.mark.parametrize("regularizer, fires", [
+    (lambda: keras.regularizers.l1(0.5), True),
+    (lambda: keras.regularizers.l1_l2(l1=0.0, l2=2.0), True),
+    (lambda: keras.regularizers.l2(1e-4), False),  # the usual size: no finding
+])
+def test_a_weight_penalty_that_outweighs_the_data_loss(regularizer, fires):
+    rng = np.random.default_rng(48)
+    x = rng.normal(size=(600, 8)).astype("float32")
+    y = (x @ rng.normal(size=8) + 0.3 * rng.normal(size=600)).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([
+        keras.Input((8,)), layers.Dense(64, activation="relu", kernel_regularizer=regularizer()),
+        layers.Dense(1, kernel_regularizer=regularizer())])
+    model.compile(keras.optimizers.Adagrad(0.05), "mse", metrics=["mae"])
+    found = diagnose(model, x, y, epochs=5)
+    assert ("regularisation_dominates" in names(found)) == fires, report(found)
+    if fires:
+        assert first(found).name == "regularisation_dominates", report(found)

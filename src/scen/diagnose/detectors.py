@@ -19,7 +19,9 @@ from scen.diagnose.catalogue import (CAUSES, LABEL_FINDINGS, SECONDARY, SEVERITI
 from scen.diagnose.gradients import (detect_learning_rate_too_low, detect_no_gradient,
                                      detect_vanishing_gradients)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
-                                      detect_learning_rate_decayed, detect_validation_at_chance,
+                                      detect_learning_rate_decayed,
+                                      detect_regularisation_dominates,
+                                      detect_validation_at_chance,
                                       detect_oscillation, detect_overfitting, detect_plateau,
                                       detect_slow_start, detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
@@ -112,7 +114,8 @@ def detect_units(t: Trace) -> list[Finding]:
 
 
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
-             detect_cross_entropy_range, detect_divergence, detect_learning_rate_decayed,
+             detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
+             detect_learning_rate_decayed,
              detect_learning_rate_too_low,
              detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
              detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,

@@ -215,6 +215,21 @@ def detect_slow_start(t: Trace) -> list[Finding]:
         lr_hint=f" about 10x (learning_rate={fmt(lr * 10)})" if lr else " (about 10x)")]
 
 
+def detect_regularisation_dominates(t: Trace) -> list[Finding]:
+    """The weight penalties (kernel_regularizer=l2(...), ...) weigh more at initialisation
+    than the whole loss of a constant prediction: the optimizer mostly shrinks weights, and
+    the loss Keras logs (data + penalty) reads as a huge, odd loss."""
+    penalty, base = t.facts.penalty, t.facts.baseline_loss
+    if not penalty or not base or penalty < base:
+        return []
+    loss = t.series("loss")
+    return [finding(
+        "regularisation_dominates",
+        f"the regularisers' penalty was {fmt(penalty)} before training, against {fmt(base)} "
+        f"for the data loss of a constant prediction; the logged loss (data + penalty) went "
+        f"from {fmt(loss[0])} to {fmt(loss[-1])}.")] if len(loss) else []
+
+
 def detect_learning_rate_decayed(t: Trace) -> list[Finding]:
     """A schedule that took the learning rate to under 1/100 of its start within the first
     quarter of the run, after which the loss stood still, short of what the task allows (a

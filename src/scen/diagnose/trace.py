@@ -42,6 +42,7 @@ class Facts:
     one_hot_rows: bool | None = None  # (n, K > 2) targets with exactly one 1 per row
     initial_learning_rate: float | None = None  # before the first step (a schedule's start)
     label_rows: int | None = None  # samples in the labels (training and validation split)
+    penalty: float | None = None  # the weight regularisers' sum (model.losses) before training
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -61,6 +62,11 @@ def facts_for(model, y) -> Facts:
     try:  # a schedule's value at the optimizer's current step: its start, before training
         facts.initial_learning_rate = float(np.asarray(
             keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+    except Exception:
+        pass
+    try:  # Keras adds the regularisers' penalties to the loss it logs
+        facts.penalty = float(sum(float(np.asarray(keras.ops.convert_to_numpy(v)))
+                                  for v in model.losses))
     except Exception:
         pass
     if spec is None or y is None or isinstance(y, (list, tuple, dict)):
