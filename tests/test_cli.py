@@ -166,15 +166,22 @@ def _wait_for(pattern_dir, pattern, count=1, seconds=120):
         time.sleep(0.2)
 
 
-def test_sigterm_is_handled_like_ctrl_c(tmp_path):
-    proc = subprocess.Popen([*_scen_script(), "run", "toy-blobs", "--epochs", "20000",
-                             "--logdir", str(tmp_path), "-q", "--no-compile"],
+def _stopped_in_training(tmp_path, *args, sig=signal.SIGINT):
+    """`scen ARGS --logdir TMP_PATH` on toy-blobs, stopped by `sig` 2 s after its first event
+    file appeared: (exit status, stdout, stderr)."""
+    proc = subprocess.Popen([*_scen_script(), *args, "--logdir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(tmp_path, "toy-blobs/*/train/events.*")
     time.sleep(2)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path):
+    code, _, err = _stopped_in_training(tmp_path, "run", "toy-blobs", "--epochs", "20000", "-q",
+                                        "--no-compile", sig=signal.SIGTERM)
+    assert code == 130, err
     (run_dir,) = tmp_path.glob("toy-blobs/*")
     assert json.loads((run_dir / "result.json").read_text())["status"] == "interrupted"
 
@@ -199,14 +206,9 @@ def test_an_interrupt_at_any_moment_leaves_no_run_or_a_readable_one(tmp_path, de
 
 
 def test_ctrl_c_in_compare_prints_the_table_so_far_and_says_so(tmp_path):
-    proc = subprocess.Popen([*_scen_script(), "compare", "toy-blobs", "--epochs", "20000",
-                             "--backends", "torch,keras-torch", "--logdir", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(tmp_path, "toy-blobs/*/train/events.*")
-    time.sleep(2)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    code, out, err = _stopped_in_training(tmp_path, "compare", "toy-blobs", "--epochs", "20000",
+                                          "--backends", "torch,keras-torch")
+    assert code == 130, err
     assert "interrupted" in out and "Traceback" not in err
     assert f"interrupted after 1 of 2 backends; logs kept under {tmp_path}/toy-blobs" in err
 
