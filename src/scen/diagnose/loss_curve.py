@@ -219,15 +219,14 @@ def detect_regularisation_dominates(t: Trace) -> list[Finding]:
     """The weight penalties (kernel_regularizer=l2(...), ...) weigh more at initialisation
     than the whole loss of a constant prediction: the optimizer mostly shrinks weights, and
     the loss Keras logs (data + penalty) reads as a huge, odd loss."""
-    penalty, base = t.facts.penalty, t.facts.baseline_loss
-    if not penalty or not base or penalty < base:
+    penalty, base, loss = t.facts.penalty, t.facts.baseline_loss, t.series("loss")
+    if not penalty or not base or penalty < base or not len(loss):
         return []
-    loss = t.series("loss")
     return [finding(
         "regularisation_dominates",
         f"the regularisers' penalty was {fmt(penalty)} before training, against {fmt(base)} "
         f"for the data loss of a constant prediction; the logged loss (data + penalty) went "
-        f"from {fmt(loss[0])} to {fmt(loss[-1])}.")] if len(loss) else []
+        f"from {fmt(loss[0])} to {fmt(loss[-1])}.")]
 
 
 def detect_learning_rate_decayed(t: Trace) -> list[Finding]:
