@@ -753,3 +753,22 @@ def test_a_weight_penalty_that_outweighs_the_data_loss(regularizer, fires):
     assert ("regularisation_dominates" in names(found)) == fires, report(found)
     if fires:
         assert first(found).name == "regularisation_dominates", report(found)
+
+
+# --- 16. Gradient clipping as a brake ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer, fires", [
+    (lambda: keras.optimizers.SGD(0.05, global_clipnorm=1e-4), True),
+    (lambda: keras.optimizers.SGD(0.05, clipvalue=1e-6), True),
+    (lambda: keras.optimizers.SGD(0.05, clipnorm=1.0), False),  # a guard, not a brake
+])
+def test_clipping_far_below_the_gradients(optimizer, fires):
+    rng = np.random.default_rng(49)
+    x = rng.normal(size=(500, 6)).astype("float32")
+    y = (x @ rng.normal(size=6) * 3 + 10).astype("float32")
+    model = build(6, [16], 1, None, "mse", optimizer=optimizer(), metrics=["mae"])
+    found = diagnose(model, x, y, epochs=5)
+    assert ("clipping_too_tight" in names(found)) == fires, report(found)
+    if fires:
+        assert first(found).name == "clipping_too_tight", report(found)

@@ -215,6 +215,10 @@ ENTRIES = [
           "Divide the regulariser's factor by 100-1000 (l2(1e-4) to l2(1e-3) is usual; "
           "Keras's l2(f) adds f * sum(w**2) over every weight of the layer), or drop it until "
           "the model fits."),
+    Entry("clipping_too_tight", "error",
+          "gradient clipping ({name}={limit}) cuts every update to a sliver",
+          "Clip at about the gradients' usual size or above (clipnorm=1.0 is the common "
+          "choice): clipping is a guard against rare spikes, not a brake on every step."),
     Entry("learning_rate_decayed", "error",
           "the learning-rate schedule decayed the rate to almost nothing: training stopped",
           "Decay more slowly (Keras schedules count decay_steps in optimizer steps, not "
@@ -341,15 +345,17 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "huge_cross_entropy": ("regularisation_dominates", "float16_throughout!",
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
-    "learning_rate_too_low": ("learning_rate_decayed",),
+    "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
     "slow_start": ("nothing_to_train", "regularisation_dominates", "learning_rate_decayed",
+                   "clipping_too_tight",
                    "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
                    "dropout_too_high"),
     "majority_class_predictor": ("nothing_to_train", "regularisation_dominates",
-                                 "learning_rate_decayed", "learning_rate_too_low",
+                                 "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
                                  "no_gradient"),
     "mean_predictor": ("nothing_to_train", "regularisation_dominates", "learning_rate_decayed",
+                       "clipping_too_tight",
                        "learning_rate_too_low", "no_gradient", "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",

@@ -16,7 +16,8 @@ import numpy as np
 from scen.diagnose.activations import check_activations
 from scen.diagnose.catalogue import (CAUSES, LABEL_FINDINGS, SECONDARY, SEVERITIES, Finding,
                                      as_consequence, finding, fmt)
-from scen.diagnose.gradients import (detect_learning_rate_too_low, detect_no_gradient,
+from scen.diagnose.gradients import (detect_clipping_too_tight, detect_learning_rate_too_low,
+                                     detect_no_gradient,
                                      detect_vanishing_gradients)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_learning_rate_decayed,
@@ -115,7 +116,7 @@ def detect_units(t: Trace) -> list[Finding]:
 
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
-             detect_learning_rate_decayed,
+             detect_learning_rate_decayed, detect_clipping_too_tight,
              detect_learning_rate_too_low,
              detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
              detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,

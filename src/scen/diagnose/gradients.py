@@ -7,6 +7,8 @@ statistics per weight are `trace.grad_stats`, recorded on the sampled epochs onl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
@@ -120,6 +122,41 @@ def update_ratios(t: Trace) -> list[tuple[str, float]]:
         out.append(max(((k, float(w["delta"] / max(w["norm"], NORM_FLOOR) / steps))
                         for k, w in weights.items()), key=lambda kr: kr[1]))
     return out
+
+
+CLIPPED_HARD = 100.0  # gradients 100x the clipping threshold: every step is cut to 1/100 or less
+
+
+def detect_clipping_too_tight(t: Trace) -> list[Finding]:
+    """The optimizer clips gradients (clipnorm, global_clipnorm, clipvalue) at a threshold
+    far below the gradients the run has: every update is cut to a sliver of what the
+    learning rate asks, as a rate 100x or more too low would be - where the run did not learn
+    (Adam and RMSprop divide the scale out again: clipping there costs little)."""
+    loss, base = t.series("loss"), t.facts.baseline_loss
+    if t.facts.clipping is None or not len(loss) or not base or not loss[-1] >= UNLEARNED * base:
+        return []
+    name, limit = t.facts.clipping
+    sizes = []  # per recorded epoch: what the threshold is compared with
+    for r in t.records:
+        if not r.grads:
+            continue
+        if name == "clipnorm":  # per tensor
+            sizes.append(float(np.median([g["norm"] for g in r.grads.values()])))
+        elif name == "global_clipnorm":
+            sizes.append(math.sqrt(sum(g["norm"] ** 2 for g in r.grads.values())))
+        else:  # clipvalue, per element
+            sizes.append(float(np.median([g["max_abs"] for g in r.grads.values()])))
+    if not sizes or np.median(sizes) < CLIPPED_HARD * limit:
+        return []
+    size = float(np.median(sizes))
+    what = {"clipnorm": "the median gradient norm per weight",
+            "global_clipnorm": "the gradients' global norm",
+            "clipvalue": "the median largest gradient element per weight"}[name]
+    return [finding(
+        "clipping_too_tight",
+        f"the optimizer has {name}={fmt(limit)}, and {what} over the run was {fmt(size)}: "
+        f"{fmt(size / limit)}x the threshold, so every update is cut to about "
+        f"1/{fmt(size / limit)} of what the learning rate asks.", name=name, limit=fmt(limit))]
 
 
 def detect_learning_rate_too_low(t: Trace) -> list[Finding]:

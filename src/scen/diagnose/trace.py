@@ -43,6 +43,7 @@ class Facts:
     initial_learning_rate: float | None = None  # before the first step (a schedule's start)
     label_rows: int | None = None  # samples in the labels (training and validation split)
     penalty: float | None = None  # the weight regularisers' sum (model.losses) before training
+    clipping: tuple[str, float] | None = None  # the optimizer's ("clipnorm", 1.0), if it clips
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -64,6 +65,10 @@ def facts_for(model, y) -> Facts:
             keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
     except Exception:
         pass
+    for name in ("clipnorm", "global_clipnorm", "clipvalue"):
+        value = getattr(getattr(model, "optimizer", None), name, None)
+        if value:
+            facts.clipping = (name, float(value))
     try:  # Keras adds the regularisers' penalties to the loss it logs
         facts.penalty = float(sum(float(np.asarray(keras.ops.convert_to_numpy(v)))
                                   for v in model.losses))
