@@ -772,3 +772,23 @@ def test_clipping_far_below_the_gradients(optimizer, fires):
     assert ("clipping_too_tight" in names(found)) == fires, report(found)
     if fires:
         assert first(found).name == "clipping_too_tight", report(found)
+
+
+def test_class_weights_the_wrong_way_round_are_named(tmp_path):
+    """class_weight={0: 1.7, 1: 0.3} on ~10% positives: the weights push the model further to
+    the majority; the majority-class finding says the weights are inverted."""
+    from scen.script import ScriptSpec, run_script
+
+    script = tmp_path / "weighted.py"
+    script.write_text(
+        "import numpy as np\nimport keras\n"
+        "rng = np.random.default_rng(50)\n"
+        "x = rng.normal(size=(1000, 5)).astype('float32')\n"
+        "y = (x[:, 0] + 0.6 * rng.normal(size=1000) > 1.5).astype('float32')\n"
+        "model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(16, activation='relu'),"
+        " keras.layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile('adam', 'binary_crossentropy', metrics=['accuracy'])\n"
+        "model.fit(x, y, epochs=6, class_weight={0: 1.7, 1: 0.3}, verbose=0)\n")
+    (run,) = run_script(ScriptSpec(str(script), logdir=str(tmp_path / "runs"), verbose=0)).runs
+    f = next(f for f in run.findings if f["name"] == "majority_class_predictor")
+    assert "wrong way round" in f["evidence"] and "weighs 1.7" in f["evidence"]

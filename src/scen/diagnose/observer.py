@@ -23,7 +23,8 @@ from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats,
-                                 all_weight_stats, facts_for, initial_loss, step_stats)
+                                 all_weight_stats, facts_for, initial_loss, step_stats,
+                                 weight_per_class)
 from scen.observe import Observer, RunInfo, error_message
 
 ACTIVATIONS_EVERY_EPOCH_UP_TO = 30  # longer runs record activations (and, on TF/JAX, recompute
@@ -168,6 +169,9 @@ class Diagnostics(Observer):
     def _attach(self, model) -> None:
         self.model = model
         self.facts = safely(lambda: facts_for(model, self._labels), Facts())
+        if self._weights is not None and self.y is not None:  # fit weighs samples unevenly
+            self.facts.class_weights = safely(lambda: weight_per_class(self.y, self._weights),
+                                              default=False) or None
 
     def _outputs(self) -> dict | None:
         """prediction_stats of the model on the sample (single-output models)."""

@@ -92,6 +92,12 @@ def detect_majority_class(t: Trace) -> list[Finding]:
     acc = (f"; {key} {t.series(key)[-1]:.3f} against a majority share of {shares[major]:.3f}"
            if key else "")
     names = ", ".join(str(c) for c in missed[:5])
+    weights = t.facts.class_weights or {}
+    inverted = (major in weights and all(weights.get(c, np.inf) < weights[major] for c in missed))
+    weighed = (f" And the fit's weights are the wrong way round: the majority class {major} "
+               f"weighs {weights[major]:.3g} a sample, class(es) {names} "
+               f"{', '.join(f'{weights[c]:.3g}' for c in missed[:5])} (a class's weight should "
+               "be n / (k * n_c): the rarer, the heavier)." if inverted else "")
     return [finding(
         "majority_class_predictor",
         f"class {major} is {shares[major]:.0%} of the labels and the model predicts it for "
@@ -102,7 +108,8 @@ def detect_majority_class(t: Trace) -> list[Finding]:
         + ((": above it, so the model has learned nothing beyond the class prior."
             if loss >= base else
             ": barely below it, so the model has learned little beyond the class prior.")
-           if nothing else ": the model ranks samples, but no score crosses the 0.5 threshold."),
+           if nothing else ": the model ranks samples, but no score crosses the 0.5 threshold.")
+        + weighed,
         severity="error" if nothing else "warning", epoch=epoch + 1)]
 
 

@@ -44,6 +44,7 @@ class Facts:
     label_rows: int | None = None  # samples in the labels (training and validation split)
     penalty: float | None = None  # the weight regularisers' sum (model.losses) before training
     clipping: tuple[str, float] | None = None  # the optimizer's ("clipnorm", 1.0), if it clips
+    class_weights: dict | None = None  # class -> the mean weight fit gives its samples
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
 
 
@@ -92,6 +93,18 @@ def facts_for(model, y) -> Facts:
     facts.one_hot_rows = bool(facts.targets_binary and y.ndim == 2 and y.shape[1] > 2
                               and np.all(y.sum(axis=1) == 1))
     return facts
+
+
+def weight_per_class(y, weights) -> dict[int, float] | None:
+    """Class -> the mean of fit's per-sample weights (class_weight or sample_weight) over its
+    rows; labels as class ids or one-hot rows, `weights` (rows,). None where they differ in
+    length or are not classes."""
+    y, w = np.asarray(y), np.asarray(weights, dtype=np.float64).reshape(-1)
+    classes = (y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1
+               else np.rint(y.reshape(len(y), -1)[:, 0]).astype(int))
+    if len(classes) != len(w) or np.unique(classes).size > 100:
+        return None
+    return {int(c): float(w[classes == c].mean()) for c in np.unique(classes)}
 
 
 def class_shares(spec: OutputSpec, y: np.ndarray) -> list[float] | None:
