@@ -99,8 +99,9 @@ PRECISION = typer.Option("fp32", "--precision", help="fp32, fp16 (mixed_float16 
 SEED = typer.Option(0, "--seed", help="Fixes the data, the initial weights and the shuffling.")
 LOGDIR = typer.Option("runs", "--logdir", help="TensorBoard logs go to LOGDIR/<scenario>/<run>.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0.")
-VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progress bars, 2 one "
-                       "line per epoch (for scrollback and CI logs).")
+VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progress bars (one "
+                       "line per epoch where stderr is not a terminal), 2 one line per epoch "
+                       "(for scrollback and CI logs).")
 HISTOGRAM_FREQ = typer.Option(None, "--histogram-freq", help="Epochs between weight and "
                               "gradient histograms, as Keras's TensorBoard callback (0: none) "
                               "[default: about 50 per run].")
