@@ -792,3 +792,35 @@ def test_class_weights_the_wrong_way_round_are_named(tmp_path):
     (run,) = run_script(ScriptSpec(str(script), logdir=str(tmp_path / "runs"), verbose=0)).runs
     f = next(f for f in run.findings if f["name"] == "majority_class_predictor")
     assert "wrong way round" in f["evidence"] and "weighs 1.7" in f["evidence"]
+
+
+# --- 17. An output layer whose activation cannot be read -----------------------------------------
+
+
+class _Score(keras.layers.Layer):
+    """A custom output: an unbounded linear score (what a similarity or distance head gives)."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 1), initializer="glorot_uniform")
+
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w) * 4.0
+
+
+@pytest.mark.parametrize("head, fires", [
+    (lambda: _Score(), True),
+    (lambda: layers.Lambda(lambda t: keras.ops.sigmoid(keras.ops.sum(t, axis=-1,
+                                                                      keepdims=True))), False),
+])
+def test_a_custom_output_layer_under_a_probability_loss(head, fires):
+    rng = np.random.default_rng(51)
+    x = rng.normal(size=(500, 6)).astype("float32")
+    y = (x[:, 0] - x[:, 1] > 0).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(16, activation="relu"), head()])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=3)
+    hit = [f for f in found if f.name == "cross_entropy_on_unbounded_output"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found).name == "cross_entropy_on_unbounded_output", report(found)

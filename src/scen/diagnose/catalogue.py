@@ -347,7 +347,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "loss_metric_disagreement": ("regularisation_dominates",),
     "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
     "slow_start": ("nothing_to_train", "regularisation_dominates", "learning_rate_decayed",
-                   "clipping_too_tight",
+                   "clipping_too_tight", "cross_entropy_on_unbounded_output",
                    "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
                    "dropout_too_high"),

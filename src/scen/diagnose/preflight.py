@@ -68,6 +68,8 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         except (TypeError, ValueError):
             continue  # string labels, ragged targets: Keras will say so itself
         findings += check_output_and_loss(spec, target)
+    if len(specs) == 1 and specs[0].activation is None:  # a Lambda or custom output layer
+        findings += check_unknown_output(model, x, specs[0])
     # an Embedding given ids beyond its rows cannot run on the sample: said above already
     if has_graph(model, x) and not any(f.name == "embedding_index_out_of_range"
                                        for f in findings):
@@ -290,6 +292,38 @@ def check_activation_fits_loss(spec: OutputSpec) -> list[Finding]:
             f"output layer '{layer}' has 1 unit; categorical cross-entropy normalises it to "
             "1.0, so the loss is 0 and every gradient is 0 whatever the labels.", layer=layer))
     return f
+
+
+def check_unknown_output(model, x, spec: OutputSpec) -> list[Finding]:
+    """An output layer whose activation cannot be read (a Lambda, a custom layer), under a
+    cross-entropy on probabilities: what it gives on the sample before training says whether
+    it can be a probability (a distance, a score, a raw Dense cannot)."""
+    from scen.diagnose.predictions import predict_sample
+
+    if spec.loss_kind not in CROSS_ENTROPY or spec.from_logits:
+        return []
+    try:
+        p = predict_sample(model, x)
+    except Exception:  # a model that does not run on the sample: other checks say why
+        return []
+    finite = p[np.isfinite(p)]
+    outside = float(np.mean((finite < 0) | (finite > 1))) if finite.size else 0.0
+    if outside < 0.01:
+        return []
+    kind = _layer_type(model, spec.layer)
+    return [finding(
+        "cross_entropy_on_unbounded_output",
+        f"output layer '{spec.layer}' ({kind}: its activation cannot "
+        f"be read) gives values over [{fmt(float(finite.min()))}, {fmt(float(finite.max()))}] "
+        f"on the sample before training, {outside:.0%} of them outside [0, 1], but the loss "
+        "expects probabilities; Keras clips them to [1e-7, 1-1e-7], where the gradient is zero.",
+        layer=spec.layer, loss=spec.loss_name, act=kind,
+        probability="sigmoid" if spec.loss_kind == "binary_ce" else "softmax")]
+
+
+def _layer_type(model, name) -> str:
+    layer = next((layer for layer in model.layers if layer.name == name), None)
+    return type(layer).__name__ if layer is not None else "a custom layer"
 
 
 def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
