@@ -824,3 +824,26 @@ def test_a_custom_output_layer_under_a_probability_loss(head, fires):
     assert bool(hit) == fires, report(found)
     if fires:
         assert first(found).name == "cross_entropy_on_unbounded_output", report(found)
+
+
+# --- 18. A callback that stops a run still improving -------------------------------------------
+
+
+@pytest.mark.parametrize("stopper, fires", [
+    (lambda: keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=0.2, patience=0), True),
+    (lambda: keras.callbacks.EarlyStopping(monitor="loss", min_delta=0.5), True),
+    (lambda: keras.callbacks.EarlyStopping(monitor="val_loss", patience=3,
+                                           restore_best_weights=True), False),
+])
+def test_a_callback_that_stops_a_run_still_improving(stopper, fires):
+    rng = np.random.default_rng(52)
+    x = rng.normal(size=(300, 5)).astype("float32")
+    y = (x @ rng.normal(size=5) + 0.2 * rng.normal(size=300)).astype("float32")
+    model = build(5, [64, 64], 1, None, "mse", optimizer=keras.optimizers.Adam(0.01),
+                  metrics=["mae"])
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    history = model.fit(x, y, epochs=150, validation_split=0.3, callbacks=[stopper(), diag],
+                        verbose=0)
+    assert len(history.history["loss"]) < 150  # every stopper here did stop
+    found = diag.findings()
+    assert ("stopped_while_improving" in names(found)) == fires, report(found)

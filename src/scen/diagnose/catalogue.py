@@ -300,6 +300,11 @@ ENTRIES = [
     Entry("plateau", "warning", "the loss crawls: fast at first, then barely improving",
           "Add ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=3) so the learning "
           "rate drops when progress stalls, and/or more capacity (wider Dense layers)."),
+    Entry("stopped_while_improving", "warning",
+          "training was stopped while the validation loss was still improving",
+          "Give EarlyStopping a patience of 5-10 epochs and a min_delta below the per-epoch "
+          "gain (its default, 0), with restore_best_weights=True; it is a guard against "
+          "overfitting, not a timer."),
     Entry("validation_at_chance", "error",
           "nothing learned carries over to the validation data: it stays at chance",
           "Check that the validation rows are like the training rows and that the labels "

@@ -22,6 +22,7 @@ from scen.diagnose.gradients import (detect_clipping_too_tight, detect_learning_
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_learning_rate_decayed,
                                       detect_regularisation_dominates,
+                                      detect_stopped_while_improving,
                                       detect_validation_at_chance,
                                       detect_oscillation, detect_overfitting, detect_plateau,
                                       detect_slow_start, detect_worse_than_constant)
@@ -120,7 +121,8 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_learning_rate_too_low,
              detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
              detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,
-             detect_plateau, detect_validation_at_chance, detect_overfitting,
+             detect_plateau, detect_validation_at_chance, detect_stopped_while_improving,
+             detect_overfitting,
              detect_metric_mismatch,
              detect_loss_metric_disagreement]
 

@@ -351,6 +351,26 @@ def detect_validation_at_chance(t: Trace) -> list[Finding]:
         f"to {acc[-1]:.3f}.")]
 
 
+def detect_stopped_while_improving(t: Trace) -> list[Finding]:
+    """fit ended before the epochs it was asked for (EarlyStopping, or another callback that
+    stops training) while the validation loss was at its best in one of the last two epochs:
+    it stopped a run that was still improving (a min_delta above the per-epoch gain, a
+    patience of 0 or 1)."""
+    n, asked = len(t.records), t.epochs_asked
+    val = t.series("val_loss")
+    if t.status != "completed" or not asked or n >= asked or n < 2 \
+            or not np.all(np.isfinite(val)):
+        return []
+    best = int(np.argmin(val))
+    if best < n - 2:
+        return []  # stopped some epochs after its best: what EarlyStopping is for
+    return [finding(
+        "stopped_while_improving",
+        f"fit stopped after {n} of the {asked} epochs asked, with val_loss at its best at epoch "
+        f"{best + 1} ({fmt(val[best])}, from {fmt(val[0])} at epoch 1): a callback ended a run "
+        "that was still improving.", epoch=n)]
+
+
 def detect_overfitting(t: Trace) -> list[Finding]:
     """Validation loss rising from its best while the training loss falls; else a large
     train/validation accuracy gap at the end."""

@@ -148,7 +148,8 @@ class Diagnostics(Observer):
     # -- results --
 
     def trace(self) -> Trace:
-        return Trace(self.facts, self.records, self.status, self.error)
+        return Trace(self.facts, self.records, self.status, self.error,
+                     self.info.epochs if self.info else None)
 
     def findings(self) -> list[Finding]:
         if not self._finished and self.records:

@@ -196,6 +196,7 @@ class Trace:
     records: list[EpochRecord]
     status: str = "completed"  # completed | raised (fit raised: `error` holds its first line)
     error: str | None = None
+    epochs_asked: int | None = None  # fit(epochs=...), where known
 
     def series(self, key: str) -> np.ndarray:
         """logs[key] per epoch, NaN where missing; shape (epochs,)."""
