@@ -548,15 +548,15 @@ def compare(
     if script_args:
         fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
              "arguments after its name")
+    chosen = [b.strip() for b in backends.split(",")]
     try:
-        c = compare_backends(name, variant, [b.strip() for b in backends.split(",")],
-                             epochs, steps_per_epoch, seed, logdir, tolerance, progress=progress)
+        c = compare_backends(name, variant, chosen, epochs, steps_per_epoch, seed, logdir,
+                             tolerance, progress=progress)
     except ScenError as e:
         fail(str(e))
     print_comparison(c)
     if any(r.status == "interrupted" for r in c.runs.values()):
-        asked = len([b for b in backends.split(",") if b.strip()])
-        err.print(f"interrupted after {len(c.runs)} of {asked} backends; logs kept under "
+        err.print(f"interrupted after {len(c.runs)} of {len(chosen)} backends; logs kept under "
                   f"{logdir}/{name}", highlight=False, markup=False)
         raise typer.Exit(INTERRUPTED)
 

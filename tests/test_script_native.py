@@ -104,7 +104,8 @@ REFUSED = {  # what the port cannot compute -> the reason its engine line gives
                     "Unknown loss 'my_loss': Keras's fit computes it"),
     "schedule": ("rate = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.5)\n"
                  "model.compile(keras.optimizers.SGD(rate), 'mse')\n",
-                 "a learning-rate schedule (ExponentialDecay): Keras's fit steps it"),
+                 "the optimizer: a learning-rate schedule (ExponentialDecay), which Keras's "
+                 "fit steps"),
 }
 SMALL = ("import numpy as np\nimport keras\n"
          "x = np.random.default_rng(0).normal(size=(64, 3)).astype('float32')\n")

@@ -166,11 +166,8 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             self.net = translate(model).to(self.device)
         self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
-        inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
-        # What keras.optimizers.serialize gives, without its import of TensorFlow.
-        serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
         self.params = list(self.net.parameters())
-        self.optimizer = keras_exact.get_optimizer(serialized, self.params)
+        self.optimizer = keras_exact.get_optimizer(model.optimizer, self.params)
         self._compiled_step = None
         self.precision, self.compiled = precision, False
         if compile:

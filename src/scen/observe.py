@@ -162,6 +162,7 @@ def error_message(e: BaseException) -> str:
     layer after it; without the terminal colours Keras adds."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
-        return f"{lines[1]} ({lines[0].removeprefix('Exception encountered when calling ').rstrip('.')})"
+    wrapper = "Exception encountered when calling "
+    if len(lines) > 1 and lines[0].startswith(wrapper):
+        return f"{lines[1]} ({lines[0].removeprefix(wrapper).rstrip('.')})"
     return lines[0] if lines else ""

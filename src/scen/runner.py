@@ -80,8 +80,7 @@ class RunSpec:
             raise ScenError("--semantics applies to the native backend: add --backend torch")
         if self.compile and self.backend not in native:
             raise ScenError("--compile applies to the native backend: add --backend torch")
-        if self.verbose not in (0, 1, 2):
-            raise ScenError(f"--verbose must be 0, 1 or 2 (as Keras's fit), not {self.verbose}")
+        check_verbose(self.verbose)
         if self.histogram_freq is not None and not 0 <= self.histogram_freq <= MAX_EPOCHS:
             raise ScenError(f"--histogram-freq must be 0 (none) or a number of epochs, "
                             f"not {self.histogram_freq}")
@@ -99,6 +98,11 @@ class RunSpec:
 def _one_of(what: str, value: str, choices) -> None:
     if value not in choices:
         raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+
+
+def check_verbose(verbose: int) -> None:
+    if verbose not in (0, 1, 2):
+        raise ScenError(f"--verbose must be 0, 1 or 2 (as Keras's fit), not {verbose}")
 
 
 def check_seed(seed: int) -> None:

@@ -33,9 +33,9 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 from scen.observe import error_message
-from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, check_writable,
-                         keras_matches, python_module, require_installed, resolve_device,
-                         run_child, subprocess_env)
+from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, check_verbose,
+                         check_writable, keras_matches, python_module, require_installed,
+                         resolve_device, run_child, subprocess_env)
 from scen.scenario import ScenError
 
 # auto: each fit on the native port where it takes it, else Keras's fit on torch (saying why);
@@ -83,8 +83,7 @@ class ScriptSpec:
                                      ("precision", self.precision, PRECISIONS)):
             if value not in choices:
                 raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
-        if self.verbose not in (0, 1, 2):
-            raise ScenError(f"--verbose must be 0, 1 or 2 (as Keras's fit), not {self.verbose}")
+        check_verbose(self.verbose)
         try:
             compile(open(self.path, "rb").read(), self.path, "exec")
         except SyntaxError as e:

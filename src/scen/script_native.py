@@ -93,15 +93,8 @@ def _loss_or_optimizer_refusal(model) -> str | None:
         keras_exact.get_loss(model.loss)
     except ValueError as e:  # the first clause: "Unknown loss 'my_loss'" (not the known list)
         return f"{str(e).split(';')[0]}: Keras's fit computes it"
-    inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
-    rate = getattr(inner, "_learning_rate", None)
-    if callable(rate):  # a LearningRateSchedule or a function of the step (asked before
-        # get_config, whose serialisation of a schedule imports TensorFlow where installed)
-        return f"a learning-rate schedule ({type(rate).__name__}): Keras's fit steps it"
-    config = inner.get_config()
     try:
-        keras_exact.get_optimizer({"class_name": type(inner).__name__, "config": config},
-                                  [torch.zeros(1, requires_grad=True)])
+        keras_exact.get_optimizer(model.optimizer, [torch.zeros(1, requires_grad=True)])
     except (ValueError, TypeError) as e:
         return f"the optimizer: {e}"
     return None

@@ -100,12 +100,12 @@ def check_activations(stats: dict[str, dict], when: str, output_layer: str | Non
         kind = s["kind"]
         if s.get("nonfinite"):
             if layer == nonfinite[0]:  # the layers after it only pass its NaN on: said here
-                after = nonfinite[1:]
+                after = ", ".join(repr(a) for a in nonfinite[1:4]) + (
+                    ", ..." if len(nonfinite) > 4 else "")
                 f.append(finding(
                     "nonfinite_activations",
                     f"{s['nonfinite']} non-finite values on the sample {when}"
-                    + (f", the first of {len(nonfinite)} layers with them (then "
-                       f"{', '.join(repr(a) for a in after[:3])}{', ...' if len(after) > 3 else ''})"
+                    + (f", the first of {len(nonfinite)} layers with them (then {after})"
                        if after else "") + ".",
                     layer=layer, when=when))
             continue

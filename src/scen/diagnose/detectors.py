@@ -17,19 +17,17 @@ from scen.diagnose.activations import check_activations
 from scen.diagnose.catalogue import (CAUSES, LABEL_FINDINGS, SECONDARY, SEVERITIES, Finding,
                                      as_consequence, finding, fmt)
 from scen.diagnose.gradients import (detect_clipping_too_tight, detect_learning_rate_too_low,
-                                     detect_no_gradient,
-                                     detect_vanishing_gradients)
+                                     detect_no_gradient, detect_vanishing_gradients)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
-                                      detect_learning_rate_decayed,
-                                      detect_regularisation_dominates,
-                                      detect_stopped_while_improving,
-                                      detect_validation_at_chance,
-                                      detect_oscillation, detect_overfitting, detect_plateau,
-                                      detect_slow_start, detect_worse_than_constant)
+                                      detect_learning_rate_decayed, detect_oscillation,
+                                      detect_overfitting, detect_plateau,
+                                      detect_regularisation_dominates, detect_slow_start,
+                                      detect_stopped_while_improving, detect_validation_at_chance,
+                                      detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
 from scen.diagnose.model import ONE_OF_K
 from scen.diagnose.predictions import detect_majority_class, detect_mean_predictor
-from scen.diagnose.trace import Trace
+from scen.diagnose.trace import Trace, unlearned
 
 # What the backend's error message says -> the catalogue entry that explains it (lower case;
 # the first match wins). torch's binary_cross_entropy(input, target) names the predictions
@@ -117,14 +115,11 @@ def detect_units(t: Trace) -> list[Finding]:
 
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
-             detect_learning_rate_decayed, detect_clipping_too_tight,
-             detect_learning_rate_too_low,
+             detect_learning_rate_decayed, detect_clipping_too_tight, detect_learning_rate_too_low,
              detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
              detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_at_chance, detect_stopped_while_improving,
-             detect_overfitting,
-             detect_metric_mismatch,
-             detect_loss_metric_disagreement]
+             detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]
 
 
 def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
@@ -161,9 +156,8 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
 # Preflight's findings that predict trouble from the untrained model (rather than state a
 # mismatch that stays wrong): a run can prove them too pessimistic.
 RISKS = {"unscaled_inputs", "saturated_units", "dead_relu"}
-LEARNED_LOSS = 0.5  # the run ended under half the constant prediction's loss (for MSE: R^2 >
-# 0.5)...
-LEARNED_ACCURACY = 0.8  # ...and (with an accuracy) 80% of the way from chance to 1.
+LEARNED_ACCURACY = 0.8  # learned: not trace.unlearned, and (with an accuracy) 80% of the way
+# from chance to 1.
 
 
 def _reconcile_risks(t: Trace, known: list[Finding]) -> None:
@@ -172,8 +166,7 @@ def _reconcile_risks(t: Trace, known: list[Finding]) -> None:
     warning, with what the run did. The risk is real (a less lucky seed or a deeper model
     does stall), the "cannot learn" of an error is not."""
     loss, base = t.series("loss"), t.facts.baseline_loss
-    if t.status != "completed" or not len(loss) or not base or not np.isfinite(loss[-1]) \
-            or loss[-1] > LEARNED_LOSS * base:
+    if t.status != "completed" or not base or not len(loss) or unlearned(t):
         return
     key, chance = t.accuracy_key(), t.facts.chance_accuracy
     accuracy = t.records[-1].logs.get(key) if key else None

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.trace import Trace, at_floor
+from scen.diagnose.trace import Trace, at_floor, unlearned
 
 DIED_MIN_EPOCHS = 2  # "died": the last 2 recorded epochs (and half of them) all zero; one
 # epoch of zero gradients can be a clipped-probability moment that the next step leaves.
@@ -25,8 +25,8 @@ TINY_UPDATE = 1e-4  # per step, the update's norm over the weights' norm: health
 # the weights ~1e-3 of their norm per step (the usual rule of thumb; Adam at its default 1e-3
 # does); 10x below that, a run of hundreds of steps barely leaves its initialisation.
 STILL_LOSS = 0.95  # the loss ended at 95% or more of where it started: it barely moved...
-UNLEARNED = 0.5  # ...and at half or more of the constant prediction's loss: far from learned
-# (a converged model also takes tiny steps, but its loss has fallen well below the constant's).
+# ...and trace.UNLEARNED: far from the constant prediction's loss (a converged model also takes
+# tiny steps, but its loss has fallen well below the constant's).
 LOW_LR_MIN_EPOCHS = 3  # a trend and a median update need a few epochs.
 
 
@@ -132,8 +132,7 @@ def detect_clipping_too_tight(t: Trace) -> list[Finding]:
     far below the gradients the run has: every update is cut to a sliver of what the
     learning rate asks, as a rate 100x or more too low would be - where the run did not learn
     (Adam and RMSprop divide the scale out again: clipping there costs little)."""
-    loss, base = t.series("loss"), t.facts.baseline_loss
-    if t.facts.clipping is None or not len(loss) or not base or not loss[-1] >= UNLEARNED * base:
+    if t.facts.clipping is None or not unlearned(t):
         return []
     name, limit = t.facts.clipping
     sizes = []  # per recorded epoch: what the threshold is compared with
@@ -174,7 +173,7 @@ def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
     grads = [g["zero"] for r in t.records for g in r.grads.values()]
     zero = bool(grads) and all(z == 1.0 for z in grads)  # no gradient: detect_no_gradient
     if (median >= TINY_UPDATE or zero or loss[-1] < STILL_LOSS * start
-            or (base and loss[-1] < UNLEARNED * base)):
+            or (base and not unlearned(t))):
         return []
     lr = t.records[-1].logs.get("learning_rate")
     return [finding(

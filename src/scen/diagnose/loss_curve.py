@@ -14,7 +14,7 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import CROSS_ENTROPY
-from scen.diagnose.trace import Trace, at_floor
+from scen.diagnose.trace import Trace, at_floor, unlearned
 
 NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
 HUGE_CE_MARGIN = 1.25  # a cross-entropy of probabilities clipped at Keras's epsilon (1e-7) is at
@@ -42,8 +42,7 @@ SLOW_START_LOSS_SHARE = 0.9  # ...with the loss still >= 90% of the constant pre
 FEW_STEPS = 2  # an epoch of 1-2 steps (a batch of half the data or more): few updates in all
 DECAYED_SHARE = 0.01  # a learning rate under 1/100 of its start barely moves the weights...
 DECAYED_MIN_EPOCHS = 4  # ...(seen over a few epochs)...
-STILL_AFTER = 0.01  # ...when the loss then moves under 1% ...
-UNLEARNED_SHARE = 0.5  # ...and ends above half the constant prediction's loss.
+STILL_AFTER = 0.01  # ...when the loss then moves under 1%, far from learned (trace.unlearned).
 PLATEAU_MIN_EPOCHS = 20  # "early" vs "late" needs a run long enough to have both.
 PLATEAU_EARLY_EPOCHS = 5  # "early" is the first 5 epochs (a quarter of a shorter run).
 PLATEAU_SLOWDOWN = 20.0  # late improvement per epoch is under 1/20 of the early one...
@@ -241,7 +240,7 @@ def detect_learning_rate_decayed(t: Trace) -> list[Finding]:
             or not np.all(np.isfinite(lr)) or not np.all(np.isfinite(loss)):
         return []
     low = np.flatnonzero(lr < start * DECAYED_SHARE)
-    if not len(low) or low[0] >= n / 4 or loss[-1] < UNLEARNED_SHARE * base:
+    if not len(low) or low[0] >= n / 4 or not unlearned(t):
         return []
     e = int(low[0])
     after = e + 1  # the first epoch that ran at the low rate throughout

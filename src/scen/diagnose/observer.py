@@ -171,13 +171,12 @@ class Diagnostics(Observer):
         self.model = model
         self.facts = safely(lambda: facts_for(model, self._labels), Facts())
         if self._weights is not None and self.y is not None:  # fit weighs samples unevenly
-            self.facts.class_weights = safely(lambda: weight_per_class(self.y, self._weights),
-                                              default=False) or None
+            self.facts.class_weights = weight_per_class(self.y, self._weights)
 
     def _outputs(self) -> dict | None:
         """prediction_stats of the model on the sample (single-output models)."""
-        if self.model is None or self.x is None or len(getattr(self.model, "outputs", None)
-                                                       or [None]) > 1:
+        outputs = getattr(self.model, "outputs", None) or ()
+        if self.model is None or self.x is None or len(outputs) > 1:
             return None  # several outputs: the prediction checks read one
         return safely(lambda: prediction_stats(predict_sample(self.model, self.x), self.y,
                                                self.facts), None)

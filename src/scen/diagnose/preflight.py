@@ -9,7 +9,6 @@ a list of findings (texts in catalogue.py), called from `preflight` or `check_ou
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
@@ -18,9 +17,11 @@ from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import (CROSS_ENTROPY, ONE_OF_K, PROBABILITY, RANGES, SELF_SCALING,
                                  UNBOUNDED, OutputSpec, activation_of, arrays, consumers,
-                                 has_graph, layer_tensors, output_specs, sample)
+                                 flatten, has_graph, layer_tensors, output_specs, sample)
 from scen.diagnose.precision import check_precision
+from scen.diagnose.predictions import predict_sample
 from scen.diagnose.report import sorted_findings
+from scen.observe import error_message
 
 INPUT_ABS_LIMIT = 20.0  # 99.9th percentile of |x|: standardised features rarely pass ~5; raw
 # pixels (255), counts, years and prices do. A percentile, so that one outlier does not count.
@@ -49,9 +50,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     hold over LABELS_WHOLE values); inputs: all of the inputs (the token ids an Embedding
     takes are checked whole, like labels)."""
     x, y = sample(x, y)
-    leaves = (list(labels.values()) if isinstance(labels, dict) else
-              list(labels) if isinstance(labels, (list, tuple)) else [labels])
-    if labels is not None and sum(np.size(t) for t in leaves if t is not None) <= LABELS_WHOLE:
+    if labels is not None and sum(np.size(t) for t in flatten(labels)) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
@@ -79,8 +78,8 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
                                           specs[0].layer if trained else None,
                                           specs[0].loss_kind in ONE_OF_K)
         except Exception as e:  # a model we cannot take apart: say so, do not fail
-            plain = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # Keras's messages carry colours
-            findings.append(finding("activations_not_checked", f"{type(e).__name__}: {plain}"))
+            findings.append(finding("activations_not_checked",
+                                    f"{type(e).__name__}: {error_message(e)}"))
     if any(f.name == "saturated_units" and f.severity == "error" for f in findings):
         for f in findings:
             if f.name == "unscaled_inputs":
@@ -105,12 +104,12 @@ def _targets(y, n: int, names: list[str] | None = None) -> list:
 def check_inputs(model, x, whole=None) -> list[Finding]:
     """NaN/Inf in the inputs, inputs far from unit scale (unless a first layer scales them),
     token ids beyond an Embedding's input_dim (in `whole`, all of the inputs, where given)."""
-    findings = []
-    inputs = list(model.inputs) if has_graph(model, x) else [None] * len(arrays(x))
-    wholes = arrays(whole) if whole is not None else arrays(x)
-    if len(wholes) != len(arrays(x)):
-        wholes = arrays(x)
-    for i, (a, t, ids) in enumerate(zip(arrays(x), inputs, wholes)):
+    findings, samples = [], arrays(x)
+    inputs = list(model.inputs) if has_graph(model, x) else [None] * len(samples)
+    wholes = arrays(whole) if whole is not None else samples
+    if len(wholes) != len(samples):
+        wholes = samples
+    for i, (a, t, ids) in enumerate(zip(samples, inputs, wholes)):
         if not np.issubdtype(a.dtype, np.number):
             continue
         name = f"input {i}" if len(inputs) > 1 else "the input"
@@ -127,7 +126,7 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
         unadapted = [c for c in first_layers if _never_adapted(c)]
         if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
-        if t is None and np.issubdtype(np.asarray(arrays(x)[i]).dtype, np.integer):
+        if t is None and np.issubdtype(samples[i].dtype, np.integer):
             continue  # a subclassed model fed integers: probably ids, cannot tell
         top = float(np.percentile(np.abs(a), 99.9))
         std = float(a.reshape(len(a), -1).std(axis=0).max()) if len(a) > 1 else 0.0
@@ -298,8 +297,6 @@ def check_unknown_output(model, x, spec: OutputSpec) -> list[Finding]:
     """An output layer whose activation cannot be read (a Lambda, a custom layer), under a
     cross-entropy on probabilities: what it gives on the sample before training says whether
     it can be a probability (a distance, a score, a raw Dense cannot)."""
-    from scen.diagnose.predictions import predict_sample
-
     if spec.loss_kind not in CROSS_ENTROPY or spec.from_logits:
         return []
     try:
@@ -310,7 +307,8 @@ def check_unknown_output(model, x, spec: OutputSpec) -> list[Finding]:
     outside = float(np.mean((finite < 0) | (finite > 1))) if finite.size else 0.0
     if outside < 0.01:
         return []
-    kind = _layer_type(model, spec.layer)
+    kind = next((type(layer).__name__ for layer in model.layers if layer.name == spec.layer),
+                "a custom layer")
     return [finding(
         "cross_entropy_on_unbounded_output",
         f"output layer '{spec.layer}' ({kind}: its activation cannot "
@@ -319,11 +317,6 @@ def check_unknown_output(model, x, spec: OutputSpec) -> list[Finding]:
         "expects probabilities; Keras clips them to [1e-7, 1-1e-7], where the gradient is zero.",
         layer=spec.layer, loss=spec.loss_name, act=kind,
         probability="sigmoid" if spec.loss_kind == "binary_ce" else "softmax")]
-
-
-def _layer_type(model, name) -> str:
-    layer = next((layer for layer in model.layers if layer.name == name), None)
-    return type(layer).__name__ if layer is not None else "a custom layer"
 
 
 def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:

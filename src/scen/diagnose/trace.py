@@ -17,6 +17,7 @@ from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, output_specs
 from scen.diagnose.precision import float16_throughout
 
 FLOOR_SHARE = 0.1  # a loss under 10% of the constant prediction's loss has learned the task.
+UNLEARNED = 0.5  # a loss at half or more of it is far from learned (for MSE: R^2 under 0.5).
 FLOOR_ACCURACY = 0.99  # a classifier this accurate has nothing left to show on the loss.
 LOG_EPS = 1e-12  # keeps log(0) finite in the constant prediction's cross-entropy.
 
@@ -98,8 +99,11 @@ def facts_for(model, y) -> Facts:
 def weight_per_class(y, weights) -> dict[int, float] | None:
     """Class -> the mean of fit's per-sample weights (class_weight or sample_weight) over its
     rows; labels as class ids or one-hot rows, `weights` (rows,). None where they differ in
-    length or are not classes."""
-    y, w = np.asarray(y), np.asarray(weights, dtype=np.float64).reshape(-1)
+    length or are not classes (strings, several outputs)."""
+    try:
+        y, w = np.asarray(y, dtype=np.float64), np.asarray(weights, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return None
     classes = (y.argmax(axis=-1) if y.ndim == 2 and y.shape[1] > 1
                else np.rint(y.reshape(len(y), -1)[:, 0]).astype(int))
     if len(classes) != len(w) or np.unique(classes).size > 100:
@@ -206,6 +210,13 @@ class Trace:
         keys = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
                 "sparse_categorical_accuracy")
         return next((k for k in keys if self.records and k in self.records[0].logs), None)
+
+
+def unlearned(t: Trace) -> bool:
+    """The run ended at UNLEARNED or more of the constant prediction's loss, or not finite
+    (False where that loss is unknown, or nothing was recorded)."""
+    loss, base = t.series("loss"), t.facts.baseline_loss
+    return bool(base and len(loss) and not loss[-1] < UNLEARNED * base)
 
 
 def at_floor(t: Trace) -> bool:

@@ -66,8 +66,8 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
 # loss before and after compares, and a fix after which it is higher on average did not fix
 # the run, however rarely its own finding fires again (a learning rate x100 on vanishing
 # gradients silences learning_rate_too_low and leaves the model at chance).
-SAME_LOSS_FIXES = {"learning rate x100", "learning rate /10", "ReduceLROnPlateau", "inputs scaled",
-                   "float32"}
+SAME_LOSS_FIXES = {MECHANICAL_FIXES[finding][0] for finding in (
+    "learning_rate_too_low", "diverging_loss", "plateau", "unscaled_inputs", "float16_throughout")}
 
 
 def wilson(failures: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -148,7 +148,6 @@ class Verification:
         if not self.fix:
             return f"{self.finding}: no mechanical fix to verify ({self.note})"
         r = self.rates()
-        mean = _mean
         verdict = ("not verified (every seed gave the same run: the program fixes its own "
                    "random seed, so these are one run, not independent ones)" if self.same_runs()
                    else "not verified (the fix left the loss as it was defined, and the final "
@@ -159,8 +158,8 @@ class Verification:
         return (f"{self.finding}: {self.fix}: failed {sum(self.failed_before)}/{r['n']} seeds "
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
-                f"{r['after_ci'][1]:.2f}); metric {mean(self.metric_before):.4g} -> "
-                f"{mean(self.metric_after):.4g}"
+                f"{r['after_ci'][1]:.2f}); metric {_mean(self.metric_before):.4g} -> "
+                f"{_mean(self.metric_after):.4g}"
                 + ("" if self.fix in SAME_LOSS_FIXES else " (another loss: the fix changes it)")
                 + f"{how}: {verdict}")
 

@@ -9,9 +9,10 @@ step in float32 (bit-for-bit on the same device, outside torch.compile). The rul
   backend (*flavour*: torch, jax, tensorflow) does: crossentropy.py (the backends differ,
   see there), elementwise.py (regression, probabilistic and hinge losses), reduction.py
   (rank fixes, sample weights, reductions; losses/loss.py).
-* optimizers: ``get_optimizer`` from a Keras optimizer's serialized config; optimizers.py
-  mirrors backend/torch/optimizers/torch_*.py op for op, base.py the learning rate,
-  iteration counter, clipping and weight decay of base_optimizer.py.
+* optimizers: ``get_optimizer`` from a Keras optimizer or its serialized config
+  (``keras_config``); optimizers.py mirrors backend/torch/optimizers/torch_*.py op for op,
+  base.py the learning rate, iteration counter, clipping and weight decay of
+  base_optimizer.py.
 * ``ReduceLROnPlateau`` (plateau.py) mirrors callbacks/reduce_lr_on_plateau.py.
 """
 
@@ -24,13 +25,13 @@ from scen.keras_exact.losses import (LOSS_NAMES, KerasLoss, binary_crossentropy,
                                      mean_squared_logarithmic_error, poisson,
                                      sparse_categorical_crossentropy, squared_hinge)
 from scen.keras_exact.optimizers import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion,
-                                         Nadam, RMSprop, get_optimizer)
+                                         Nadam, RMSprop, get_optimizer, keras_config)
 from scen.keras_exact.plateau import ReduceLROnPlateau
 from scen.keras_exact.reduction import EPSILON, FLAVOURS, reduce_values
 
 __all__ = [
     "EPSILON", "FLAVOURS", "LOSS_NAMES", "KerasLoss", "KerasOptimizer", "ReduceLROnPlateau",
-    "get_loss", "get_optimizer", "canonical_loss_name", "reduce_values",
+    "get_loss", "get_optimizer", "keras_config", "canonical_loss_name", "reduce_values",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",

@@ -297,10 +297,26 @@ _INERT = {"use_ema": False, "ema_momentum": 0.99,
           "gradient_accumulation_steps": None}
 
 
+def keras_config(optimizer) -> dict:
+    """A Keras optimizer (the inner one of a LossScaleOptimizer) as keras.optimizers.serialize
+    gives it, without serialize's import of TensorFlow. A learning-rate schedule raises
+    ValueError, before get_config (whose serialisation of a schedule imports TensorFlow where
+    installed): the optimizers here take a number."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    rate = getattr(inner, "_learning_rate", None)
+    if callable(rate):  # a LearningRateSchedule, or a function of the step
+        raise ValueError(f"a learning-rate schedule ({type(rate).__name__}), which Keras's fit "
+                         "steps")
+    return {"class_name": type(inner).__name__, "config": inner.get_config()}
+
+
 def get_optimizer(name_or_config, params) -> KerasOptimizer:
-    """Build from a Keras identifier ('adam', 'RMSprop', 'sgd'), a dict
-    ``{"name": "adam", "learning_rate": 0.01, ...}``, or a serialized Keras optimizer
-    ``{"class_name": "Adam", "config": {...}}``.  Unknown names raise ValueError."""
+    """Build from a Keras optimizer object, a Keras identifier ('adam', 'RMSprop', 'sgd'), a
+    dict ``{"name": "adam", "learning_rate": 0.01, ...}``, or a serialized Keras optimizer
+    ``{"class_name": "Adam", "config": {...}}``.  Unknown names and schedules raise
+    ValueError."""
+    if hasattr(name_or_config, "get_config"):
+        name_or_config = keras_config(name_or_config)
     if isinstance(name_or_config, str):
         name, kwargs = name_or_config, {}
     elif isinstance(name_or_config, dict):

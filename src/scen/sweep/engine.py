@@ -121,8 +121,7 @@ class SeedTrainer:
             stacked[name_of[id(param)]] = (value, param.requires_grad)
         del weights
         self.trainable, self.frozen = {}, {}
-        inner = getattr(model.optimizer, "inner_optimizer", model.optimizer)
-        serialized = {"class_name": type(inner).__name__, "config": inner.get_config()}
+        serialized = keras_exact.keras_config(model.optimizer)
         make_optimizer = lambda flat: keras_exact.get_optimizer(serialized, [flat])
         from scen.port import noise
 
