@@ -226,3 +226,15 @@ def test_a_scripts_fits_print_keras_style_epoch_lines(logdir, capsys):
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("Epoch ")]
     assert len(lines) == r.epochs_run > 1
     assert lines[-1].startswith(f"Epoch {r.epochs_run}/{r.epochs_run} - ") and "ms/step" in lines[0]
+
+
+def test_a_script_that_sets_a_mixed_policy_itself_is_a_mixed_run(logdir):
+    """keras.mixed_precision.set_global_policy in the script: the run is named and recorded
+    bf16 (not the CLI's fp32), and Keras's fit trains it (the port takes float32 only)."""
+    import keras
+
+    (r,) = run("mixed_policy.py", logdir).runs
+    assert r.status == "completed"
+    assert "-keras-torch-bf16-s0" in os.path.basename(r.run_dir)
+    assert json.load(open(os.path.join(r.run_dir, "result.json")))["info"]["precision"] == "bf16"
+    assert keras.config.dtype_policy().name == "float32"  # the policy did not outlive it

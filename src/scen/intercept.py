@@ -29,7 +29,7 @@ import numpy as np
 from scen.diagnose import Diagnostics
 from scen.diagnose.model import n_rows
 from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change, load_weights,
-                            loss_name, save_weights, start_from, versions)
+                            loss_name, precision_of, save_weights, start_from, versions)
 from scen.observe import Observers, RunInfo, error_message
 from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
 from scen.scenario import Dataset, Fit, ScenError
@@ -153,7 +153,9 @@ class FitRun:
 
     def __init__(self, spec, number: int, model, args: dict, keras, backend: str, engine: str):
         self.keras, self.model, self.number, self.engine = keras, model, number, engine
-        self.spec = RunSpec(spec.name, f"fit{number}", backend, spec.device, spec.precision,
+        # A script that sets a mixed policy itself runs mixed: the run is named and logged so.
+        self.spec = RunSpec(spec.name, f"fit{number}", backend, spec.device,
+                            precision_of(model, spec.precision),
                             seed=spec.seed, logdir=spec.logdir, verbose=spec.verbose,
                             shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)

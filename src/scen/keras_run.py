@@ -20,6 +20,22 @@ from scen.scenario import Dataset, Fit, Scenario
 POLICIES = {"fp32": "float32", "fp16": "mixed_float16", "bf16": "mixed_bfloat16"}
 
 
+def layers_of(layer):
+    """The layer and every layer inside it, depth first (a Model's, a Sequential's)."""
+    yield layer
+    for inner in getattr(layer, "layers", []):
+        yield from layers_of(inner)
+
+
+def precision_of(model, default: str) -> str:
+    """The precision a model computes in: fp16 or bf16 where any of its layers has a mixed
+    policy (a script may call keras.mixed_precision.set_global_policy itself), else `default`
+    (the run's --precision)."""
+    policies = {getattr(layer.dtype_policy, "name", "") for layer in layers_of(model)}
+    mixed = [p for p, policy in POLICIES.items() if p != "fp32" and policy in policies]
+    return mixed[0] if mixed else default
+
+
 def fit_for(spec, scenario: Scenario, config: dict) -> Fit:
     """The posted fit() settings, with the run's overrides (epochs, steps, shuffling)."""
     fit = scenario.fit(config)

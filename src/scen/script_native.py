@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from scen.keras_run import layers_of
 from scen.scenario import Dataset, Fit
 
 # fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
@@ -55,7 +56,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
     if user_callbacks:
         names = ", ".join(type(c).__name__ for c in user_callbacks)
         return f"the fit has callbacks ({names}) that act on Keras's own loop"
-    policies = {layer.dtype_policy.name for layer in _layers(model)}
+    policies = {layer.dtype_policy.name for layer in layers_of(model)}
     if policies != {"float32"} or precision != "fp32":
         return (f"dtype policy {', '.join(sorted(policies - {'float32'})) or precision}: "
                 "Keras's fit runs the script's precision")
@@ -193,12 +194,6 @@ def state_into_keras(trainer, model) -> None:
                 slot.assign(values[variable.path])
     if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
         optimizer._u_product.assign(float(trainer.optimizer._u_product))
-
-
-def _layers(layer):
-    yield layer
-    for inner in getattr(layer, "layers", []):
-        yield from _layers(inner)
 
 
 def _array(value):

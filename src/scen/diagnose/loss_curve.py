@@ -211,7 +211,10 @@ def detect_slow_start(t: Trace) -> list[Finding]:
         + (f", with gradients alive (median norm {fmt(float(np.median(grad)))})" if grad else "")
         + f"; {later}.",
         epoch=stuck, epochs=stuck, per_epoch=per_epoch, steps=per_epoch * stuck,
-        lr_hint=f" about 10x (learning_rate={fmt(lr * 10)})" if lr else " (about 10x)")]
+        # 10-100x: the answers to such questions go as far as 100x (Adam 1e-3 -> 0.1), and
+        # `--verify` tries x100 (verify.MECHANICAL_FIXES).
+        lr_hint=(f" 10-100x (from {fmt(lr)} to {fmt(lr * 10)}-{fmt(lr * 100)})" if lr
+                 else " 10-100x"))]
 
 
 def detect_regularisation_dominates(t: Trace) -> list[Finding]:
