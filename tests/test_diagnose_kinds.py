@@ -847,3 +847,52 @@ def test_a_callback_that_stops_a_run_still_improving(stopper, fires):
     assert len(history.history["loss"]) < 150  # every stopper here did stop
     found = diag.findings()
     assert ("stopped_while_improving" in names(found)) == fires, report(found)
+
+
+# --- 19. Outputs per position (sequence taggers, per-step regressors) ---------------------------
+
+
+def _per_position(head, loss, rows=240, steps=12, classes=4):
+    """(n, steps, 3) sequences into an (n, steps, classes) output; class indices (n, steps)."""
+    rng = np.random.default_rng(53)
+    x = rng.normal(size=(rows, steps, 3)).astype("float32")
+    tags = (x @ rng.normal(size=(3, classes))).argmax(-1).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((steps, 3)), head(classes)])
+    model.compile("rmsprop", loss, metrics=["accuracy"])
+    return model, x, tags
+
+
+@pytest.mark.parametrize("head, loss, fires", [
+    (lambda k: layers.Conv1D(k, 3, padding="same", activation="softmax"),
+     "categorical_crossentropy", True),
+    (lambda k: layers.TimeDistributed(layers.Dense(k, activation="softmax")),
+     keras.losses.CategoricalCrossentropy(), True),
+    (lambda k: layers.TimeDistributed(layers.Dense(k, activation="softmax")),
+     "sparse_categorical_crossentropy", False),
+])
+def test_class_indices_per_position_under_categorical_crossentropy(head, loss, fires):
+    """Tags (n, T) for an (n, T, k) output: one index per position, not one-hot rows; said as
+    such, not as labels 'T wide' with a fix to make the output Dense(T)."""
+    model, x, tags = _per_position(head, loss)
+    found = diagnose(model, x, tags, epochs=2, expect_raise=fires)
+    hit = [f for f in found if f.name == "integer_labels_with_categorical_crossentropy"]
+    assert bool(hit) == fires, report(found)
+    assert "label_shape_mismatch" not in names(found), report(found)
+    if fires:
+        assert first(found) is hit[0] and "to_categorical(y, 4)" in hit[0].fix, report(found)
+
+
+def test_an_activation_inside_time_distributed_is_read():
+    """TimeDistributed(Dense(1, sigmoid)) for per-step targets in the hundreds: the sigmoid
+    cannot reach them, as it could not outside the wrapper."""
+    rng = np.random.default_rng(54)
+    x = rng.normal(size=(200, 10, 2)).astype("float32")
+    y = (300 + 50 * x[..., :1]).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((10, 2)), layers.GRU(8, return_sequences=True),
+                              layers.TimeDistributed(layers.Dense(1, activation="sigmoid"))])
+    model.compile("adam", "mse")
+    found = diagnose(model, x, y, epochs=2)
+    assert first(found).name == "output_cannot_reach_targets", report(found)
+    assert "sigmoid" in first(found).evidence

@@ -128,6 +128,8 @@ def activation_of(layer) -> str | None:
         return "relu" if plain else "leaky_relu"
     if hasattr(layer, "cell") or hasattr(layer, "forward_layer"):
         return None
+    if cls == "TimeDistributed":  # applies its layer, activation and all, at each step
+        return activation_of(layer.layer)
     fn = getattr(layer, "activation", None)
     if fn is None or isinstance(fn, str):
         return fn
@@ -161,6 +163,7 @@ class OutputSpec:
     loss_kind: str | None  # binary_ce | categorical_ce | sparse_ce | mse | mae | regression
     loss_name: str
     from_logits: bool
+    shape: tuple | None = None  # the output's shape without the batch axis, (..., units)
 
 
 def loss_kind(loss) -> tuple[str | None, str, bool]:
@@ -214,5 +217,5 @@ def output_specs(model, x=None) -> list[OutputSpec]:
         units = t.shape[-1] if len(t.shape) > 1 else 1
         specs.append(OutputSpec(layer.name if layer is not None else None,
                                 activation_of(layer) if layer is not None else None,
-                                units, kind, name, logits))
+                                units, kind, name, logits, tuple(t.shape[1:])))
     return specs

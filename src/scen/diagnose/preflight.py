@@ -338,9 +338,12 @@ def check_categorical_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Categorical cross-entropy: one-hot rows as wide as the output."""
     f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
     integer = bool(np.all(y == np.round(y)))
+    # One class index per sample, (n, 1), or per position, (n, T) for an (n, T, units) output.
+    indices = width == 1 or (spec.shape is not None and len(spec.shape) > 1
+                             and tuple(y.shape[1:]) == tuple(spec.shape[:-1]))
     if width == 1 and units and units > 1 and is_regression_target(y):
         f.append(_regression(spec, y))
-    elif width == 1 and units and units > 1:
+    elif indices and units and units > 1:
         f.append(finding(
             "integer_labels_with_categorical_crossentropy" if integer
             else "integer_labels_with_categorical_crossentropy:not_integer",
