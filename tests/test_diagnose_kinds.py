@@ -896,3 +896,89 @@ def test_an_activation_inside_time_distributed_is_read():
     found = diagnose(model, x, y, epochs=2)
     assert first(found).name == "output_cannot_reach_targets", report(found)
     assert "sigmoid" in first(found).evidence
+
+
+# --- 20. BatchNormalization: moving averages that have not caught up ----------------------------
+
+
+def _images_with_an_offset(rows=512, offset=120.0):
+    """(rows, 8, 8, 1) images around `offset`, 3 classes by which corner is brightest."""
+    rng = np.random.default_rng(55)
+    x = rng.normal(offset, 20.0, size=(rows, 8, 8, 1)).astype("float32")
+    y = np.stack([x[:, :4, :4].mean((1, 2, 3)), x[:, 4:, 4:].mean((1, 2, 3)),
+                  x[:, :4, 4:].mean((1, 2, 3))], 1).argmax(1)
+    return x, y
+
+
+def _conv_bn(momentum):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)), layers.BatchNormalization(momentum=momentum),
+        layers.Conv2D(8, 3, activation="relu"), layers.Dropout(0.2), layers.Flatten(),
+        layers.Dense(3, activation="softmax")])
+    model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("momentum, fires", [(0.99, True), (0.5, False)])
+def test_batchnorm_averages_that_have_not_caught_up_with_the_inputs(momentum, fires):
+    """Images around 120 through a first BatchNormalization, 2 epochs of 4 batches: at
+    momentum 0.99 the moving mean is ~8% of the way there, and inference is another model."""
+    x, y = _images_with_an_offset()
+    model = _conv_bn(momentum)
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    model.fit(x, y, epochs=2, batch_size=128, validation_split=0.25, callbacks=[diag],
+              verbose=0)
+    found = diag.findings()
+    hit = [f for f in found if f.name == "batchnorm_statistics_unsettled"]
+    assert bool(hit) == fires, report(found)
+    assert "saturated_units" not in names(found) and "dead_relu" not in names(found), report(found)
+    if fires:
+        assert "'batch_normalization'" in hit[0].evidence and "momentum=0.9" in hit[0].fix
+
+
+def test_batchnorm_before_sigmoids_is_not_saturation_at_initialisation():
+    """Raw inputs around 300 into BatchNormalization and then sigmoid units: training
+    normalises each batch, so nothing saturates there (inference, with the averages still at
+    0 and 1, would); without the BatchNormalization they do saturate."""
+    rng = np.random.default_rng(56)
+    x = rng.normal(300, 30, size=(400, 6)).astype("float32")
+    y = (x[:, 0] > x[:, 1]).astype("float32")
+    for normalised in (True, False):
+        keras.backend.clear_session()
+        model = keras.Sequential(
+            [keras.Input((6,))] + ([layers.BatchNormalization()] if normalised else [])
+            + [layers.Dense(16, activation="sigmoid"), layers.Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+        pre = dx.preflight(model, x, y)
+        assert ("saturated_units" in names(pre)) != normalised, report(pre)
+
+
+def test_regression_through_batchnorm_with_few_steps():
+    """A regressor on features around 50 with a hidden BatchNormalization, one epoch of 6
+    batches: its predictions move by their whole spread between the two views."""
+    rng = np.random.default_rng(57)
+    x = rng.normal(50, 5, size=(600, 4)).astype("float32")
+    y = (x[:, :1] - 50 + rng.normal(0, 0.5, (600, 1))).astype("float32")
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(6)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(16), layers.BatchNormalization(),
+                              layers.Activation("relu"), layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.05), "mse")
+    found = diagnose(model, x, y, epochs=1, batch_size=100)
+    assert "batchnorm_statistics_unsettled" in names(found), report(found)
+
+
+def test_looking_at_batch_statistics_changes_nothing_in_training():
+    """The diagnosis's batch-statistics view puts the moving averages back and draws nothing
+    random (Dropout's masks stay the run's own): the losses are those of a fit without it."""
+    x, y = _images_with_an_offset(rows=256)
+    histories = []
+    for watched in (False, True):
+        model = _conv_bn(0.99)
+        callbacks = [dx.DiagnoseCallback(x, y, verbose=False)] if watched else []
+        histories.append(model.fit(x, y, epochs=2, batch_size=64, callbacks=callbacks,
+                                   verbose=0).history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)

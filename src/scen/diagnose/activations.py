@@ -2,6 +2,12 @@
 `activation_stats`) and the check over them (`check_activations`: saturated, dead or tied
 units). Preflight runs it at initialisation; the in-run detector `detect_units` on the last
 epoch with statistics.
+
+BatchNormalization normalises each training batch by the batch's own moments and only
+inference by its moving averages (keras/src/layers/normalization/batch_normalization.py), so
+the units are looked at as training sees them (`batch_statistics`), and each
+BatchNormalization's moving averages are measured against its inputs' moments (`kind`
+"batchnorm": what validation and predict() see, `detect_batchnorm_statistics`).
 """
 
 from __future__ import annotations
@@ -41,8 +47,12 @@ class ActivationExtractor:
         outputs = [l.output for l in self.layers] + [model.outputs[0]]
         self.model = keras.Model(inputs, outputs)
         self.keras = keras
+        # Each BatchNormalization with the part of the model that feeds it, in graph order.
+        self.norms = [(l, keras.Model(inputs, l.input)) for l in model.layers
+                      if type(l).__name__ == "BatchNormalization"
+                      and len(layer_tensors(l, "input")) == 1]
 
-    def __call__(self, x) -> dict[str, dict]:
+    def _run(self, model, x) -> list[np.ndarray]:
         context = contextlib.nullcontext()
         if self.keras.backend.backend() == "torch":
             import torch
@@ -50,9 +60,43 @@ class ActivationExtractor:
             context = torch.no_grad()
         with context, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns about input structure and batch size
-            values = self.model(x, training=False)
-        values = [np.asarray(self.keras.ops.convert_to_numpy(v), dtype=np.float32) for v in values]
+            values = model(x, training=False)
+        values = values if isinstance(values, (list, tuple)) else [values]
+        return [np.asarray(self.keras.ops.convert_to_numpy(v), dtype=np.float32) for v in values]
+
+    @contextlib.contextmanager
+    def batch_statistics(self, x, stats: dict):
+        """Within: each BatchNormalization normalises by its inputs' moments on the sample x,
+        as in training, not by its moving averages (restored after; nothing random is drawn,
+        where a training=True call would draw Dropout's masks). stats gets, per
+        BatchNormalization, how far its moving averages are from those moments."""
+        saved = [(bn, self.keras.ops.convert_to_numpy(bn.moving_mean),
+                  self.keras.ops.convert_to_numpy(bn.moving_variance)) for bn, _ in self.norms]
+        try:
+            for bn, feeds in self.norms:
+                a = self._run(feeds, x)[0]
+                axes = tuple(i for i in range(a.ndim) if i != bn.axis % a.ndim)
+                mean, variance = a.mean(axis=axes), a.var(axis=axes)
+                stats[bn.name] = batchnorm_stats(
+                    self.keras.ops.convert_to_numpy(bn.moving_mean),
+                    self.keras.ops.convert_to_numpy(bn.moving_variance), mean, variance,
+                    bn.epsilon, bn.momentum)
+                bn.moving_mean.assign(mean)
+                bn.moving_variance.assign(variance)
+            yield
+        finally:
+            for bn, mean, variance in saved:
+                bn.moving_mean.assign(mean)
+                bn.moving_variance.assign(variance)
+
+    def __call__(self, x) -> dict[str, dict]:
+        norms: dict[str, dict] = {}
+        with self.batch_statistics(x, norms):
+            values = self._run(self.model, x)
         stats = {l.name: activation_stats(activation_of(l), v) for l, v in zip(self.layers, values)}
+        if norms:  # the output again, as inference computes it: what the averages change
+            stats.update(norms)
+            stats["(batchnorm)"] = views_compared(values[-1], self._run(self.model, x)[-1])
         out = values[-1]
         if out.ndim >= 2 and out.shape[-1] > 1:
             stats["(output)"] = dict(kind="output", ties=_tie_share(out),
@@ -81,6 +125,35 @@ def activation_stats(kind: str, a: np.ndarray) -> dict:
     if a.ndim >= 2 and a.shape[-1] > 1 and kind in ("sigmoid", "hard_sigmoid", "softmax"):
         s["ties"] = _tie_share(a)
     return s
+
+
+def batchnorm_stats(moving_mean, moving_variance, mean, variance, epsilon: float,
+                    momentum: float) -> dict:
+    """How far a BatchNormalization's moving averages are from its inputs' moments (mean,
+    variance: per feature, on the sample): `shift`, the median over features of |moving mean
+    - mean| in the inputs' standard deviations; `scale`, the median of sqrt(moving variance /
+    variance) (1: settled). Inference divides by the moving one where training divided by
+    the batch's."""
+    sd = np.sqrt(np.asarray(variance, dtype=np.float64) + epsilon)
+    shift = np.abs(np.asarray(moving_mean, dtype=np.float64) - mean) / sd
+    scale = np.sqrt(np.asarray(moving_variance, dtype=np.float64) + epsilon) / sd
+    return dict(kind="batchnorm", shift=float(np.median(shift)), scale=float(np.median(scale)),
+                momentum=float(momentum), input_mean=float(np.median(np.abs(mean))),
+                moving_mean=float(np.median(np.abs(moving_mean))))
+
+
+def views_compared(training: np.ndarray, inference: np.ndarray) -> dict:
+    """The model's output on the sample as training computes it (batch statistics) against
+    inference (moving averages): `changed`, the share of rows whose predicted class differs
+    (argmax, or 0.5 for one unit); `relative`, the median |difference| in units of the
+    training view's standard deviation (for regression)."""
+    t, i = training.reshape(len(training), -1), inference.reshape(len(inference), -1)
+    if t.shape[-1] > 1:
+        changed = float(np.mean(t.argmax(-1) != i.argmax(-1)))
+    else:
+        changed = float(np.mean((t > 0.5) != (i > 0.5)))
+    relative = float(np.median(np.abs(t - i)) / (np.std(t) + 1e-12))
+    return dict(kind="batchnorm_views", changed=changed, relative=relative)
 
 
 def _tie_share(a: np.ndarray) -> float:

@@ -154,6 +154,12 @@ ENTRIES = [
     Entry("dead_relu", "warning", "{dead:.0%} of the ReLUs in layer '{layer}' never fire {when}",
           "Lower the learning rate, scale the inputs, use LeakyReLU or "
           "kernel_initializer='he_normal', or add a small positive bias."),
+    Entry("batchnorm_statistics_unsettled", "warning",
+          "BatchNormalization's moving averages do not match its inputs: inference computes "
+          "another model than training",
+          "Give the averages steps to settle (about {steps} per 1/e at momentum {momentum}; more "
+          "epochs or smaller batches), lower the momentum (BatchNormalization(momentum=0.9)), or "
+          "standardise the inputs so that the averages start near them (mean 0, variance 1)."),
     Entry("argmax_ties", "warning", "tied outputs: the accuracy metric is unreliable",
           "Fix the saturation (scale the inputs; softmax for one-of-K classes); judge the model "
           "on argmax of the pre-activation logits meanwhile."),

@@ -113,11 +113,58 @@ def detect_units(t: Trace) -> list[Finding]:
     return found
 
 
+BN_SHIFT = 1.0  # moving mean this many of the inputs' standard deviations off their mean, or
+BN_SCALE = 2.0  # a moving variance whose root is off by this factor either way, and...
+BN_CHANGED = 0.1  # ...a tenth of the sample's predicted classes change between the two views
+BN_RELATIVE = 0.5  # (regression: a median change of half the outputs' standard deviation).
+
+
+def detect_batchnorm_statistics(t: Trace) -> list[Finding]:
+    """BatchNormalization's moving averages far from the statistics of what it is fed, so that
+    inference (validation, evaluate, predict) computes another model than training did: too
+    few steps for the averages (momentum 0.99: ~100 steps each 1/e of the way) from inputs far
+    from their start (mean 0, variance 1). Measured on the last epoch with statistics: the
+    averages against the sample's moments, and the sample's predictions in the two views."""
+    recorded = [r for r in t.records if r.activations and "(batchnorm)" in r.activations]
+    if not recorded:
+        return []
+    last = recorded[-1]
+    views = last.activations["(batchnorm)"]
+    classes = t.facts.loss_kind in ("binary_ce", "categorical_ce", "sparse_ce")
+    if (views["changed"] if classes else views["relative"]) <= (
+            BN_CHANGED if classes else BN_RELATIVE):
+        return []
+    norms = {name: s for name, s in last.activations.items() if s.get("kind") == "batchnorm"}
+    off = {name: s for name, s in norms.items()
+           if s["shift"] > BN_SHIFT or not 1 / BN_SCALE < s["scale"] < BN_SCALE}
+    if not off:
+        return []
+    name, s = max(off.items(), key=lambda kv: kv[1]["shift"] + abs(np.log(kv[1]["scale"])))
+    steps = sum(r.steps.get("n", 0) for r in t.records[:last.epoch + 1])
+    effect = (f"{views['changed']:.0%} of the sample's predicted classes differ" if classes
+              else f"the predictions move by {views['relative']:.2f} of their spread")
+    key, logs = t.accuracy_key(), t.records[-1].logs
+    seen = (f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
+            if key and f"val_{key}" in logs and key in logs else
+            f"; val_loss {fmt(logs['val_loss'])} against loss {fmt(logs['loss'])}"
+            if "val_loss" in logs and "loss" in logs else "")
+    return [finding(
+        "batchnorm_statistics_unsettled",
+        f"after epoch {last.epoch + 1} ({steps:,} steps), BatchNormalization '{name}' keeps a "
+        f"moving mean {s['shift']:.2g} standard deviations away from its inputs' mean (median "
+        f"|mean| {fmt(s['moving_mean'])} against {fmt(s['input_mean'])}) and a moving spread "
+        f"x{s['scale']:.2g} theirs; between training's view (batch statistics) and "
+        f"inference's (the moving averages) {effect}{seen}.",
+        layer=name, momentum=s["momentum"], steps=round(1 / (1 - s["momentum"]))
+        if s["momentum"] < 1 else 0, epoch=last.epoch + 1)]
+
+
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
              detect_learning_rate_decayed, detect_clipping_too_tight, detect_learning_rate_too_low,
              detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
-             detect_oscillation, detect_units, detect_vanishing_gradients, detect_slow_start,
+             detect_oscillation, detect_units, detect_batchnorm_statistics,
+             detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_at_chance, detect_stopped_while_improving,
              detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]
 
