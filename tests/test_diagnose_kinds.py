@@ -982,3 +982,37 @@ def test_looking_at_batch_statistics_changes_nothing_in_training():
         histories.append(model.fit(x, y, epochs=2, batch_size=64, callbacks=callbacks,
                                    verbose=0).history["loss"])
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)
+
+
+# --- 21. Swings over several epochs ---------------------------------------------------------------
+
+
+def _four_classes(optimizer, batch):
+    rng = np.random.default_rng(60)
+    x = rng.normal(size=(500, 5)).astype("float32")
+    y = (x[:, :3] @ rng.normal(size=(3, 4))).argmax(1)
+    model = build(5, [32, 32], 4, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=optimizer)
+    return diagnose(model, x, y, epochs=16, batch_size=batch)
+
+
+def _sine_regression(optimizer, batch):
+    rng = np.random.default_rng(61)
+    x = rng.normal(size=(300, 3)).astype("float32")
+    y = (np.sin(x[:, 0]) * 3 + x[:, 1]).astype("float32")
+    model = build(3, [64, 64], 1, None, "mse", optimizer=optimizer, metrics=(), seed=1)
+    return diagnose(model, x, y, epochs=16, batch_size=batch)
+
+
+@pytest.mark.parametrize("program, fires", [
+    # Adam(0.03) on batches of 2: the epoch loss falls for a few epochs, then jumps back up
+    # by 50-200%, three times (not the epoch-to-epoch flips the first test looks for).
+    (lambda: _four_classes(keras.optimizers.Adam(0.03), 2), True),
+    (lambda: _four_classes(keras.optimizers.Adam(1e-3), 1), False),
+    # Adagrad(1.0): jumps too, but all of them under a tenth of the constant prediction's
+    # loss: learned, and noisy at its floor.
+    (lambda: _sine_regression(keras.optimizers.Adagrad(1.0), 2), False),
+])
+def test_a_loss_that_keeps_jumping_back_up(program, fires):
+    found = program()
+    assert ("oscillating_loss" in names(found)) == fires, report(found)

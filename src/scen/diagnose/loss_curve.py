@@ -14,7 +14,7 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import CROSS_ENTROPY
-from scen.diagnose.trace import Trace, at_floor, unlearned
+from scen.diagnose.trace import FLOOR_SHARE, Trace, at_floor, unlearned
 
 NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
 HUGE_CE_MARGIN = 1.25  # a cross-entropy of probabilities clipped at Keras's epsilon (1e-7) is at
@@ -33,6 +33,9 @@ OSCILLATION_MIN_CHANGES = 3  # non-zero changes needed to count direction flips 
 OSCILLATION_FLIPS = 0.6  # share of epoch-to-epoch changes that reverse direction (noise: ~0.5
 # only once the loss is flat; a descending loss rarely flips at all).
 OSCILLATION_AMPLITUDE = 0.1  # median epoch-to-epoch jump, as a share of the loss itself.
+REBOUND = 0.5  # Or slower swings: epochs whose loss rose by over half the previous epoch's...
+REBOUNDS = 3  # ...at least 3 times after the first epoch, one in the late half (steady
+# training's epoch loss, a mean over the whole epoch, does not jump 50% even once).
 CHANCE_MARGIN = 0.05  # accuracy within 5 points of chance (the majority-class share) is chance.
 LEARNED_SHARE = 0.9  # "learned": 90% of the way from chance to the best accuracy of the run.
 SLOW_START_EPOCHS = 10  # stuck at chance for at least 10 epochs...
@@ -155,8 +158,8 @@ def detect_worse_than_constant(t: Trace) -> list[Finding]:
 def detect_oscillation(t: Trace) -> list[Finding]:
     """The epoch loss keeps changing direction, by a large share of itself (late half)."""
     loss = t.series("loss")
-    if len(loss) < OSCILLATION_MIN_EPOCHS or not np.all(np.isfinite(loss)) or at_floor(t):
-        return []  # near zero, batch noise is a large share of a tiny loss: not a problem
+    if len(loss) < OSCILLATION_MIN_EPOCHS or not np.all(np.isfinite(loss)):
+        return []
     late = loss[len(loss) // 2 - 1:] if len(loss) >= 2 * OSCILLATION_MIN_EPOCHS else loss
     d = np.diff(late)
     nz = d[d != 0]
@@ -164,12 +167,26 @@ def detect_oscillation(t: Trace) -> list[Finding]:
         return []
     flips = float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1])))
     amplitude = float(np.median(np.abs(d)) / max(np.median(np.abs(late)), 1e-12))
-    if flips < OSCILLATION_FLIPS or amplitude < OSCILLATION_AMPLITUDE:
+    # (near zero, batch noise is a large share of a tiny loss: not a problem)
+    if flips >= OSCILLATION_FLIPS and amplitude >= OSCILLATION_AMPLITUDE and not at_floor(t):
+        return [finding(
+            "oscillating_loss",
+            f"over epochs {len(loss) - len(late) + 1}-{len(loss)} the loss changed direction in "
+            f"{flips:.0%} of epochs, by a median {amplitude:.0%} of its value.")]
+    # Swings over several epochs: down for a few, then a jump back up, again and again.
+    # Jumps back above the floor (a tenth of the constant prediction's loss) only.
+    floor = FLOOR_SHARE * (t.facts.baseline_loss or 0.0)
+    rose = [e for e in range(2, len(loss))
+            if loss[e] > loss[e - 1] * (1 + REBOUND) and loss[e] > floor]
+    if len(rose) < REBOUNDS or rose[-1] < len(loss) // 2:
         return []
+    jumps = ", ".join(f"{e + 1} ({fmt(loss[e - 1])} -> {fmt(loss[e])})" for e in rose[:4])
     return [finding(
         "oscillating_loss",
-        f"over epochs {len(loss) - len(late) + 1}-{len(loss)} the loss changed direction in "
-        f"{flips:.0%} of epochs, by a median {amplitude:.0%} of its value.")]
+        f"the loss jumped by over {REBOUND:.0%} of its value from one epoch to the next "
+        f"{len(rose)} times after epoch 2: in epochs {jumps}{', ...' if len(rose) > 4 else ''}; "
+        f"it ranged over [{fmt(float(loss[1:].min()))}, {fmt(float(loss[1:].max()))}] "
+        f"after epoch 1.", epoch=rose[0] + 1)]
 
 
 def detect_slow_start(t: Trace) -> list[Finding]:
