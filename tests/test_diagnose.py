@@ -137,6 +137,21 @@ def test_oscillation():
     assert dx.detect_oscillation(make_trace(small_wobble)) == []
 
 
+def test_swings_still_going_at_the_end_are_oscillation_and_settled_ones_are_not():
+    """Falls for a few epochs, then jumps back up by over 50%: three times, the last in the
+    final quarter, is oscillation; the same swings followed by a settled end are not, and
+    neither are jumps that stay under a tenth of the constant prediction's loss."""
+    swinging = [0.69, 0.5, 0.4, 0.7, 0.55, 0.45, 0.38, 0.3, 0.6, 0.5, 0.42, 0.35, 0.3, 0.5,
+                0.42, 0.36]
+    (f,) = dx.detect_oscillation(make_trace(swinging, facts=BCE))
+    assert f.name == "oscillating_loss" and "3 times" in f.evidence and f.epoch == 4
+    settled = [0.69, 0.5, 0.4, 0.7, 0.5, 0.4, 0.65, 0.5, 0.4, 0.7, 0.5, 0.4, 0.35, 0.3, 0.27,
+               0.25, 0.23, 0.21, 0.2, 0.19]  # three jumps, then 10 epochs down
+    assert dx.detect_oscillation(make_trace(settled, facts=BCE)) == []
+    tiny = [0.69, 0.2, 0.01, 0.03, 0.02, 0.01, 0.04, 0.02, 0.01, 0.03, 0.02, 0.04]
+    assert dx.detect_oscillation(make_trace(tiny, facts=BCE)) == []
+
+
 def test_units_dead_saturated_and_tied():
     dead = {"hidden": dict(kind="relu", nonfinite=0, units=8, dead=1.0, zero=1.0)}
     f = dx.detect_units(make_trace([1.0], activations=[dead]))

@@ -34,8 +34,9 @@ OSCILLATION_FLIPS = 0.6  # share of epoch-to-epoch changes that reverse directio
 # only once the loss is flat; a descending loss rarely flips at all).
 OSCILLATION_AMPLITUDE = 0.1  # median epoch-to-epoch jump, as a share of the loss itself.
 REBOUND = 0.5  # Or slower swings: epochs whose loss rose by over half the previous epoch's...
-REBOUNDS = 3  # ...at least 3 times after the first epoch, one in the late half (steady
-# training's epoch loss, a mean over the whole epoch, does not jump 50% even once).
+REBOUNDS = 3  # ...at least 3 times after the first epoch, one in the last quarter: still
+# swinging at the end (steady training's epoch loss, a mean over the whole epoch, does not jump
+# 50% even once; a run that swung on the way and settled has learned).
 CHANCE_MARGIN = 0.05  # accuracy within 5 points of chance (the majority-class share) is chance.
 LEARNED_SHARE = 0.9  # "learned": 90% of the way from chance to the best accuracy of the run.
 SLOW_START_EPOCHS = 10  # stuck at chance for at least 10 epochs...
@@ -178,7 +179,7 @@ def detect_oscillation(t: Trace) -> list[Finding]:
     floor = FLOOR_SHARE * (t.facts.baseline_loss or 0.0)
     rose = [e for e in range(2, len(loss))
             if loss[e] > loss[e - 1] * (1 + REBOUND) and loss[e] > floor]
-    if len(rose) < REBOUNDS or rose[-1] < len(loss) // 2:
+    if len(rose) < REBOUNDS or rose[-1] < len(loss) * 3 // 4:
         return []
     jumps = ", ".join(f"{e + 1} ({fmt(loss[e - 1])} -> {fmt(loss[e])})" for e in rose[:4])
     return [finding(
