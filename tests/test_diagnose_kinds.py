@@ -1016,3 +1016,28 @@ def _sine_regression(optimizer, batch):
 def test_a_loss_that_keeps_jumping_back_up(program, fires):
     found = program()
     assert ("oscillating_loss" in names(found)) == fires, report(found)
+
+
+# --- 22. What was there before training is no consequence of the run --------------------------
+
+
+def test_relus_dead_at_initialisation_are_not_worded_a_consequence_of_a_later_divergence():
+    """A bias of -2.2 leaves 23 of 24 ReLUs dead before the first step; SGD(0.06) on targets
+    of scale 7 then diverges. Two findings of their own: the divergence did not kill units
+    that were dead already."""
+    rng = np.random.default_rng(70)
+    x = rng.normal(size=(400, 4)).astype("float32")
+    y = (3 * x @ rng.normal(size=4)).astype("float32")
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input((4,)),
+        layers.Dense(24, activation="relu", bias_initializer=keras.initializers.Constant(-2.2)),
+        layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.06), "mse")
+    found = diagnose(model, x, y, epochs=8, batch_size=16)
+    by_name = {f.name: f for f in found}
+    assert {"diverging_loss", "dead_relu"} <= set(by_name), report(found)
+    dead = by_name["dead_relu"]
+    assert "at initialisation" in dead.summary and dead.epoch == 0
+    assert dead.cause is None and "consequence" not in dead.evidence, report(found)

@@ -34,7 +34,7 @@ class Finding:
     evidence: str
     fix: str
     layer: str | None = None
-    epoch: int | None = None  # 1-based, as Keras prints epochs
+    epoch: int | None = None  # 1-based, as Keras prints epochs; 0: seen before training
     cause: str | None = None  # the finding this one follows from (see CAUSES), if any
 
     def as_dict(self) -> dict:

@@ -252,7 +252,10 @@ def settle_causes(findings: list[Finding]) -> None:
 
 def _counts(cause: Finding | None, f: Finding, error_only: bool) -> bool:
     """Whether `cause` (reported, not itself f) explains f: an error, or (unless error_only)
-    a warning."""
+    a warning, and not one the run showed later than f was seen before training (ReLUs dead
+    at initialisation did not die of the divergence that followed)."""
     if cause is None or cause is f or cause.severity == "info":
+        return False
+    if f.epoch == 0 and cause.epoch != 0:
         return False
     return cause.severity == "error" or not error_only

@@ -84,6 +84,9 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         for f in findings:
             if f.name == "unscaled_inputs":
                 f.severity = "error"  # and it saturates units: it breaks training
+    if when == "at initialisation":
+        for f in findings:  # seen before the first step: no finding of the run explains them
+            f.epoch = 0 if f.epoch is None else f.epoch
     return sorted_findings(findings)
 
 
