@@ -201,3 +201,43 @@ def test_a_weighted_loss_is_compared_with_a_weighted_start(tmp_path, logdir, wei
     losses = run.history["loss"]
     assert losses == sorted(losses, reverse=True)  # it falls, every epoch
     assert "diverging_loss" not in {f["name"] for f in run.findings}, run.findings
+
+
+# Accuracy over outputs with several values per sample: Keras's metric is the mean over all of
+# them (positions of a sequence, units of a multi-label output), and picks sparse, binary or
+# categorical accuracy from the shapes (compile_utils.is_binary_or_sparse_categorical).
+SEVERAL_VALUES = '''
+import numpy as np
+import keras
+from keras import layers
+
+rng = np.random.default_rng(9)
+x = rng.normal(size=(160, 12, 3)).astype("float32")
+tags = (x @ rng.normal(size=(3, 4))).argmax(-1)
+head = {head}
+model = keras.Sequential([keras.Input((12, 3)), layers.Conv1D(8, 3, padding="same",
+                          activation="relu")] + head)
+model.compile("adam", "{loss}", metrics=["accuracy"])
+model.fit(x, {labels}, batch_size=16, epochs=2, validation_split=0.25)
+'''
+
+
+@pytest.mark.parametrize("head, loss, labels", [
+    ('[layers.Dense(4, activation="softmax")]', "sparse_categorical_crossentropy", "tags"),
+    ('[layers.Dense(4, activation="softmax")]', "categorical_crossentropy",
+     "keras.utils.to_categorical(tags, 4)"),
+    ('[layers.Flatten(), layers.Dense(3, activation="sigmoid")]', "binary_crossentropy",
+     "(x[:, 0, :] > 0).astype('float32')"),
+    # Softmax over the time axis: Keras's loss renormalises over the last axis and trains it.
+    ('[layers.Dense(4), layers.Softmax(axis=1)]', "sparse_categorical_crossentropy", "tags"),
+])
+def test_accuracy_over_several_values_per_sample_is_kerass(tmp_path, logdir, head, loss,
+                                                            labels):
+    path = write(tmp_path, SEVERAL_VALUES.format(head=head, loss=loss, labels=labels))
+    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                      verbose=0)).runs
+    assert ours.spec.backend == "torch" and ours.status == "completed", ours.error
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol=1e-5,
+                                   atol=1e-6, err_msg=key)

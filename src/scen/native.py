@@ -147,11 +147,15 @@ def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool,
 ACCURACY = ("accuracy", "acc")  # compile(metrics=[...]) names the port computes
 
 
-def accuracy_kind(y: np.ndarray, outputs: int) -> str:
-    """What Keras makes of metrics=['accuracy'] (trainers/compile_utils.get_metric)."""
-    if outputs == 1:
+def accuracy_kind(y: np.ndarray, output_shape: tuple) -> str:
+    """What Keras makes of metrics=['accuracy'] (trainers/compile_utils.get_metric and its
+    is_binary_or_sparse_categorical): binary for one output unit; sparse where the labels
+    have a lower rank than the output (class indices, one per sample or per position) or one
+    column for several units; else categorical. y: the labels (n, ...); output_shape: the
+    model's (batch, ..., units)."""
+    if output_shape[-1] == 1:
         return "binary"
-    if y.ndim < 2 or y.shape[-1] == 1:
+    if y.ndim < len(output_shape) or y.shape[-1] == 1:
         return "sparse"
     return "categorical"
 
@@ -202,7 +206,7 @@ class Trainer:
         self.batches = math.ceil(n_train / fit.batch_size)
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
         metrics = compile_arguments(model).get("metrics") or []
-        self.accuracy = (accuracy_kind(data.y, self.net(*[a[:1] for a in self.x]).shape[-1])
+        self.accuracy = (accuracy_kind(data.y, tuple(self.net(*[a[:1] for a in self.x]).shape))
                          if set(ACCURACY) & set(map(str, metrics)) else None)
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
@@ -325,17 +329,22 @@ class Trainer:
         return loss, (loss, out.detach())
 
     def matches(self, y, out) -> torch.Tensor:
-        """How many of the batch's outputs Keras's accuracy counts as right (a 0-d float).
+        """How many of the batch's samples Keras's accuracy counts as right (a 0-d float): a
+        sample with several values (units of a multi-label output, positions of a sequence)
+        counts the share of them that are right, as Keras's mean over all values does.
         Unweighted even under sample weights: compile(metrics=...) are; only
         weighted_metrics=... see them."""
         if self.accuracy is None:  # not among the compiled metrics
             return torch.zeros((), device=out.device)
         if self.accuracy == "binary":
             y2 = y.reshape(out.shape) if y.numel() == out.numel() else y
-            return (y2 == (out > 0.5).to(y2.dtype)).float().sum()
-        if self.accuracy == "sparse":
-            return (y.reshape(-1) == out.argmax(-1).to(y.dtype)).float().sum()
-        return (y.argmax(-1) == out.argmax(-1)).float().sum()
+            right = y2 == (out > 0.5).to(y2.dtype)
+        elif self.accuracy == "sparse":
+            right = y.reshape(out.shape[:-1]) == out.argmax(-1).to(y.dtype)
+        else:
+            right = y.argmax(-1) == out.argmax(-1)
+        right = right.float()
+        return right.reshape(len(right), -1).mean(1).sum() if right.ndim > 1 else right.sum()
 
     def fit(self, epochs: int, observers: Observers, started: bool = False) -> None:
         """Train `epochs` epochs. started: start() was called already (a script's fit draws
