@@ -1041,3 +1041,135 @@ def test_relus_dead_at_initialisation_are_not_worded_a_consequence_of_a_later_di
     dead = by_name["dead_relu"]
     assert "at initialisation" in dead.summary and dead.epoch == 0
     assert dead.cause is None and "consequence" not in dead.evidence, report(found)
+
+
+# --- 23. Regression targets holding a missing-value code ----------------------------------------
+
+
+@pytest.mark.parametrize("targets, fires", [
+    # 999 for "not measured" in 2% of a temperature-like target around 15
+    (lambda rng, n: np.where(rng.random(n) < 0.02, 999.0, rng.normal(15, 4, n)), True),
+    # -1 for "missing" in 5% of a target in the thousands
+    (lambda rng, n: np.where(rng.random(n) < 0.05, -1.0, rng.normal(3000, 50, n)), True),
+    # heavy tails measured, not coded: lognormal prices repeat no value
+    (lambda rng, n: rng.lognormal(0, 1.2, n), False),
+])
+def test_a_missing_value_code_among_regression_targets(targets, fires):
+    rng = np.random.default_rng(58)
+    x = rng.normal(size=(1500, 4)).astype("float32")
+    y = targets(rng, 1500).astype("float32")
+    model = build(4, [16], 1, None, "mse", metrics=())
+    found = dx.preflight(model, x, y)
+    hit = [f for f in found if f.name == "target_code"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found) is hit[0]
+
+
+# --- 24. A schedule that raises the rate; what an unbounded output under cross-entropy causes --
+
+
+def test_a_schedule_that_raises_the_rate_is_named_and_the_rate_is_not_called_too_low():
+    rng = np.random.default_rng(59)
+    x = rng.normal(size=(256, 3)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5]) + 1).astype("float32")
+    model = build(3, [16], 1, None, "mse", optimizer=keras.optimizers.SGD(1e-3), metrics=())
+    raise_it = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 2.0)
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    model.fit(x, y, epochs=12, batch_size=32, callbacks=[raise_it, diag], verbose=0)
+    found = diag.findings()
+    lead = first(found)
+    assert lead.name in ("diverging_loss", "nonfinite_values"), report(found)
+    assert "rose from 0.001" in lead.evidence, report(found)
+    assert "raised the learning rate" in lead.summary and "decay it" in lead.fix
+    assert "learning_rate_too_low" not in names(found), report(found)
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu"])
+def test_what_an_unbounded_output_under_cross_entropy_does_is_its_consequence(activation):
+    """SGD on an output that is not a probability: whatever else goes wrong on the way (the
+    gradients dying where the clipped output sits, the loss rising, the output ReLU dying)
+    follows from it; no second root cause with a fix about the learning rate."""
+    rng = np.random.default_rng(62)
+    x = rng.normal(size=(600, 6)).astype("float32")
+    y = (x[:, 0] * x[:, 1] + x[:, 2] > 0).astype("float32")
+    model = build(6, [16, 16], 1, activation, "binary_crossentropy",
+                  optimizer=keras.optimizers.SGD(0.05))
+    found = diagnose(model, x, y, epochs=12)
+    assert first(found).name == "cross_entropy_on_unbounded_output", report(found)
+    roots = [f.name for f in found if f.severity == "error" and f.cause is None]
+    assert roots == ["cross_entropy_on_unbounded_output"], report(found)
+    assert "learning_rate_too_low" not in names(found), report(found)
+
+
+# --- 25. Units that start identical and stay so ---------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden_init, out_init, fires", [
+    (keras.initializers.Constant(0.05), keras.initializers.Constant(0.05), True),
+    ("zeros", "zeros", True),
+    ("glorot_uniform", "zeros", False),  # a zero head on random units: logistic regression's
+    ("zeros", "glorot_uniform", False),  # random weights out of them break the tie at once
+])
+def test_units_that_start_identical_and_stay_so(hidden_init, out_init, fires):
+    rng = np.random.default_rng(63)
+    x = rng.normal(size=(300, 5)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("float32")
+    keras.backend.clear_session()
+    inputs = keras.Input((5,))
+    h = layers.Dense(12, activation="tanh", kernel_initializer=hidden_init)(inputs)
+    out = layers.Dense(1, activation="sigmoid", kernel_initializer=out_init)(h)
+    model = keras.Model(inputs, out)
+    model.compile(keras.optimizers.RMSprop(0.01), "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, epochs=6)
+    hit = [f for f in found if f.name == "symmetric_units"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found) is hit[0] and "12 units of layer 'dense'" in hit[0].evidence
+
+
+# --- 26. A class the weights leave out -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weighting, fires", [
+    ("sample", True),    # sample_weight = (y == 2) * 4.0: classes 0 and 1 weigh nothing
+    ("class", True),     # class_weight={0: 0.0, 1: 1.0, 2: 1.0}
+    ("balanced", False),
+])
+def test_a_class_the_weights_leave_out(weighting, fires):
+    rng = np.random.default_rng(64)
+    x = rng.normal(size=(900, 4)).astype("float32")
+    y = np.digitize(x[:, 0] + 0.3 * x[:, 1], [-0.4, 0.6])
+    model = build(4, [16], 3, "softmax", "sparse_categorical_crossentropy")
+    kwargs = {"sample": dict(sample_weight=(y == 2) * 4.0),
+              "class": dict(class_weight={0: 0.0, 1: 1.0, 2: 1.0}),
+              "balanced": dict(class_weight={c: 900 / (3 * np.sum(y == c)) for c in range(3)})}
+    weights = (kwargs[weighting].get("sample_weight") if weighting == "sample" else
+               np.array([kwargs[weighting]["class_weight"][c] for c in y]))
+    diag = dx.DiagnoseCallback(x, y, verbose=False, sample_weight=weights)
+    model.fit(x, y, epochs=5, batch_size=32, callbacks=[diag], verbose=0, **kwargs[weighting])
+    found = diag.findings()
+    hit = [f for f in found if f.name == "zero_weight_class"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found) is hit[0], report(found)
+
+
+# --- 27. A deep stack with nothing that bends -------------------------------------------------
+
+
+@pytest.mark.parametrize("target, hidden_activation, fires", [
+    (lambda x: x[:, 0] * x[:, 1], None, True),       # an interaction: no linear map fits it
+    (lambda x: x @ np.array([1.0, -2.0, 0.5]), None, False),  # a linear target: it learns
+    (lambda x: x[:, 0] * x[:, 1], "relu", False),   # the same interaction with ReLUs
+])
+def test_dense_layers_without_activations_make_a_linear_model(target, hidden_activation, fires):
+    rng = np.random.default_rng(65)
+    x = rng.normal(size=(800, 3)).astype("float32")
+    y = target(x).astype("float32")
+    model = build(3, [32, 32], 1, None, "mse", metrics=(), hidden_activation=hidden_activation,
+                  optimizer=keras.optimizers.Adam(0.01))
+    found = diagnose(model, x, y, epochs=15)
+    assert ("linear_model" in names(found)) == fires, report(found)
+    if fires:
+        assert first(found).name == "linear_model", report(found)

@@ -54,12 +54,15 @@ class _Probe:
 
 class DiagnoseCallback(keras.callbacks.Callback):
     """Usage: model.fit(..., callbacks=[diag := DiagnoseCallback(x, y)]); print(diag.report()).
-    If fit raises, call diag.explain(exception) to have the error interpreted."""
+    If fit raises, call diag.explain(exception) to have the error interpreted.
+    sample_weight: (rows,) the weights fit trains with (its sample_weight=, or class_weight
+    per row), which a callback cannot see otherwise."""
 
-    def __init__(self, x, y, sample_size: int = SAMPLE_SIZE, verbose: bool = True):
+    def __init__(self, x, y, sample_size: int = SAMPLE_SIZE, verbose: bool = True,
+                 sample_weight=None):
         super().__init__()
-        self._data = (x, y, sample_size)
-        self.diagnostics = Diagnostics(x, y, sample_size)
+        self._data = (x, y, sample_size, sample_weight)
+        self.diagnostics = Diagnostics(*self._data)
         self.verbose = verbose
         self._steps: list[float] = []
         self._scale = 1.0

@@ -56,6 +56,10 @@ class Entry:
 _BY_SCALING = ("Scale the inputs: x / 255 for pixels, or standardise per feature ((x - mean) / "
                "std, e.g. a keras.layers.Normalization layer adapted on the training data as the "
                "model's first layer).")
+_RATE_RAISED = ("Keep the learning rate at or below its start ({start}, where training "
+                "worked): a schedule that raises it ({start} -> {end}) is a warm-up only if it "
+                "stops at a rate that trains; decay it instead (ExponentialDecay, "
+                "ReduceLROnPlateau).")
 _LOWER_LR = ("Lower the learning rate 10x{lr_hint}, clip gradients (clipnorm=1.0), and scale the "
              "inputs where they are far from unit scale.")
 _WORSE_FIX = ("Check that the output layer can produce the targets (activation, units) and the "
@@ -126,6 +130,9 @@ ENTRIES = [
     Entry("softmax_on_regression", "warning",
           "softmax output with {loss}: the outputs are forced to sum to 1",
           "Use a linear output, Dense(units) with no activation, for a regression."),
+    Entry("target_code", "error", "a missing-value code among the regression targets",
+          "Drop (or mask with sample_weight=0) the rows whose target is {code}: it marks a "
+          "missing value, and the loss fits it as one."),
     Entry("unscaled_targets", "warning", "regression targets far from unit scale",
           "Standardise the targets (y - mean) / std and invert after predict, or initialise the "
           "output bias at the target mean (bias_initializer=keras.initializers.Constant(mean))."),
@@ -182,6 +189,15 @@ ENTRIES = [
           "Set trainable = True on the layers to learn (for fine-tuning, freeze the base "
           "model and leave the new head trainable), then compile again: Keras reads the "
           "trainable flags at compile time."),
+    Entry("zero_weight_class", "error", "class(es) {classes} weigh nothing in the loss",
+          "Give every class a weight above 0: sample_weight = np.where(y == 1, w, 1.0) (not "
+          "y * w, which zeroes class 0), or class_weight={{0: 1.0, 1: w}}."),
+    Entry("linear_model", "warning", "no activation between the Dense layers: the model is linear",
+          "Give the hidden Dense layers an activation (activation='relu'); without one, "
+          "stacking them adds nothing a single Dense layer does not."),
+    Entry("symmetric_units", "error", "the units of layer '{layer}' are identical and stay so",
+          "Initialise kernels at random: Keras's default (glorot_uniform), or he_normal before "
+          "relu; zeros or a constant suit biases, not kernels."),
     Entry("dropout_too_high", "warning", "{layer_type} drops {rate:.0%} of its inputs in training",
           "Use a rate of 0.1-0.5 (Dropout(0.5) is already strong); a rate is the share "
           "dropped, not kept."),
@@ -197,6 +213,9 @@ ENTRIES = [
     Entry("backend_raised", "error", "training raised an error",
           "Read the error; check the labels' shape and range against the output layer and loss."),
     # --- Values and gradients during the run ------------------------------------------------
+    Entry("nonfinite_values:rate_raised", "error",
+          "NaN or Inf during training, after a schedule or callback raised the learning rate",
+          _RATE_RAISED),
     Entry("nonfinite_values", "error", "NaN or Inf during training",
           "Lower the learning rate (10x), clip gradients (optimizer clipnorm=1.0), scale the "
           "inputs where they are far from unit scale, and check the data and any custom loss "
@@ -287,6 +306,9 @@ ENTRIES = [
           "Lower the learning rate (3-10x) or clip gradients (clipnorm=1.0)."),
     Entry("diverging_loss", "error", "the training loss is rising: the learning rate is too high",
           _LOWER_LR),
+    Entry("diverging_loss:rate_raised", "error",
+          "the training loss is rising: a schedule or callback raised the learning rate",
+          _RATE_RAISED),
     Entry("worse_than_constant:stuck", "error",
           "the model does worse than a constant prediction and is not improving", _WORSE_FIX),
     Entry("worse_than_constant:slow", "warning",
@@ -345,7 +367,8 @@ SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "
 CAUSES: dict[str, tuple[str, ...]] = {
     "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
     # ReLUs that die during training: huge steps pushed their biases far negative
-    "dead_relu": ("diverging_loss", "nonfinite_values", "oscillating_loss"),
+    "dead_relu": ("cross_entropy_on_unbounded_output", "diverging_loss", "nonfinite_values",
+                  "oscillating_loss"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
                          "unscaled_inputs!", "embedding_index_out_of_range"),
@@ -361,23 +384,26 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "clipping_too_tight", "cross_entropy_on_unbounded_output",
                    "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
-                   "dropout_too_high"),
-    "majority_class_predictor": ("nothing_to_train", "regularisation_dominates",
+                   "dropout_too_high", "symmetric_units", "linear_model"),
+    "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
+                                 "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
                                  "no_gradient"),
-    "mean_predictor": ("nothing_to_train", "regularisation_dominates", "learning_rate_decayed",
+    "mean_predictor": ("target_code", "nothing_to_train", "symmetric_units", "linear_model", "regularisation_dominates", "learning_rate_decayed",
                        "clipping_too_tight",
                        "learning_rate_too_low", "no_gradient", "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",
                             "unscaled_targets", "cross_entropy_on_unbounded_output",
                             "labels_not_one_hot"),
-    "diverging_loss": ("float16_throughout!",),
+    "diverging_loss": ("float16_throughout!", "cross_entropy_on_unbounded_output"),
+    # an output clipped to [1e-7, 1 - 1e-7] has a zero gradient, everywhere once it sits there
+    "gradients_died": ("cross_entropy_on_unbounded_output",),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
-    "overfitting": ("validation_at_chance",),
-    "train_val_gap": ("validation_at_chance",),
+    "overfitting": ("zero_weight_class", "validation_at_chance"),
+    "train_val_gap": ("zero_weight_class", "validation_at_chance"),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }

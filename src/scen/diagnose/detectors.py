@@ -22,12 +22,14 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_learning_rate_decayed, detect_oscillation,
                                       detect_overfitting, detect_plateau,
                                       detect_regularisation_dominates, detect_slow_start,
+                                      raised_text,
                                       detect_stopped_while_improving, detect_validation_at_chance,
                                       detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
 from scen.diagnose.model import ONE_OF_K
-from scen.diagnose.predictions import detect_majority_class, detect_mean_predictor
-from scen.diagnose.trace import Trace, unlearned
+from scen.diagnose.predictions import (detect_linear_model, detect_majority_class,
+                                       detect_mean_predictor, detect_zero_weight_class)
+from scen.diagnose.trace import Trace, rate_raised, unlearned
 
 # What the backend's error message says -> the catalogue entry that explains it (lower case;
 # the first match wins). torch's binary_cross_entropy(input, target) names the predictions
@@ -90,11 +92,15 @@ def detect_nonfinite(t: Trace) -> list[Finding]:
             step = r.steps.get("first_nonfinite")
             at = f" (first at step {step + 1})" if step is not None else ""
             at += " (the epoch raised before it ended)" if r.partial else ""
-            return [finding(
-                "nonfinite_values",
-                f"{', '.join(where)} became NaN or Inf in epoch {r.epoch + 1}{at}; learning "
-                f"rate then {fmt(r.logs.get('learning_rate', float('nan')))}.",
-                epoch=r.epoch + 1)]
+            evidence = f"{', '.join(where)} became NaN or Inf in epoch {r.epoch + 1}{at}"
+            raised = rate_raised(t, r.epoch)
+            if raised:
+                return [finding("nonfinite_values:rate_raised",
+                                evidence + raised_text(*raised) + ".", epoch=r.epoch + 1,
+                                start=fmt(raised[0]), end=fmt(raised[1]))]
+            return [finding("nonfinite_values", evidence + "; learning rate then "
+                            f"{fmt(r.logs.get('learning_rate', float('nan')))}.",
+                            epoch=r.epoch + 1)]
     return []
 
 
@@ -162,8 +168,9 @@ def detect_batchnorm_statistics(t: Trace) -> list[Finding]:
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
              detect_learning_rate_decayed, detect_clipping_too_tight, detect_learning_rate_too_low,
-             detect_majority_class, detect_worse_than_constant, detect_mean_predictor,
-             detect_oscillation, detect_units, detect_batchnorm_statistics,
+             detect_zero_weight_class, detect_linear_model, detect_majority_class,
+             detect_worse_than_constant,
+             detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_at_chance, detect_stopped_while_improving,
              detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]

@@ -172,7 +172,11 @@ def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
     median = float(np.median([r for _, r in ratios]))
     grads = [g["zero"] for r in t.records for g in r.grads.values()]
     zero = bool(grads) and all(z == 1.0 for z in grads)  # no gradient: detect_no_gradient
-    if (median >= TINY_UPDATE or zero or loss[-1] < STILL_LOSS * start
+    last = t.records[-1].grads
+    died = bool(last) and all(g["zero"] == 1.0 for g in last.values())  # detect_no_gradient
+    rates = t.series("learning_rate")
+    rose = len(rates) > 1 and np.all(np.isfinite(rates)) and rates[-1] > rates[0]  # a schedule
+    if (median >= TINY_UPDATE or zero or died or rose or loss[-1] < STILL_LOSS * start
             or (base and not unlearned(t))):
         return []
     lr = t.records[-1].logs.get("learning_rate")

@@ -14,7 +14,7 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import CROSS_ENTROPY
-from scen.diagnose.trace import FLOOR_SHARE, Trace, at_floor, unlearned
+from scen.diagnose.trace import FLOOR_SHARE, LR_RAISED, Trace, at_floor, rate_raised, unlearned
 
 NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
 HUGE_CE_MARGIN = 1.25  # a cross-entropy of probabilities clipped at Keras's epsilon (1e-7) is at
@@ -120,11 +120,24 @@ def detect_divergence(t: Trace) -> list[Finding]:
     at_lr = f"; learning rate {fmt(lr)}" if lr is not None else ""
     if not (rose or rebounded):
         return _spike(t, loss, start, since, at_lr)
+    if since == "before training" and loss[-1] <= loss[0] and loss[-1] < 2 * start:
+        return []  # the epochs' own losses fell; the start is a sample's estimate (rare huge
+        # targets, a -9999 code among thousands of rows, make it noisy), not the data's loss
+    evidence = (f"the loss went from {fmt(start)} ({since}) to {fmt(loss[-1])} (epoch "
+                f"{len(loss)}), lowest {fmt(loss[low])} at epoch {low + 1}")
+    raised = rate_raised(t)
+    if raised:
+        return [finding("diverging_loss:rate_raised", evidence + raised_text(*raised) + ".",
+                        epoch=len(loss), start=fmt(raised[0]), end=fmt(raised[1]))]
     return [finding(
-        "diverging_loss",
-        f"the loss went from {fmt(start)} ({since}) to {fmt(loss[-1])} (epoch {len(loss)}), "
-        f"lowest {fmt(loss[low])} at epoch {low + 1}" + at_lr + ".",
+        "diverging_loss", evidence + at_lr + ".",
         epoch=len(loss), lr_hint=f" (learning_rate={fmt(lr / 10)})" if lr else "")]
+
+
+def raised_text(start: float, end: float, epoch: int) -> str:
+    """The evidence's words for trace.rate_raised's (start, end, epoch)."""
+    return (f"; the learning rate rose from {fmt(start)} to {fmt(end)}, past {LR_RAISED:g}x "
+            f"its start by epoch {epoch}")
 
 
 def _spike(t: Trace, loss: np.ndarray, start: float, since: str, at_lr: str) -> list[Finding]:

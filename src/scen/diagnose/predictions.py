@@ -16,7 +16,7 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import ONE_OF_K
-from scen.diagnose.trace import Facts, Trace
+from scen.diagnose.trace import Facts, Trace, unlearned
 
 MAJORITY_SHARE = 0.6  # a class this large makes "always predict it" score 60% accuracy or
 # more, which reads as learning; below, predicting one class is at chance (detect_slow_start).
@@ -111,6 +111,39 @@ def detect_majority_class(t: Trace) -> list[Finding]:
            if nothing else ": the model ranks samples, but no score crosses the 0.5 threshold.")
         + weighed,
         severity="error" if nothing else "warning", epoch=epoch + 1)]
+
+
+def detect_zero_weight_class(t: Trace) -> list[Finding]:
+    """fit's sample weights (sample_weight=, class_weight=) are 0 for every sample of a class:
+    the loss never sees it, so nothing stops the model from predicting the other class(es)
+    everywhere (sample_weight = y * w zeroes the negatives)."""
+    weights, shares = t.facts.class_weights or {}, t.facts.class_shares
+    zero = [c for c, w in weights.items() if w == 0]
+    if not zero or len(zero) == len(weights):
+        return []
+    share = (f" ({', '.join(f'{shares[c]:.0%}' for c in zero if c < len(shares))} of the "
+             "labels)" if shares else "")
+    others = ", ".join(f"{c}: {w:.3g}" for c, w in weights.items() if w != 0)
+    return [finding(
+        "zero_weight_class",
+        f"fit weighs every sample of class(es) {', '.join(map(str, zero))}{share} by 0 (mean "
+        f"weight per class of the others: {others}): the loss, and so training, never sees "
+        "them.", classes=", ".join(map(str, zero)))]
+
+
+def detect_linear_model(t: Trace) -> list[Finding]:
+    """A stack of Dense layers with no activation between them is one linear map: depth adds
+    nothing, and a run that stays far from learned may need the bends it lacks."""
+    stack = t.facts.linear_stack
+    if not stack or not len(t.records) or not unlearned(t):
+        return []
+    loss, base = t.series("loss")[-1], t.facts.baseline_loss
+    return [finding(
+        "linear_model",
+        f"hidden layer(s) {', '.join(repr(n) for n in stack)} have no activation and nothing "
+        "else in the model bends, so it computes one linear map of its inputs (then the output "
+        f"layer's activation); its loss ended at {fmt(loss)} against {fmt(base)} for a constant "
+        "prediction.", layers=", ".join(stack))]
 
 
 def detect_mean_predictor(t: Trace) -> list[Finding]:

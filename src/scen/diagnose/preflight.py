@@ -54,6 +54,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
+    findings += check_symmetry(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
     names = list(getattr(model, "output_names", None) or [])
@@ -191,6 +192,36 @@ def check_trainable(model) -> list[Finding]:
             f"{', '.join(repr(n) for n in frozen[:4])}{', ...' if len(frozen) > 4 else ''} are "
             "frozen): fit computes the loss and changes nothing.")]
     return []
+
+
+def check_symmetry(model) -> list[Finding]:
+    """Hidden units that start identical and stay so: a Dense layer whose units all have the
+    same weights in and bias, feeding a Dense layer whose weights out of them are the same
+    too (kernel_initializer='zeros' or a constant on both). Each unit then gets the same
+    gradient at every step, so the layer trains as if it had one unit."""
+    import keras
+
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"
+             and layer.trainable and getattr(layer, "kernel", None) is not None]
+    findings = []
+    for layer, after in zip(dense, dense[1:]):
+        w_in = keras.ops.convert_to_numpy(layer.kernel)
+        w_out = keras.ops.convert_to_numpy(after.kernel)
+        units = w_in.shape[-1]
+        if units < 2 or w_out.shape[0] != units:
+            continue
+        bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(units)
+        if np.ptp(w_in, axis=1).max() == 0 and np.ptp(bias) == 0 \
+                and np.ptp(w_out, axis=0).max() == 0:
+            init = type(layer.kernel_initializer).__name__
+            findings.append(finding(
+                "symmetric_units",
+                f"the {units} units of layer '{layer.name}' start identical (every weight into "
+                f"them equal, kernel_initializer {init}) and so do the weights out of them in "
+                f"'{after.name}' (kernel_initializer {type(after.kernel_initializer).__name__}): "
+                "every unit gets the same gradient at every step and stays the same as the "
+                "others.", layer=layer.name, units=units))
+    return findings
 
 
 DROPOUT_TOO_HIGH = 0.8  # a layer that drops 80% or more of its inputs at every step
@@ -392,9 +423,42 @@ def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     return f
 
 
+SENTINEL_SDS = 20  # a target this many robust standard deviations from the median...
+SENTINEL_SHARE = 0.5  # ...where over half such targets are one repeated value: a code
+# (-9999, 999 for "missing"), not a measurement; measured heavy tails do not repeat exactly.
+
+
+def check_target_codes(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Regression targets holding a missing-value code: one exact value far outside the rest,
+    which a squared error weighs thousands of times the others."""
+    v = y[np.isfinite(y)].ravel()
+    if v.size < 50:
+        return []
+    median = float(np.median(v))
+    spread = 1.4826 * float(np.median(np.abs(v - median)))  # the MAD, as a normal's sd
+    far = v[np.abs(v - median) > SENTINEL_SDS * spread] if spread > 0 else v[:0]
+    if not far.size or far.size > 0.1 * v.size:
+        return []
+    values, counts = np.unique(far, return_counts=True)
+    code, count = float(values[counts.argmax()]), int(counts.max())
+    if count < SENTINEL_SHARE * far.size or count < 2:
+        return []
+    rest = v[v != code]
+    return [finding(
+        "target_code",
+        f"{count:,} of the {v.size:,} targets ({count / v.size:.1%}) are exactly {fmt(code)}, "
+        f"{abs(code - median) / spread:,.0f} robust standard deviations from the median "
+        f"{fmt(median)} (98% of the others lie in [{fmt(float(np.percentile(rest, 1)))}, "
+        f"{fmt(float(np.percentile(rest, 99)))}]); under {spec.loss_name} those "
+        "rows outweigh all the others.", layer=spec.layer, code=fmt(code))]
+
+
 def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Regression: targets the output activation can reach, rows free to not sum to 1, and a
-    scale a linear output reaches in reasonable time."""
+    scale a linear output reaches in reasonable time; no missing-value codes among them."""
+    codes = check_target_codes(spec, y)
+    if codes:
+        return codes
     f, act, units, layer, width = [], spec.activation, spec.units, spec.layer, y.shape[-1]
     lo, hi = float(y.min()), float(y.max())
     low, high = RANGES.get(act, (-math.inf, math.inf))

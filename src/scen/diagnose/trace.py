@@ -47,6 +47,34 @@ class Facts:
     clipping: tuple[str, float] | None = None  # the optimizer's ("clipnorm", 1.0), if it clips
     class_weights: dict | None = None  # class -> the mean weight fit gives its samples
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
+    linear_stack: list[str] | None = None  # hidden Dense layers without an activation, where
+    # nothing else in the model bends: the whole model is one linear map (then its output's)
+
+
+# Layers that keep a function linear (or affine) in its inputs.
+LINEAR_LAYERS = {"InputLayer", "Dropout", "Flatten", "Reshape", "Normalization", "Rescaling",
+                 "BatchNormalization", "LayerNormalization", "GaussianNoise", "Concatenate",
+                 "Add", "Identity"}
+
+
+def linear_stack(model) -> list[str] | None:
+    """The hidden Dense layers with no activation where every layer but the output one keeps
+    the model linear in its inputs (a Dense stack someone meant to be deep); else None."""
+    from scen.diagnose.model import activation_of
+
+    layers = list(getattr(model, "layers", []))
+    if len(layers) < 2 or type(layers[-1]).__name__ != "Dense":
+        return None
+    hidden = []
+    for layer in layers[:-1]:
+        kind = type(layer).__name__
+        if kind == "Dense" and activation_of(layer) in (None, "linear"):
+            hidden.append(layer.name)
+        elif kind == "Activation" and activation_of(layer) in (None, "linear"):
+            continue
+        elif kind not in LINEAR_LAYERS:
+            return None
+    return hidden or None
 
 
 def facts_for(model, y) -> Facts:
@@ -62,6 +90,7 @@ def facts_for(model, y) -> Facts:
     except Exception:
         pass
     facts.float16 = float16_throughout(model)
+    facts.linear_stack = linear_stack(model)
     try:  # a schedule's value at the optimizer's current step: its start, before training
         facts.initial_learning_rate = float(np.asarray(
             keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
@@ -217,6 +246,21 @@ def unlearned(t: Trace) -> bool:
     (False where that loss is unknown, or nothing was recorded)."""
     loss, base = t.series("loss"), t.facts.baseline_loss
     return bool(base and len(loss) and not loss[-1] < UNLEARNED * base)
+
+
+LR_RAISED = 4.0  # a learning rate over 4x its start was raised on purpose (a schedule, a callback)
+
+
+def rate_raised(t: Trace, upto: int | None = None) -> tuple[float, float, int] | None:
+    """(start, rate at epoch `upto` (0-based; the last by default), first epoch past
+    LR_RAISED x the start, 1-based) where a schedule or callback raised the learning rate
+    that far by then; else None."""
+    rates = t.series("learning_rate")[:None if upto is None else upto + 1]
+    start = t.facts.initial_learning_rate or (float(rates[0]) if len(rates) else 0.0)
+    if not len(rates) or not np.isfinite(rates[-1]) or not start > 0 \
+            or rates[-1] <= LR_RAISED * start:
+        return None
+    return start, float(rates[-1]), int(np.argmax(rates > LR_RAISED * start)) + 1
 
 
 def at_floor(t: Trace) -> bool:
