@@ -1173,3 +1173,47 @@ def test_dense_layers_without_activations_make_a_linear_model(target, hidden_act
     assert ("linear_model" in names(found)) == fires, report(found)
     if fires:
         assert first(found).name == "linear_model", report(found)
+
+
+# --- 28. An output that keeps its time axis -------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, loss, fires", [
+    (lambda: [layers.LSTM(8, return_sequences=True)], "mse", True),
+    (lambda: [layers.Conv1D(8, 3, activation="relu")], "binary_crossentropy", True),
+    (lambda: [layers.LSTM(8)], "mse", False),
+    (lambda: [layers.Conv1D(8, 3, activation="relu"), layers.GlobalAveragePooling1D()],
+     "binary_crossentropy", False),
+])
+def test_an_output_with_a_time_axis_for_one_label_per_sample(body, loss, fires):
+    rng = np.random.default_rng(66)
+    x = rng.normal(size=(200, 15, 2)).astype("float32")
+    y = (x[:, :, 0].mean(1) > 0).astype("float32")
+    keras.backend.clear_session()
+    head = "sigmoid" if loss == "binary_crossentropy" else None
+    model = keras.Sequential([keras.Input((15, 2)), *body(), layers.Dense(1, activation=head)])
+    model.compile("adam", loss)
+    found = diagnose(model, x, y, epochs=2, expect_raise=fires and loss != "mse")
+    hit = [f for f in found if f.name == "output_has_extra_axes"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found) is hit[0] and "return_sequences=False" in hit[0].fix, report(found)
+
+
+# --- 29. Fractions where class indices go -----------------------------------------------------
+
+
+@pytest.mark.parametrize("labels, name", [
+    (lambda p: np.where(p > 0.5, 0.8, 0.2), "sparse_labels_not_integer"),  # soft 0/1 targets
+    (lambda p: np.select([p > 0.66, p > 0.33], [0.9, 0.5], 0.1), "sparse_labels_not_integer"),
+    (lambda p: np.round(p * 2, 1), "regression_with_classification_loss"),  # 19 values
+    (lambda p: (p > 0.5) * 3.0, "sparse_label_out_of_range"),  # 3 for 3 units: out of range
+])
+def test_fractional_labels_under_a_sparse_loss_are_said_as_such(labels, name):
+    rng = np.random.default_rng(67)
+    x = rng.normal(size=(300, 4)).astype("float32")
+    p = 1 / (1 + np.exp(-x[:, 0]))
+    model = build(4, [8], 3, "softmax", "sparse_categorical_crossentropy")
+    found = dx.preflight(model, x, labels(p).astype("float32"))
+    assert first(found).name == name, report(found)
+    assert "torch, which raises" not in first(found).evidence or name != "sparse_labels_not_integer"

@@ -103,6 +103,15 @@ ENTRIES = [
           "1/2: y - 1)."),
     Entry("labels_out_of_range:categorical", "error", "categorical labels outside [0, 1]",
           "One-hot encode the class indices with keras.utils.to_categorical."),
+    Entry("sparse_labels_not_integer", "error", "fractional labels where class indices go",
+          "Give integer class indices (for probabilities of the positive class: "
+          "y = (y > 0.5).astype('int32')), or keep soft targets with one column per class and "
+          "categorical_crossentropy (binary_crossentropy for one sigmoid unit)."),
+    Entry("output_has_extra_axes", "error",
+          "the output has a time (or position) axis that the labels do not have",
+          "For one label per sample, let the last recurrent layer return one vector "
+          "(return_sequences=False), or pool the steps (GlobalAveragePooling1D, Flatten) before "
+          "the output; for a label per step, give labels of shape (samples, steps, ...)."),
     Entry("label_shape_mismatch:binary", "error", _SHAPE,
           "Give one 0/1 column per output unit, or use Dense(1, activation='sigmoid') for a "
           "single label."),
@@ -352,7 +361,8 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in ENTRIES}
 LABEL_FINDINGS = {"labels_out_of_range", "label_shape_mismatch", "sparse_label_out_of_range",
                   "regression_with_classification_loss",
                   "integer_labels_with_categorical_crossentropy",
-                  "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets"}
+                  "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets",
+                  "output_has_extra_axes", "sparse_labels_not_integer"}
 # Symptoms rather than causes: shown as info when an error-level cause is found.
 SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "overfitting",
              "train_val_gap", "vanishing_gradients", "weights_without_gradient",
@@ -384,7 +394,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "clipping_too_tight", "cross_entropy_on_unbounded_output",
                    "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
-                   "dropout_too_high", "symmetric_units", "linear_model"),
+                   "dropout_too_high", "symmetric_units", "linear_model",
+                   "sparse_labels_not_integer"),
     "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",

@@ -276,10 +276,23 @@ def _values_text(y: np.ndarray) -> str:
     return f"[{fmt(float(u.min()))}, {fmt(float(u.max()))}]"
 
 
+def _sequence_output(spec: OutputSpec, y: np.ndarray) -> Finding:
+    """An output with axes between the batch and the units (one prediction per time step or
+    position) against labels with none: one label per sample."""
+    return finding(
+        "output_has_extra_axes",
+        f"the model's output has shape (batch, {', '.join(map(str, spec.shape))}): "
+        f"{np.prod(spec.shape[:-1]):,} predictions per sample (a recurrent layer with "
+        "return_sequences=True, or a Conv1D, keeps its time axis up to the output), but the "
+        f"labels have shape {y.shape}, one per sample.", layer=spec.layer)
+
+
 def check_output_and_loss(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Labels and targets against what the output activation and the loss can produce."""
     if spec.loss_kind is None:
         return []
+    if spec.shape is not None and y.ndim < len(spec.shape):  # labels: no axis for the steps
+        return [_sequence_output(spec, y)]
     if y.ndim == 1:
         y = y[:, None]  # Keras expands y by one rank to match an output of shape (n, units)
     f = check_activation_fits_loss(spec)
@@ -412,6 +425,14 @@ def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     elif (width == 1 and is_regression_target(y)
           and not np.all(y == np.round(y))):  # many integer ids may be many classes
         f.append(_regression(spec, y))
+    elif y.min() >= 0 and (not units or y.max() < units) and not np.all(y == np.round(y)):
+        f.append(finding(
+            "sparse_labels_not_integer",
+            f"the labels take values {_values_text(y)}: in the range of class indices "
+            f"0..{(units or 1) - 1} but not integers; Keras casts them to int, which truncates "
+            f"({fmt(float(y[y != np.round(y)].max()))} -> "
+            f"{int(y[y != np.round(y)].max())}), so the classes the fractions meant are lost.",
+            layer=layer))
     elif not np.all(y == np.round(y)) or y.min() < 0 or (units and y.max() >= units):
         bad = int(np.sum((y != np.round(y)) | (y < 0) | (y >= (units or 1))))
         f.append(finding(
