@@ -1217,3 +1217,53 @@ def test_fractional_labels_under_a_sparse_loss_are_said_as_such(labels, name):
     found = dx.preflight(model, x, labels(p).astype("float32"))
     assert first(found).name == name, report(found)
     assert "torch, which raises" not in first(found).evidence or name != "sparse_labels_not_integer"
+
+
+# --- 30. A classifier trained with a regression loss ---------------------------------------------
+
+
+@pytest.mark.parametrize("out, activation, loss, targets, fires", [
+    (1, "sigmoid", "mse", lambda x: (x[:, 0] > 0).astype("float32"), True),
+    (3, "softmax", "mae", lambda x: np.eye(3)[np.digitize(x[:, 0], [-0.5, 0.5])], True),
+    (1, None, "mse", lambda x: (x[:, 0] > 0).astype("float32"), False),  # a linear score
+    (1, "sigmoid", "mse", lambda x: 1 / (1 + np.exp(-x[:, 0] - x[:, 1])), False),  # fractions
+])
+def test_a_classifier_trained_with_a_regression_loss(out, activation, loss, targets, fires):
+    rng = np.random.default_rng(68)
+    x = rng.normal(size=(300, 4)).astype("float32")
+    model = build(4, [8], out, activation, loss, metrics=())
+    found = dx.preflight(model, x, targets(x).astype("float32"))
+    hit = [f for f in found if f.name == "classification_with_regression_loss"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        wanted = "categorical_crossentropy" if activation == "softmax" else "binary_crossentropy"
+        assert wanted in hit[0].fix
+
+
+# --- 31. Validation data prepared otherwise than the training data ------------------------------
+
+
+def _fit_with_validation(x, y, x_val, y_val, model):
+    diag = dx.DiagnoseCallback(x, y, verbose=False, validation_data=(x_val, y_val))
+    model.fit(x, y, epochs=8, batch_size=32, validation_data=(x_val, y_val), callbacks=[diag],
+              verbose=0)
+    return diag.findings()
+
+
+@pytest.mark.parametrize("prepare_validation, fires", [
+    (lambda v: v * 255.0, True),    # training pixels / 255, validation left at 0..255
+    (lambda v: v * 100.0 + 3.0, True),  # metres for training, centimetres for validation
+    (lambda v: v, False),
+])
+def test_validation_inputs_prepared_otherwise_than_training(prepare_validation, fires):
+    rng = np.random.default_rng(69)
+    raw = rng.random(size=(1200, 10)).astype("float32")
+    labels = (raw[:, :5].sum(1) > raw[:, 5:].sum(1)).astype("float32")
+    x, y, x_val, y_val = raw[:900], labels[:900], prepare_validation(raw[900:]), labels[900:]
+    model = build(10, [16], 1, "sigmoid", "binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(0.01))
+    found = _fit_with_validation(x, y, x_val, y_val, model)
+    hit = [f for f in found if f.name == "validation_unlike_training"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert first(found) is hit[0], report(found)

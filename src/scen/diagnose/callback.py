@@ -12,6 +12,7 @@ first asked for, so that `import scen.diagnose` stays cheap.
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -56,12 +57,13 @@ class DiagnoseCallback(keras.callbacks.Callback):
     """Usage: model.fit(..., callbacks=[diag := DiagnoseCallback(x, y)]); print(diag.report()).
     If fit raises, call diag.explain(exception) to have the error interpreted.
     sample_weight: (rows,) the weights fit trains with (its sample_weight=, or class_weight
-    per row), which a callback cannot see otherwise."""
+    per row); validation_data: fit's (x_val, y_val); a callback cannot see either otherwise."""
 
     def __init__(self, x, y, sample_size: int = SAMPLE_SIZE, verbose: bool = True,
-                 sample_weight=None):
+                 sample_weight=None, validation_data=None):
         super().__init__()
         self._data = (x, y, sample_size, sample_weight)
+        self._validation = SimpleNamespace(validation=validation_data)
         self.diagnostics = Diagnostics(*self._data)
         self.verbose = verbose
         self._steps: list[float] = []
@@ -70,8 +72,8 @@ class DiagnoseCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.diagnostics.records or self.diagnostics.status != "running":
             self.diagnostics = Diagnostics(*self._data)  # a second fit: a fresh diagnosis
-        errors = [f for f in safely(lambda: self.diagnostics.before_training(self.model))
-                  if f.severity == "error"]
+        errors = [f for f in safely(lambda: self.diagnostics.before_training(
+            self.model, self._validation)) if f.severity == "error"]
         if errors and self.verbose:
             print(f"scen.diagnose: found before training, {len(errors)} error(s):\n"
                   + format_report(errors).split("\n", 1)[1], file=sys.stderr)

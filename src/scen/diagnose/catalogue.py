@@ -103,6 +103,14 @@ ENTRIES = [
           "1/2: y - 1)."),
     Entry("labels_out_of_range:categorical", "error", "categorical labels outside [0, 1]",
           "One-hot encode the class indices with keras.utils.to_categorical."),
+    Entry("validation_unlike_training", "warning",
+          "the validation inputs are not prepared as the training inputs were",
+          "Apply the training data's preprocessing to the validation (and test) data: fit the "
+          "scaler (or keras.layers.Normalization's adapt) on the training inputs once and "
+          "transform both with it."),
+    Entry("classification_with_regression_loss", "warning",
+          "a classifier trained with a regression loss",
+          "Use loss='{loss}' with the {act} output (and metrics=['accuracy'])."),
     Entry("sparse_labels_not_integer", "error", "fractional labels where class indices go",
           "Give integer class indices (for probabilities of the positive class: "
           "y = (y > 0.5).astype('int32')), or keep soft targets with one column per class and "
@@ -395,7 +403,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "majority_class_predictor", "learning_rate_too_low",
                    "unscaled_inputs", "saturated_units", "vanishing_gradients",
                    "dropout_too_high", "symmetric_units", "linear_model",
-                   "sparse_labels_not_integer"),
+                   "sparse_labels_not_integer", "classification_with_regression_loss"),
     "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
@@ -413,8 +421,9 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
-    "overfitting": ("zero_weight_class", "validation_at_chance"),
-    "train_val_gap": ("zero_weight_class", "validation_at_chance"),
+    "overfitting": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
+    "train_val_gap": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
+    "validation_at_chance": ("validation_unlike_training",),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }

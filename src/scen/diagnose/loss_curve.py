@@ -384,6 +384,28 @@ def detect_validation_at_chance(t: Trace) -> list[Finding]:
         f"to {acc[-1]:.3f}.")]
 
 
+VALIDATION_SHIFT = 3.0  # validation features a median 3 training sds from training's means
+
+
+def detect_validation_shift(t: Trace) -> list[Finding]:
+    """validation_data whose inputs are not prepared as the training inputs were (scaled for
+    training, raw for validation; another unit): their features sit several training
+    standard deviations away, so the model is judged on inputs it never saw the like of."""
+    s = t.facts.validation_shift
+    if not s or s["shift"] < VALIDATION_SHIFT or not t.records:
+        return []
+    key, logs = t.accuracy_key(), t.records[-1].logs
+    seen = (f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
+            if key and f"val_{key}" in logs and key in logs else
+            f"; val_loss {fmt(logs['val_loss'])} against loss {fmt(logs['loss'])}"
+            if "val_loss" in logs and "loss" in logs else "")
+    return [finding(
+        "validation_unlike_training",
+        f"the validation inputs' features sit a median {s['shift']:.3g} training standard "
+        f"deviations from the training means (feature {s['feature']}: training mean "
+        f"{fmt(s['train_mean'])}, validation mean {fmt(s['val_mean'])}){seen}.")]
+
+
 def detect_stopped_while_improving(t: Trace) -> list[Finding]:
     """fit ended before the epochs it was asked for (EarlyStopping, or another callback that
     stops training) while the validation loss was at its best in one of the last two epochs:

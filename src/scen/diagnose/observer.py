@@ -22,7 +22,7 @@ from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import preflight
 from scen.diagnose.report import format_report, sorted_findings
-from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats,
+from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
                                  all_weight_stats, facts_for, initial_loss, step_stats,
                                  weight_per_class)
 from scen.observe import Observer, RunInfo, error_message
@@ -92,6 +92,10 @@ class Diagnostics(Observer):
         if self.y is None and data is not None:
             self._take_sample(data.x, data.y, data.sample_weight)
         self._attach(model)
+        validation = getattr(data, "validation", None)
+        if validation is not None and self.x is not None:  # validation_data=(x_val, y_val)
+            self.facts.validation_shift = safely(lambda: input_shift(self.x, validation[0]),
+                                                 None)
         self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels,
                                             inputs=self._inputs)
         try:  # labels the loss cannot take raise here: preflight has said why

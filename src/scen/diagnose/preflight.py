@@ -481,6 +481,16 @@ def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     if codes:
         return codes
     f, act, units, layer, width = [], spec.activation, spec.units, spec.layer, y.shape[-1]
+    labels = np.all((y == 0) | (y == 1)) and (width == 1 or np.all(y.sum(axis=-1) == 1))
+    if act in ("softmax", "sigmoid") and labels and y.size > 1 and np.ptp(y) > 0:
+        return [finding(
+            "classification_with_regression_loss",
+            f"the targets are {'one-hot rows' if width > 1 else '0/1 labels'} and output layer "
+            f"'{layer}' gives {act} probabilities, but the loss is {spec.loss_name}: its "
+            f"gradient passes through the {act}'s slope, which vanishes as a probability nears "
+            "0 or 1, so confident mistakes are corrected slowest (cross-entropy's gradient is "
+            "the error itself).", layer=layer, act=act,
+            loss=("categorical_crossentropy" if act == "softmax" else "binary_crossentropy"))]
     lo, hi = float(y.min()), float(y.max())
     low, high = RANGES.get(act, (-math.inf, math.inf))
     outside = float(np.mean((y < low - RANGE_TOLERANCE) | (y > high + RANGE_TOLERANCE)))

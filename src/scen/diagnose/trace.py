@@ -47,6 +47,8 @@ class Facts:
     clipping: tuple[str, float] | None = None  # the optimizer's ("clipnorm", 1.0), if it clips
     class_weights: dict | None = None  # class -> the mean weight fit gives its samples
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
+    validation_shift: dict | None = None  # validation_data's inputs against training's
+    # (input_shift): how far their features sit from the training data's
     linear_stack: list[str] | None = None  # hidden Dense layers without an activation, where
     # nothing else in the model bends: the whole model is one linear map (then its output's)
 
@@ -261,6 +263,31 @@ def rate_raised(t: Trace, upto: int | None = None) -> tuple[float, float, int] |
             or rates[-1] <= LR_RAISED * start:
         return None
     return start, float(rates[-1]), int(np.argmax(rates > LR_RAISED * start)) + 1
+
+
+def input_shift(x_train, x_val) -> dict | None:
+    """How far validation inputs sit from the training inputs, per feature (a single numeric
+    input of any rank; None otherwise): `shift`, the median over features of |validation
+    mean - training mean| in training standard deviations, and the worst `feature` with its
+    two means. Features constant in training are left out."""
+    try:
+        a = np.asarray(x_train, dtype=np.float64)
+        b = np.asarray(x_val, dtype=np.float64)[:4096]
+    except (TypeError, ValueError):
+        return None
+    if a.ndim < 2 or b.ndim != a.ndim or a.shape[1:] != b.shape[1:] or not len(b):
+        return None
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    sd = np.nanstd(a, axis=0)
+    keep = np.flatnonzero(sd > 0)
+    if not keep.size:
+        return None
+    mean_a, mean_b = np.nanmean(a[:, keep], axis=0), np.nanmean(b[:, keep], axis=0)
+    shift = np.abs(mean_b - mean_a) / sd[keep]
+    worst = int(np.nanargmax(shift))
+    return dict(shift=float(np.nanmedian(shift)), feature=int(keep[worst]),
+                train_mean=float(mean_a[worst]), val_mean=float(mean_b[worst]),
+                worst_shift=float(shift[worst]))
 
 
 def at_floor(t: Trace) -> bool:
