@@ -1267,3 +1267,48 @@ def test_validation_inputs_prepared_otherwise_than_training(prepare_validation, 
     assert bool(hit) == fires, report(found)
     if fires:
         assert first(found) is hit[0], report(found)
+
+
+# --- 32. Tied outputs from a layer that passes nothing on ------------------------------------------
+
+
+def test_outputs_tied_because_nothing_upstream_varies_point_upstream():
+    """A 2-unit ReLU layer whose bias starts at -10 outputs 0 for every row: the softmax after
+    it gives every class the same probability, so argmax ties; the fix looks upstream, not at
+    saturated sigmoids."""
+    rng = np.random.default_rng(71)
+    x = rng.normal(size=(200, 6)).astype("float32")
+    y = rng.integers(0, 5, 200)
+    keras.backend.clear_session()
+    model = keras.Sequential([
+        keras.Input((6,)), layers.Dense(2, activation="relu",
+                                        bias_initializer=keras.initializers.Constant(-10.0)),
+        layers.Dense(16, activation="relu"), layers.Dense(5, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    found = dx.preflight(model, x, y)
+    (ties,) = [f for f in found if f.name == "argmax_ties"]
+    assert "every unit the same value" in ties.evidence and "upstream" in ties.fix, report(found)
+    assert "dead_relu" in names(found)
+
+
+# --- 33. Units saturated by the initialiser, not by the inputs -----------------------------------
+
+
+@pytest.mark.parametrize("scale, init, blamed", [
+    (1.0, keras.initializers.RandomUniform(-8.0, 8.0), True),   # scaled inputs, wide kernel
+    (400.0, "glorot_uniform", False),  # raw inputs in the hundreds: the inputs' doing
+])
+def test_units_saturated_by_a_wide_initialiser_name_it(scale, init, blamed):
+    rng = np.random.default_rng(72)
+    x = (rng.normal(size=(300, 12)) * scale).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((12,)),
+                              layers.Dense(24, activation="sigmoid", kernel_initializer=init),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    found = dx.preflight(model, x, y)
+    sat = [f for f in found if f.name == "saturated_units"]
+    assert sat, report(found)
+    assert ("RandomUniform" in sat[0].fix) == blamed, report(found)
+    assert ("Glorot's" in sat[0].evidence) == blamed

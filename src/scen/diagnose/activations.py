@@ -99,7 +99,9 @@ class ActivationExtractor:
             stats["(batchnorm)"] = views_compared(values[-1], self._run(self.model, x)[-1])
         out = values[-1]
         if out.ndim >= 2 and out.shape[-1] > 1:
+            rows = out.reshape(-1, out.shape[-1])
             stats["(output)"] = dict(kind="output", ties=_tie_share(out),
+                                     uniform=float(np.mean(np.ptp(rows, axis=1) == 0)),
                                      nonfinite=int((~np.isfinite(out)).sum()))
         return stats
 
@@ -200,10 +202,16 @@ def check_activations(stats: dict[str, dict], when: str, output_layer: str | Non
                 severity="error" if every else "warning", layer=layer, dead=s["dead"], when=when))
         ties = s.get("ties", 0.0)
         if ties > TIE_SHARE_WARNING and layer == "(output)" and argmax:
+            # Every unit equal: the output layer was fed nothing that varies (units upstream
+            # all 0: a dead bottleneck, zero kernels); else saturation at exactly 1.0.
+            uniform = s.get("uniform", 0.0) >= ties / 2
             f.append(finding(
-                "argmax_ties",
+                "argmax_ties:uniform" if uniform else "argmax_ties",
                 f"in {ties:.0%} of the sample rows the largest output value is shared by two or "
-                f"more units {when} (typically sigmoids saturated at exactly 1.0 in float32); "
-                "argmax, and so Keras's accuracy, picks the first of them.",
+                f"more units {when}"
+                + (f" ({s['uniform']:.0%} of the rows give every unit the same value: the "
+                   "layers before the output pass on nothing that varies)" if uniform else
+                   " (typically sigmoids saturated at exactly 1.0 in float32)")
+                + "; argmax, and so Keras's accuracy, picks the first of them.",
                 severity="error" if ties > TIE_SHARE_ERROR else "warning"))
     return f

@@ -175,6 +175,11 @@ ENTRIES = [
     Entry("saturated_units", "error", "{kind} units in layer '{layer}' are saturated {when}",
           "Scale the inputs (x / 255 or standardise); keep the default initialisation; consider "
           "relu for hidden layers."),
+    Entry("saturated_units:initialiser", "error",
+          "{kind} units in layer '{layer}' are saturated {when}",
+          "Use Keras's default kernel_initializer (glorot_uniform) or one scaled to the fan-in "
+          "(lecun_normal; he_normal before relu) in place of {init}: the weights, not the "
+          "inputs, put the units at their limits."),
     Entry("dead_relu", "warning", "{dead:.0%} of the ReLUs in layer '{layer}' never fire {when}",
           "Lower the learning rate, scale the inputs, use LeakyReLU or "
           "kernel_initializer='he_normal', or add a small positive bias."),
@@ -184,6 +189,9 @@ ENTRIES = [
           "Give the averages steps to settle (about {steps} per 1/e at momentum {momentum}; more "
           "epochs or smaller batches), lower the momentum (BatchNormalization(momentum=0.9)), or "
           "standardise the inputs so that the averages start near them (mean 0, variance 1)."),
+    Entry("argmax_ties:uniform", "warning", "tied outputs: the accuracy metric is unreliable",
+          "Look upstream of the output for a layer whose units are all 0 on these rows (a "
+          "narrow ReLU layer that died, zero kernels): widen it, or use LeakyReLU there."),
     Entry("argmax_ties", "warning", "tied outputs: the accuracy metric is unreliable",
           "Fix the saturation (scale the inputs; softmax for one-of-K classes); judge the model "
           "on argmax of the pre-activation logits meanwhile."),

@@ -85,10 +85,40 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         for f in findings:
             if f.name == "unscaled_inputs":
                 f.severity = "error"  # and it saturates units: it breaks training
+    if when == "at initialisation" and not any(f.name == "unscaled_inputs" for f in findings):
+        findings = [_blame_initialiser(model, f) if f.name == "saturated_units" else f
+                    for f in findings]
     if when == "at initialisation":
         for f in findings:  # seen before the first step: no finding of the run explains them
             f.epoch = 0 if f.epoch is None else f.epoch
     return sorted_findings(findings)
+
+
+WIDE_INIT = 3.0  # a kernel whose spread is 3x Glorot's (what Keras's Dense starts with)
+
+
+def _blame_initialiser(model, f: Finding) -> Finding:
+    """Units saturated at initialisation on scaled inputs: where the layer's kernel is far
+    wider than Glorot's sqrt(2 / (fan_in + fan_out)), the initialiser put them there."""
+    import keras
+
+    try:
+        layer = model.get_layer(f.layer)
+        kernel = keras.ops.convert_to_numpy(layer.kernel)
+    except (ValueError, AttributeError):
+        return f
+    fan_in, fan_out = int(np.prod(kernel.shape[:-1])), int(kernel.shape[-1])
+    glorot = math.sqrt(2.0 / (fan_in + fan_out))
+    spread = float(np.std(kernel))
+    if spread < WIDE_INIT * glorot:
+        return f
+    init = type(getattr(layer, "kernel_initializer", None)).__name__
+    return finding(
+        "saturated_units:initialiser", f.evidence + f" The inputs are scaled; the weights are "
+        f"not: the kernel's standard deviation is {fmt(spread)}, {spread / glorot:.0f}x "
+        f"Glorot's {fmt(glorot)} for its {fan_in} inputs and {fan_out} units "
+        f"(kernel_initializer {init}).", severity=f.severity, layer=f.layer,
+        kind=f.summary.split(" units")[0], when="at initialisation", init=init, epoch=f.epoch)
 
 
 def _targets(y, n: int, names: list[str] | None = None) -> list:
