@@ -30,7 +30,7 @@ from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_me
 from scen.diagnose.model import ONE_OF_K
 from scen.diagnose.predictions import (detect_linear_model, detect_majority_class,
                                        detect_mean_predictor, detect_zero_weight_class)
-from scen.diagnose.trace import Trace, rate_raised, unlearned
+from scen.diagnose.trace import Trace, rate_raised, unlearned, validation_against_training
 
 # What the backend's error message says -> the catalogue entry that explains it (lower case;
 # the first match wins). torch's binary_cross_entropy(input, target) names the predictions
@@ -150,11 +150,7 @@ def detect_batchnorm_statistics(t: Trace) -> list[Finding]:
     steps = sum(r.steps.get("n", 0) for r in t.records[:last.epoch + 1])
     effect = (f"{views['changed']:.0%} of the sample's predicted classes differ" if classes
               else f"the predictions move by {views['relative']:.2f} of their spread")
-    key, logs = t.accuracy_key(), t.records[-1].logs
-    seen = (f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
-            if key and f"val_{key}" in logs and key in logs else
-            f"; val_loss {fmt(logs['val_loss'])} against loss {fmt(logs['loss'])}"
-            if "val_loss" in logs and "loss" in logs else "")
+    seen = validation_against_training(t)
     return [finding(
         "batchnorm_statistics_unsettled",
         f"after epoch {last.epoch + 1} ({steps:,} steps), BatchNormalization '{name}' keeps a "

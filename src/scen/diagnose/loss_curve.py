@@ -14,7 +14,8 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import CROSS_ENTROPY
-from scen.diagnose.trace import FLOOR_SHARE, LR_RAISED, Trace, at_floor, rate_raised, unlearned
+from scen.diagnose.trace import (FLOOR_SHARE, LR_RAISED, Trace, at_floor, rate_raised,
+                                 unlearned, validation_against_training)
 
 NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
 HUGE_CE_MARGIN = 1.25  # a cross-entropy of probabilities clipped at Keras's epsilon (1e-7) is at
@@ -394,11 +395,7 @@ def detect_validation_shift(t: Trace) -> list[Finding]:
     s = t.facts.validation_shift
     if not s or s["shift"] < VALIDATION_SHIFT or not t.records:
         return []
-    key, logs = t.accuracy_key(), t.records[-1].logs
-    seen = (f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
-            if key and f"val_{key}" in logs and key in logs else
-            f"; val_loss {fmt(logs['val_loss'])} against loss {fmt(logs['loss'])}"
-            if "val_loss" in logs and "loss" in logs else "")
+    seen = validation_against_training(t)
     return [finding(
         "validation_unlike_training",
         f"the validation inputs' features sit a median {s['shift']:.3g} training standard "

@@ -290,6 +290,17 @@ def input_shift(x_train, x_val) -> dict | None:
                 worst_shift=float(shift[worst]))
 
 
+def validation_against_training(t: Trace) -> str:
+    """'; val_accuracy 0.571 against accuracy 0.801' (or the losses) at the last epoch; ''
+    without validation."""
+    key, logs = t.accuracy_key(), t.records[-1].logs if t.records else {}
+    if key and f"val_{key}" in logs and key in logs:
+        return f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
+    if "val_loss" in logs and "loss" in logs:
+        return f"; val_loss {logs['val_loss']:.4g} against loss {logs['loss']:.4g}"
+    return ""
+
+
 def at_floor(t: Trace) -> bool:
     """The task is learned: loss a small share of the constant prediction's, or accuracy ~1."""
     loss, base, key = t.series("loss"), t.facts.baseline_loss, t.accuracy_key()
