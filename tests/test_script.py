@@ -238,3 +238,34 @@ def test_a_script_that_sets_a_mixed_policy_itself_is_a_mixed_run(logdir):
     assert "-keras-torch-bf16-s0" in os.path.basename(r.run_dir)
     assert json.load(open(os.path.join(r.run_dir, "result.json")))["info"]["precision"] == "bf16"
     assert keras.config.dtype_policy().name == "float32"  # the policy did not outlive it
+
+
+MONITORED = '''
+import numpy as np
+import keras
+
+rng = np.random.default_rng(4)
+x = rng.normal(size=(400, 3)).astype("float32")
+y = (x[:, 0] - x[:, 2] > 0).astype("float32")
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"])
+model.fit(x, y, epochs=12, validation_split=0.25, verbose=0, callbacks=[{callback}])
+'''
+
+
+@pytest.mark.parametrize("callback, fires", [
+    ("keras.callbacks.EarlyStopping(monitor='val_accuracy', mode='min', patience=2)", True),
+    ("keras.callbacks.ReduceLROnPlateau(monitor='val_loss', mode='max', patience=2)", True),
+    ("keras.callbacks.EarlyStopping(monitor='val_accuracy', mode='max', patience=2)", False),
+])
+def test_a_callback_that_watches_its_metric_the_wrong_way_round(logdir, tmp_path, callback,
+                                                               fires):
+    path = tmp_path / "monitored.py"
+    path.write_text(MONITORED.format(callback=callback))
+    (r,) = run_script(ScriptSpec(str(path), logdir=str(logdir), verbose=0)).runs
+    hit = [f for f in r.findings if f["name"] == "monitor_mode_reversed"]
+    assert bool(hit) == fires, names(r.findings)
+    if fires:
+        assert r.findings[0]["name"] == "monitor_mode_reversed"
+        assert "mode='max'" in hit[0]["fix"] or "mode='min'" in hit[0]["fix"]

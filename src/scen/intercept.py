@@ -161,6 +161,7 @@ class FitRun:
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)
         self.x, self.data, self.fit, self.data_note = fit_data(args)
+        self.callbacks = list(args.get("callbacks") or [])
         self.diagnosis = Diagnostics(self.data.x, self.data.y,
                                      sample_weight=fit_weights(args, self.data.y)) \
             if self.data.y is not None else Diagnostics()
@@ -188,6 +189,7 @@ class FitRun:
         self.initial = KerasProbe(self.model, self.data, self.fit).weights()
         data = self.data if self.data.y is not None else None
         _safe(lambda: self.observers.before_training(self.model, data), None)
+        self.diagnosis.check_callbacks(self.callbacks)
         self.info = RunInfo(
             scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
             device=self.spec.device, precision=self.spec.precision,

@@ -214,6 +214,8 @@ ENTRIES = [
           "Set trainable = True on the layers to learn (for fine-tuning, freeze the base "
           "model and leave the new head trainable), then compile again: Keras reads the "
           "trainable flags at compile time."),
+    Entry("monitor_mode_reversed", "error", "{callback} watches {monitor} the wrong way round",
+          "Use mode='{wants}' (or mode='auto', which Keras infers from the metric's name)."),
     Entry("zero_weight_class", "error", "class(es) {classes} weigh nothing in the loss",
           "Give every class a weight above 0: sample_weight = np.where(y == 1, w, 1.0) (not "
           "y * w, which zeroes class 0), or class_weight={{0: 1.0, 1: w}}."),
@@ -432,6 +434,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "overfitting": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
     "train_val_gap": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
     "validation_at_chance": ("validation_unlike_training",),
+    "stopped_while_improving": ("monitor_mode_reversed",),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }

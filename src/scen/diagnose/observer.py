@@ -20,7 +20,7 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
-from scen.diagnose.preflight import preflight
+from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
                                  all_weight_stats, facts_for, initial_loss, step_stats,
@@ -104,6 +104,13 @@ class Diagnostics(Observer):
             self.facts.initial_loss = None
         self._previous = Flat({v.path: to_numpy(v) for v in model.trainable_weights})
         return self.preflight_findings
+
+    def check_callbacks(self, callbacks) -> None:
+        """The fit's own callbacks, where the caller sees them (a script's fit): preflight's
+        check that each monitors its metric the right way round."""
+        found = safely(lambda: check_monitors(callbacks))
+        if found:
+            self.preflight_findings = (self.preflight_findings or []) + found
 
     def on_train_begin(self, info: RunInfo) -> None:
         self.info = info

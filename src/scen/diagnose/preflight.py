@@ -224,6 +224,35 @@ def check_trainable(model) -> list[Finding]:
     return []
 
 
+HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "iou")
+LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "mape", "msle", "hinge", "crossentropy")
+
+
+def check_monitors(callbacks) -> list[Finding]:
+    """Callbacks that watch a metric the wrong way round (Keras's MonitorCallback: EarlyStopping,
+    ModelCheckpoint, ReduceLROnPlateau): mode='min' on an accuracy, mode='max' on a loss. They
+    take the metric getting worse for progress."""
+    findings = []
+    for cb in callbacks or []:
+        monitor, mode = str(getattr(cb, "monitor", "")), getattr(cb, "mode", None)
+        name = monitor.lower().removeprefix("val_")
+        wants = ("max" if any(k in name for k in HIGHER_IS_BETTER) else
+                 "min" if any(k in name for k in LOWER_IS_BETTER) else None)
+        if mode in ("min", "max") and wants and mode != wants:
+            kind = type(cb).__name__
+            findings.append(finding(
+                "monitor_mode_reversed",
+                f"{kind}(monitor='{monitor}', mode='{mode}') counts {monitor} getting "
+                f"{'lower' if mode == 'min' else 'higher'} as improvement, but {monitor} is "
+                f"better {'higher' if wants == 'max' else 'lower'}"
+                + (": it stops the run once the metric has improved for its patience"
+                   + (", and restore_best_weights brings back the worst epoch's weights"
+                      if getattr(cb, "restore_best_weights", False) else "")
+                   if kind == "EarlyStopping" else "") + ".",
+                callback=kind, monitor=monitor, wants=wants, epoch=0))
+    return findings
+
+
 def check_symmetry(model) -> list[Finding]:
     """Hidden units that start identical and stay so: a Dense layer whose units all have the
     same weights in and bias, feeding a Dense layer whose weights out of them are the same
