@@ -73,14 +73,12 @@ class ActivationExtractor:
         saved = [(bn, self.keras.ops.convert_to_numpy(bn.moving_mean),
                   self.keras.ops.convert_to_numpy(bn.moving_variance)) for bn, _ in self.norms]
         try:
-            for bn, feeds in self.norms:
+            for (bn, feeds), (_, moving_mean, moving_variance) in zip(self.norms, saved):
                 a = self._run(feeds, x)[0]
                 axes = tuple(i for i in range(a.ndim) if i != bn.axis % a.ndim)
                 mean, variance = a.mean(axis=axes), a.var(axis=axes)
-                stats[bn.name] = batchnorm_stats(
-                    self.keras.ops.convert_to_numpy(bn.moving_mean),
-                    self.keras.ops.convert_to_numpy(bn.moving_variance), mean, variance,
-                    bn.epsilon, bn.momentum)
+                stats[bn.name] = batchnorm_stats(moving_mean, moving_variance, mean, variance,
+                                                 bn.epsilon, bn.momentum)
                 bn.moving_mean.assign(mean)
                 bn.moving_variance.assign(variance)
             yield

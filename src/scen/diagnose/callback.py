@@ -63,7 +63,9 @@ class DiagnoseCallback(keras.callbacks.Callback):
                  sample_weight=None, validation_data=None):
         super().__init__()
         self._data = (x, y, sample_size, sample_weight)
-        self._validation = SimpleNamespace(validation=validation_data)
+        # What before_training reads of a run's data (scen.scenario.Dataset's fields).
+        self._dataset = SimpleNamespace(x=x, y=y, sample_weight=sample_weight,
+                                        validation=validation_data)
         self.diagnostics = Diagnostics(*self._data)
         self.verbose = verbose
         self._steps: list[float] = []
@@ -73,7 +75,7 @@ class DiagnoseCallback(keras.callbacks.Callback):
         if self.diagnostics.records or self.diagnostics.status != "running":
             self.diagnostics = Diagnostics(*self._data)  # a second fit: a fresh diagnosis
         errors = [f for f in safely(lambda: self.diagnostics.before_training(
-            self.model, self._validation)) if f.severity == "error"]
+            self.model, self._dataset)) if f.severity == "error"]
         if errors and self.verbose:
             print(f"scen.diagnose: found before training, {len(errors)} error(s):\n"
                   + format_report(errors).split("\n", 1)[1], file=sys.stderr)

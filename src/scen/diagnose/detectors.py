@@ -22,15 +22,15 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_learning_rate_decayed, detect_oscillation,
                                       detect_overfitting, detect_plateau,
                                       detect_regularisation_dominates, detect_slow_start,
-                                      raised_text,
                                       detect_stopped_while_improving, detect_validation_at_chance,
                                       detect_validation_shift,
                                       detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
-from scen.diagnose.model import ONE_OF_K
+from scen.diagnose.model import CROSS_ENTROPY, ONE_OF_K
 from scen.diagnose.predictions import (detect_linear_model, detect_majority_class,
                                        detect_mean_predictor, detect_zero_weight_class)
-from scen.diagnose.trace import Trace, rate_raised, unlearned, validation_against_training
+from scen.diagnose.trace import (Trace, raised_text, rate_raised, unlearned,
+                                 validation_against_training)
 
 # What the backend's error message says -> the catalogue entry that explains it (lower case;
 # the first match wins). torch's binary_cross_entropy(input, target) names the predictions
@@ -137,7 +137,7 @@ def detect_batchnorm_statistics(t: Trace) -> list[Finding]:
         return []
     last = recorded[-1]
     views = last.activations["(batchnorm)"]
-    classes = t.facts.loss_kind in ("binary_ce", "categorical_ce", "sparse_ce")
+    classes = t.facts.loss_kind in CROSS_ENTROPY
     if (views["changed"] if classes else views["relative"]) <= (
             BN_CHANGED if classes else BN_RELATIVE):
         return []

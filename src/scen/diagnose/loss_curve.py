@@ -14,7 +14,7 @@ import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.model import CROSS_ENTROPY
-from scen.diagnose.trace import (FLOOR_SHARE, LR_RAISED, Trace, at_floor, rate_raised,
+from scen.diagnose.trace import (FLOOR_SHARE, Trace, at_floor, raised_text, rate_raised,
                                  unlearned, validation_against_training)
 
 NEGATIVE_TOLERANCE = 1e-6  # float32 rounding can put a cross-entropy of ~0 a hair below 0.
@@ -133,12 +133,6 @@ def detect_divergence(t: Trace) -> list[Finding]:
     return [finding(
         "diverging_loss", evidence + at_lr + ".",
         epoch=len(loss), lr_hint=f" (learning_rate={fmt(lr / 10)})" if lr else "")]
-
-
-def raised_text(start: float, end: float, epoch: int) -> str:
-    """The evidence's words for trace.rate_raised's (start, end, epoch)."""
-    return (f"; the learning rate rose from {fmt(start)} to {fmt(end)}, past {LR_RAISED:g}x "
-            f"its start by epoch {epoch}")
 
 
 def _spike(t: Trace, loss: np.ndarray, start: float, since: str, at_lr: str) -> list[Finding]:

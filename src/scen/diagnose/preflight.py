@@ -100,11 +100,9 @@ WIDE_INIT = 3.0  # a kernel whose spread is 3x Glorot's (what Keras's Dense star
 def _blame_initialiser(model, f: Finding) -> Finding:
     """Units saturated at initialisation on scaled inputs: where the layer's kernel is far
     wider than Glorot's sqrt(2 / (fan_in + fan_out)), the initialiser put them there."""
-    import keras
-
     try:
         layer = model.get_layer(f.layer)
-        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        kernel = to_numpy(layer.kernel)
     except (ValueError, AttributeError):
         return f
     fan_in, fan_out = int(np.prod(kernel.shape[:-1])), int(kernel.shape[-1])
@@ -118,7 +116,7 @@ def _blame_initialiser(model, f: Finding) -> Finding:
         f"not: the kernel's standard deviation is {fmt(spread)}, {spread / glorot:.0f}x "
         f"Glorot's {fmt(glorot)} for its {fan_in} inputs and {fan_out} units "
         f"(kernel_initializer {init}).", severity=f.severity, layer=f.layer,
-        kind=f.summary.split(" units")[0], when="at initialisation", init=init, epoch=f.epoch)
+        kind=activation_of(layer), when="at initialisation", init=init, epoch=f.epoch)
 
 
 def _targets(y, n: int, names: list[str] | None = None) -> list:
@@ -258,18 +256,15 @@ def check_symmetry(model) -> list[Finding]:
     same weights in and bias, feeding a Dense layer whose weights out of them are the same
     too (kernel_initializer='zeros' or a constant on both). Each unit then gets the same
     gradient at every step, so the layer trains as if it had one unit."""
-    import keras
-
     dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"
              and layer.trainable and getattr(layer, "kernel", None) is not None]
     findings = []
     for layer, after in zip(dense, dense[1:]):
-        w_in = keras.ops.convert_to_numpy(layer.kernel)
-        w_out = keras.ops.convert_to_numpy(after.kernel)
+        w_in, w_out = to_numpy(layer.kernel), to_numpy(after.kernel)
         units = w_in.shape[-1]
         if units < 2 or w_out.shape[0] != units:
             continue
-        bias = keras.ops.convert_to_numpy(layer.bias) if layer.use_bias else np.zeros(units)
+        bias = to_numpy(layer.bias) if layer.use_bias else np.zeros(units)
         if np.ptp(w_in, axis=1).max() == 0 and np.ptp(bias) == 0 \
                 and np.ptp(w_out, axis=0).max() == 0:
             init = type(layer.kernel_initializer).__name__

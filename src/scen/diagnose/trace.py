@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, output_specs
+from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, activation_of, output_specs
 from scen.diagnose.precision import float16_throughout
 
 FLOOR_SHARE = 0.1  # a loss under 10% of the constant prediction's loss has learned the task.
@@ -62,8 +62,6 @@ LINEAR_LAYERS = {"InputLayer", "Dropout", "Flatten", "Reshape", "Normalization",
 def linear_stack(model) -> list[str] | None:
     """The hidden Dense layers with no activation where every layer but the output one keeps
     the model linear in its inputs (a Dense stack someone meant to be deep); else None."""
-    from scen.diagnose.model import activation_of
-
     layers = list(getattr(model, "layers", []))
     if len(layers) < 2 or type(layers[-1]).__name__ != "Dense":
         return None
@@ -288,6 +286,12 @@ def input_shift(x_train, x_val) -> dict | None:
     return dict(shift=float(np.nanmedian(shift)), feature=int(keep[worst]),
                 train_mean=float(mean_a[worst]), val_mean=float(mean_b[worst]),
                 worst_shift=float(shift[worst]))
+
+
+def raised_text(start: float, end: float, epoch: int) -> str:
+    """The evidence's words for rate_raised's (start, end, epoch)."""
+    return (f"; the learning rate rose from {start:.4g} to {end:.4g}, past {LR_RAISED:g}x its "
+            f"start by epoch {epoch}")
 
 
 def validation_against_training(t: Trace) -> str:
