@@ -324,7 +324,7 @@ def fit_data(a: dict):
     The Dataset holds the arrays themselves, or the first batch of any other input; its y is
     None where no sample could be taken (the diagnosis then samples nothing)."""
     x, y = a.get("x"), a.get("y")
-    epochs = a.get("epochs") or 1
+    epochs = a.get("epochs", 1)  # fit(epochs=0) trains nothing, as in Keras
     if is_arrays(x) and (y is None or is_arrays(y)):
         validation = a.get("validation_data")
         validation = tuple(validation[:2]) if isinstance(validation, (list, tuple)) else None

@@ -208,6 +208,8 @@ class Trainer:
         metrics = compile_arguments(model).get("metrics") or []
         self.accuracy = (accuracy_kind(data.y, tuple(self.net(*[a[:1] for a in self.x]).shape))
                          if set(ACCURACY) & set(map(str, metrics)) else None)
+        self.validation_batch_size = fit.validation_batch_size or fit.batch_size
+        self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
@@ -346,9 +348,12 @@ class Trainer:
         right = right.float()
         return right.reshape(len(right), -1).mean(1).sum() if right.ndim > 1 else right.sum()
 
-    def fit(self, epochs: int, observers: Observers, started: bool = False) -> None:
-        """Train `epochs` epochs. started: start() was called already (a script's fit draws
-        its data order before Keras's on_train_begin, where the diagnosis looks at the model)."""
+    def fit(self, epochs: int, observers: Observers, started: bool = False,
+            initial_epoch: int = 0, side=None) -> None:
+        """Train epochs initial_epoch .. epochs-1. started: start() was called already (a
+        script's fit draws its data order before Keras's on_train_begin, where the diagnosis
+        looks at the model). side: a scen.keras_fit.KerasFitSide for a script's fit (its
+        callbacks, compiled metrics and logs, as Keras's fit has them), or None."""
         params = sum(p.numel() for p in self.net.parameters())
         # Python's full garbage collections scan every object alive, and Keras, torch and the
         # compiler leave millions: one pass stalled a compiled toy-blobs run for ~0.36 s (twice
@@ -357,21 +362,29 @@ class Trainer:
         gc.freeze()
         try:
             with cpu_threads_for(params, self.fit_args.batch_size, self.device.type):
-                self._fit(epochs, observers, started)
+                self._fit(epochs, observers, started, initial_epoch, side)
         finally:
             gc.unfreeze()
 
-    def _fit(self, epochs: int, observers: Observers, started: bool) -> None:
+    def _fit(self, epochs: int, observers: Observers, started: bool, initial_epoch: int,
+             side) -> None:
         if not started:
             self.start()
         if not self.compiled:  # one update per op, not per parameter (the graph fuses them)
             self.optimizer.flatten()
         self.net.train()
-        for epoch in range(epochs):
+        self.side = side
+        if side is not None:
+            side.attach(self)
+            side.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
             losses, sizes, correct = [], [], torch.zeros((), device=self.device)
+            seen = ([], [], [])  # a script's fit: labels, outputs, weights, for Keras's metrics
+            if side is not None:
+                side.on_epoch_begin(epoch)
             try:
                 if self._compiled_step is None:
-                    self._fit_epoch_eager(losses, sizes, correct)
+                    self._fit_epoch_eager(losses, sizes, correct, seen)
                 else:
                     self._fit_epoch_compiled(losses, sizes, correct)
                     if epoch == 0:  # torch's caches hold the step now
@@ -382,24 +395,45 @@ class Trainer:
                 raise
             # One host transfer per epoch.
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
-            w = np.asarray(sizes, dtype=float)
-            n = float(w.sum())
-            logs = {"accuracy": float(correct) / n} if self.accuracy else {}
-            logs["loss"] = float((step_losses * w).sum()) / n
-            if self.val is not None:
-                logs.update(self.evaluate(*self.val, prefix="val_"))
-            logs["learning_rate"] = self.optimizer.learning_rate
+            if side is not None:
+                logs = side.epoch_logs(losses, sizes, *self._joined(seen))
+                if self.val is not None and side.should_validate(epoch):
+                    logs.update(self.evaluate(*self.val, prefix="val_"))
+            else:
+                w = np.asarray(sizes, dtype=float)
+                n = float(w.sum())
+                logs = {"accuracy": float(correct) / n} if self.accuracy else {}
+                logs["loss"] = float((step_losses * w).sum()) / n if n else float("nan")
+                if self.val is not None:
+                    logs.update(self.evaluate(*self.val, prefix="val_"))
+            if side is not None:
+                side.on_epoch_end(epoch, logs)  # History and the script's callbacks: no rate
+            logs = {**logs, "learning_rate": self.optimizer.learning_rate}
             if self.plateau is not None:
                 self.plateau.on_epoch_end(epoch, logs)
             for k, v in logs.items():
                 self.history.setdefault(k, []).append(v)
             self.step_losses.extend(step_losses.tolist())
             observers.on_epoch_end(epoch, logs, step_losses, self.probe())
+            if side is not None and side.stop_training:
+                break
+        if side is not None:
+            side.on_train_end()
 
-    def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
+    @staticmethod
+    def _joined(seen) -> tuple:
+        """(labels, outputs, weights) of an epoch's batches, each concatenated, or None."""
+        return tuple(torch.cat(parts) if parts else None for parts in seen)
+
+    def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor,
+                         seen: tuple) -> None:
         take = lambda a: a.index_select(0, idx)  # a[idx]'s copy, at a third of its cost
         labels, outputs = [], []  # the accuracy is counted once, at the end of the epoch
-        for idx in self._epoch_batches():
+        side = self.side
+        per_batch = side is not None and side.per_batch
+        for step, idx in enumerate(self._epoch_batches()):
+            if per_batch:
+                side.on_batch_begin(step)
             xb, yb = [take(a) for a in self.x], take(self.y)
             swb = take(self.sw) if self.sw is not None else None
             loss, out = self._loss_and_output(xb, yb, swb)
@@ -414,7 +448,16 @@ class Trainer:
                 self.optimizer.update()
             losses.append(loss.detach())
             sizes.append(len(idx))
-            if self.accuracy:
+            if per_batch:
+                side.on_batch_end(step, loss.detach(), yb, out, swb)
+                if side.stop_training:
+                    break
+            elif side is not None:  # Keras's metrics count the epoch's outputs at its end
+                seen[0].append(yb)
+                seen[1].append(out)
+                if swb is not None:
+                    seen[2].append(swb)
+            elif self.accuracy:
                 labels.append(yb)
                 outputs.append(out)
         if outputs:
@@ -455,15 +498,24 @@ class Trainer:
         # Its DataLoader iterator, and the one made eagerly at the end of the pass.
         torch.empty((2,), dtype=torch.int64).random_()
         self.net.eval()
-        total, correct, b = torch.zeros((), device=self.device), torch.zeros((), device=self.device), self.fit_args.batch_size
+        total, correct, b = torch.zeros((), device=self.device), torch.zeros((), device=self.device), self.validation_batch_size
         n = len(y)
+        losses, sizes, outputs = [], [], []
         for start in range(0, n, b):
             xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
             swb = sw[start:start + b] if sw is not None else None
             out, logits = self._forward(xb)
-            total += self.loss_fn(yb, out, logits, sample_weight=swb) * len(yb)
+            loss = self.loss_fn(yb, out, logits, sample_weight=swb)
+            if self.side is not None:
+                losses.append(loss)
+                sizes.append(len(yb))
+                outputs.append(out)
+                continue
+            total += loss * len(yb)
             correct += self.matches(yb, out)
         self.net.train()
+        if self.side is not None:
+            return self.side.validation_logs(losses, sizes, y, torch.cat(outputs), sw)
         logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}
         return {**logs, f"{prefix}loss": float(total) / n}
 

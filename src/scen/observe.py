@@ -82,7 +82,20 @@ _interrupt_pending = False
 def _on_interrupt(signum, frame):
     global _interrupt_pending
     _interrupt_pending = True
+    if _inside_autograd_tracing():
+        return  # raised at the next batch or epoch end instead (see below)
     raise KeyboardInterrupt
+
+
+def _inside_autograd_tracing() -> bool:
+    """torch.compile traces the backward pass under autograd's anomaly mode
+    (torch/_functorch/_aot_autograd/graph_capture_wrappers.py), and an exception raised there
+    makes autograd print "Error detected in ... Traceback of forward call that caused the
+    error" onto the user's terminal. An interrupt that lands there waits for the compilation
+    to end: the observers raise it at the next batch or epoch end. scen never turns anomaly
+    mode on outside a compilation; a script that does gets its interrupt there too."""
+    torch = sys.modules.get("torch")
+    return torch is not None and torch.is_anomaly_enabled()
 
 
 def install_interrupt_handlers() -> None:

@@ -47,6 +47,7 @@ class Fit:
     shuffle: bool = True
     reduce_lr_on_plateau: dict | None = None  # keras.callbacks.ReduceLROnPlateau kwargs
     class_weight: dict | None = None  # fit(class_weight=...): {class index: weight}
+    validation_batch_size: int | None = None  # fit(validation_batch_size=...); None: batch_size
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,13 @@ weights, Keras-exact losses and optimizer, the batch order Keras's torch DataLoa
 Then the trained weights go back into the Keras model and fit returns Keras's History, so the
 rest of the script (evaluate, predict, save, a second fit) carries on as it would.
 
-What the port leaves to Keras's fit, and why (`refusal`): inputs that are not arrays, callbacks
-(EarlyStopping and friends act on Keras's own loop), metrics other than accuracy, fit options it
-does not replay (initial_epoch, validation_freq, ...), a layer, loss or optimizer it cannot
-translate. A model whose optimizer already took steps in Keras's fit stays with Keras, whose
+Around the port's steps, Keras's own pieces do what Keras's fit does (scen.keras_fit): the
+script's callbacks in Keras's CallbackList, its compiled metrics (names or objects), History,
+`model.stop_training`, and a Keras model kept current wherever a callback can look at it.
+
+What the port leaves to Keras's fit, and why (`refusal`): inputs that are not arrays, several
+outputs, a callback that reaches into Keras's own loop (BackupAndRestore), fit options it does
+not replay (validation_steps), a layer, loss or optimizer it cannot translate. A model whose optimizer already took steps in Keras's fit stays with Keras, whose
 optimizer state it carries; one trained here keeps its optimizer state here, from fit to fit.
 """
 
@@ -23,8 +26,11 @@ from scen.keras_run import layers_of
 from scen.scenario import Dataset, Fit
 
 # fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
-DEFAULTS = {"initial_epoch": 0, "validation_steps": None, "validation_batch_size": None,
-            "validation_freq": 1}
+DEFAULTS = {"validation_steps": None}
+# Callbacks that act on Keras's loop itself rather than through the callback protocol: the
+# port leaves their fits to Keras (BackupAndRestore restores Keras's optimizer variables and
+# sets its initial epoch; SwapEMAWeights swaps Keras's optimizer's averages in).
+LOOP_CALLBACKS = ("BackupAndRestore", "SwapEMAWeights")
 
 
 def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
@@ -34,17 +40,25 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
 
     from scen.intercept import is_arrays
     from scen.keras_run import compile_arguments
-    from scen.native import ACCURACY
     from scen.port import UnsupportedLayerError, translate
 
     for name, default in DEFAULTS.items():
         if a.get(name, default) != default:
             return f"fit({name}={a[name]!r}) is Keras's to honour"
     x, y = a.get("x"), a.get("y")
-    if y is None or isinstance(x, dict) or not (is_arrays(x) and is_arrays(y)):
+    if not is_arrays(x):
         return "fit takes data that are not arrays (a generator or dataset): Keras's fit reads it"
+    if y is None:
+        return "fit takes x without y: the labels come from the model's own train_step"
+    if not is_arrays(y) or isinstance(y, dict) or isinstance(y, (list, tuple)) and len(y) > 1:
+        return "several label arrays (one per output): the port trains one output"
+    own = [m for m in ("train_step", "test_step", "compute_loss", "compute_metrics")
+           if getattr(type(model), m) is not getattr(keras_trainer(), m)]
+    if own:
+        return f"the model defines its own {own[0]}: Keras's fit runs it"
     for what, arrays in (("inputs", x), ("labels", y)):
-        kinds = {np.asarray(v).dtype for v in (arrays if isinstance(arrays, (list, tuple))
+        kinds = {np.asarray(v).dtype for v in (list(arrays.values()) if isinstance(arrays, dict)
+                                                 else arrays if isinstance(arrays, (list, tuple))
                                                  else [arrays])}
         if any(k.kind not in "biuf" for k in kinds):
             return (f"{what} of dtype {', '.join(sorted(map(str, kinds)))}, not numbers: "
@@ -53,9 +67,9 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
     if validation is not None and (not isinstance(validation, (list, tuple))
                                    or len(validation) != 2):
         return "validation_data with sample weights, or not an (x, y) pair"
-    if user_callbacks:
-        names = ", ".join(type(c).__name__ for c in user_callbacks)
-        return f"the fit has callbacks ({names}) that act on Keras's own loop"
+    loop = [type(c).__name__ for c in user_callbacks if type(c).__name__ in LOOP_CALLBACKS]
+    if loop:
+        return f"the callback {loop[0]} acts on Keras's own loop"
     policies = {layer.dtype_policy.name for layer in layers_of(model)}
     if policies != {"float32"} or precision != "fp32":
         return (f"dtype policy {', '.join(sorted(policies - {'float32'})) or precision}: "
@@ -64,14 +78,11 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
         return "the model is not compiled with a loss and an optimizer"
     if not model.trainable_weights:
         return "no weight is trainable: Keras's fit runs the loss alone"
-    config = compile_arguments(model)
-    metrics = config.get("metrics") or []
-    if config.get("weighted_metrics") or not isinstance(metrics, (list, tuple)):
-        return "weighted or per-output metrics: the port computes one output's accuracy"
-    others = [m for m in metrics if not (isinstance(m, str) and m in ACCURACY)]
-    if others or len(model.outputs or []) != 1:
-        what = f"metrics {others!r}" if others else "several outputs"
-        return f"{what}: the port computes one output's loss and accuracy"
+    outputs = getattr(model, "outputs", None)  # None: a subclassed model (translate says)
+    if outputs is not None and len(outputs) != 1:
+        return f"{len(outputs)} outputs: the port trains one output"
+    if model.losses:
+        return "the model adds losses of its own (add_loss, a regularizer): Keras's fit sums them"
     if int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer"):
         return "the optimizer took steps in an earlier Keras fit and carries their state"
     try:
@@ -80,6 +91,14 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
     except UnsupportedLayerError as e:
         return str(e)
     return _loss_or_optimizer_refusal(model)
+
+
+def keras_trainer():
+    """The class whose train_step, compute_loss, ... Keras's fit on torch calls: a model that
+    overrides one of them trains its own way, which only Keras's fit runs."""
+    from keras.src.backend.torch.trainer import TorchTrainer
+
+    return TorchTrainer
 
 
 def _loss_or_optimizer_refusal(model) -> str | None:
@@ -102,18 +121,26 @@ def _loss_or_optimizer_refusal(model) -> str | None:
 
 
 def fit_natively(run, model, a: dict, keras):
-    """Train the intercepted fit with the native Trainer; Keras's History of it.
+    """Train the intercepted fit with the native Trainer, inside Keras's callbacks and metrics
+    (scen.keras_fit); Keras's History of it.
 
-    `run`: the scen.intercept.FitRun (its observers, data and Fit). Raises as Keras's fit would
-    (the error goes into the script); KeyboardInterrupt is left to the caller."""
+    `run`: the scen.intercept.FitRun (its observers, data and Fit); `a`: fit's bound arguments,
+    whose callbacks end with scen's own hooks (which the Trainer replaces: it feeds the
+    observers itself). Raises as Keras's fit would (the error goes into the script);
+    KeyboardInterrupt is left to the caller."""
     from scen.intercept import load_by_structure
+    from scen.keras_fit import KerasFitSide
     from scen.native import Trainer
 
     fit = Fit(run.fit.epochs, run.fit.batch_size, run.fit.steps_per_epoch,
               run.fit.validation_split, run.fit.shuffle,
-              class_weight=a.get("class_weight") or None)
-    data = Dataset(run.data.x, run.data.y, run.data.validation, run.data.note,
-                   sample_weight=_array(a.get("sample_weight")))
+              class_weight=a.get("class_weight") or None,
+              validation_batch_size=a.get("validation_batch_size"))
+    validation = run.data.validation
+    if validation is not None:
+        validation = (standardized_inputs(model, validation[0]), validation[1])
+    data = Dataset(standardized_inputs(model, run.data.x), run.data.y, validation,
+                   run.data.note, sample_weight=_array(a.get("sample_weight")))
     if run.spec.initial_weights:  # compare: from the first backend's weights (begin, too)
         load_by_structure(model, run.spec.initial_weights)
     trainer = Trainer(model, data, fit, device=run.spec.device, precision=run.spec.precision)
@@ -121,29 +148,38 @@ def fit_natively(run, model, a: dict, keras):
     # runs the model (its predict draws too): the same order keeps Keras's batches.
     previous = getattr(model, "_scen_optimizer", None)  # an earlier fit's, trained here
     trainer.start(first_fit=previous is None)
-    keras_built(model, data, fit)
+    keras_built(model, Dataset(run.data.x, run.data.y), fit)  # x as the script gave it
     run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
     if previous is not None:  # a second fit goes on with the first one's optimizer state,
         rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
         trainer.optimizer.load_state_dict(previous.state_dict())
         trainer.optimizer.learning_rate = rate
+    side = KerasFitSide(model, list(a.get("callbacks") or [])[:-1], fit.epochs,
+                        trainer.steps_per_epoch, a.get("validation_freq") or 1)
     run.started = time.perf_counter()
     try:
-        trainer.fit(fit.epochs, run.observers, started=True)
+        trainer.fit(fit.epochs, run.observers, started=True,
+                    initial_epoch=a.get("initial_epoch") or 0, side=side)
     finally:
         model.set_weights(trainer.net.keras_weights())
         model._scen_optimizer = trainer.optimizer
         state_into_keras(trainer, model)
         run.hooks.history, run.hooks.step_losses = trainer.history, trainer.step_losses
-    history = keras.callbacks.History()
-    history.set_model(model)
-    history.params = {"verbose": a.get("verbose"), "epochs": fit.epochs,
-                      "steps": trainer.steps_per_epoch}
-    history.epoch = list(range(len(trainer.history.get("loss", []))))
-    # What Keras's fit returns (scen's runs also log the learning rate per epoch).
-    history.history = {k: v for k, v in trainer.history.items() if k != "learning_rate"}
-    model.history = history
-    return history
+    return side.history
+
+
+def standardized_inputs(model, x):
+    """fit's x as the model's inputs, in order, as Keras's Functional._standardize_inputs
+    makes them (a dict matched to the Input names, a 1-D array given its last axis of 1):
+    a list of NumPy arrays. x as given where the model has no such method (the port then
+    refuses it, or takes it as it is)."""
+    from keras import ops
+
+    functional = getattr(model, "_functional", None) or model  # a Sequential's Functional
+    standardize = getattr(functional, "_standardize_inputs", None)
+    if standardize is None or x is None:
+        return x
+    return [ops.convert_to_numpy(t) for t in standardize(x)]
 
 
 # Where Keras keeps each optimizer's slots (keras/src/optimizers/*.py, build()), by the names
@@ -170,7 +206,9 @@ def keras_built(model, data: Dataset, fit: Fit) -> None:
     drawing from torch's generator, and its batches would no longer be plain Keras's."""
     try:
         b = fit.batch_size
-        xb = [a[:b] for a in data.x] if isinstance(data.x, (list, tuple)) else data.x[:b]
+        x = data.x
+        xb = ([a[:b] for a in x] if isinstance(x, (list, tuple)) else
+              {k: a[:b] for k, a in x.items()} if isinstance(x, dict) else x[:b])
         model._symbolic_build(data_batch=(xb, data.y[:b]))
     except Exception:  # a private method: where it changed, Keras builds them itself
         pass

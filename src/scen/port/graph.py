@@ -356,6 +356,16 @@ class PortedModel(nn.Module):
     def keras_weights(self) -> list[np.ndarray]:
         return [value for _, value in self.named_keras_weights()]
 
+    def set_keras_weights(self, values: list) -> None:
+        """Load values in model.get_weights() order (Keras's layouts) into the port, in place:
+        what a Keras callback set (EarlyStopping's best weights, a user's set_weights) is then
+        what the port trains on. Parameters that are views of the optimizer's flat buffer stay
+        views."""
+        with torch.no_grad():
+            for w, value in zip(self._weights, values):
+                if w.param is not None:  # a constant takes no part in the computation
+                    w.param.copy_(torch.as_tensor(np.asarray(value), dtype=w.param.dtype))
+
     def named_keras_gradients(self) -> dict[str, np.ndarray]:
         """{Keras path: .grad laid out as Keras lays the variable out}, for parameters that
         have a gradient."""

@@ -1,0 +1,172 @@
+"""Keras's side of a fit that the native port trains: its callbacks, metrics and logs.
+
+Keras's torch trainer (keras/src/backend/torch/trainer.py, `fit`) is a loop of steps inside
+Keras's CallbackList, with Keras's metric objects counting what the steps output. The native
+port keeps that loop and swaps the step; `KerasFitSide` is everything around the step, done
+with Keras's own objects rather than copies of them:
+
+- the script's callbacks, in Keras's `CallbackList` (with its History), called where Keras's
+  fit calls them: train, epoch and batch begin and end, test begin and end around validation;
+- `model.stop_training`, read after every batch and epoch, as Keras reads it;
+- the model's compiled metrics (`model.metrics`: the loss tracker, `compile(metrics=...)` and
+  `weighted_metrics=`), updated with the port's outputs, so that every built-in metric, given
+  as a name or as an object, reads as Keras's does;
+- the Keras model's weights, and its optimizer's iterations, made current before a callback
+  can look at them, and the weights and learning rate a callback set (EarlyStopping's best
+  weights, ReduceLROnPlateau's rate, a user's `set_weights`) read back into the port after.
+
+Batch-level callbacks cost a host round trip per step (Keras's running logs, the weights), so
+the batch hooks run only where some callback overrides one (`needs_batch_logs`); otherwise the
+metrics count a whole epoch's outputs at once, which Keras's accumulators sum to the same value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+
+
+def needs_batch_logs(callback) -> bool:
+    """Whether a callback acts per batch: it overrides a batch hook of keras.callbacks.Callback,
+    and (for Keras's own savers and loggers) is set to act per batch rather than per epoch."""
+    import keras
+
+    base = keras.callbacks.Callback
+    if not any(getattr(type(callback), h, None) is not getattr(base, h) for h in BATCH_HOOKS):
+        return False
+    for attribute in ("save_freq", "update_freq"):  # ModelCheckpoint, BackupAndRestore, TensorBoard
+        if getattr(callback, attribute, None) == "epoch":
+            return False
+    return True
+
+
+def current_rate(optimizer) -> float | None:
+    """The Keras optimizer's learning rate as a float, or None under a schedule (which the
+    port evaluates itself, step by step)."""
+    from keras.optimizers.schedules import LearningRateSchedule
+
+    if isinstance(getattr(optimizer, "_learning_rate", None), LearningRateSchedule):
+        return None
+    return float(np.asarray(optimizer.learning_rate))
+
+
+class KerasFitSide:
+    """The callbacks, metrics and logs of one fit around the native Trainer's steps.
+
+    model: the compiled Keras model (built); callbacks: the script's own, in order; epochs,
+    steps: what Keras's CallbackList reports in `params`; validation_freq: fit's argument."""
+
+    def __init__(self, model, callbacks: list, epochs: int, steps: int, validation_freq=1):
+        import keras
+
+        self.model = model
+        self.user = list(callbacks)
+        self.callbacks = keras.callbacks.CallbackList(
+            self.user, add_history=True, add_progbar=False, verbose=0, epochs=epochs,
+            steps=steps, model=model)
+        self.per_batch = any(needs_batch_logs(c) for c in self.user)
+        self.validation_freq = validation_freq
+        self.trainer = None
+        self.logs: dict = {}
+
+    def attach(self, trainer) -> None:
+        self.trainer = trainer
+
+    # ---- the Keras model kept current -----------------------------------------------------
+    def to_keras(self) -> None:
+        """The port's weights and step count into the Keras model, for callbacks to see."""
+        if not self.user:
+            return
+        self.model.set_weights(self.trainer.net.keras_weights())
+        self.model.optimizer.iterations.assign(self.trainer.optimizer.iterations)
+
+    def from_keras(self) -> None:
+        """What callbacks changed (weights, learning rate) back into the port."""
+        if not self.user:
+            return
+        self.trainer.net.set_keras_weights(self.model.get_weights())
+        rate = current_rate(self.model.optimizer)
+        if rate is not None and rate != self.trainer.optimizer.learning_rate:
+            self.trainer.optimizer.learning_rate = rate
+
+    @property
+    def stop_training(self) -> bool:
+        return bool(getattr(self.model, "stop_training", False))
+
+    # ---- the callbacks, where Keras's fit calls them ----------------------------------------
+    def on_train_begin(self) -> None:
+        self.model.stop_training = False
+        self.callbacks.on_train_begin()
+        self.from_keras()
+
+    def on_epoch_begin(self, epoch: int) -> None:
+        self.model.reset_metrics()
+        self.callbacks.on_epoch_begin(epoch)
+        self.from_keras()  # LearningRateScheduler sets this epoch's rate here
+
+    def on_batch_begin(self, step: int) -> None:
+        self.callbacks.on_train_batch_begin(step)
+
+    def on_batch_end(self, step: int, loss: torch.Tensor, y, out, sample_weight) -> None:
+        """After one step (per_batch only): Keras's running logs, then the callbacks."""
+        self._update(loss.reshape(1), torch.tensor([float(len(y))]), y, out, sample_weight)
+        self.to_keras()
+        self.callbacks.on_train_batch_end(step, self._results())
+        self.from_keras()
+
+    def epoch_logs(self, losses: list, sizes: list, y, out, sample_weight) -> dict:
+        """The epoch's logs as Keras's fit reports them: the loss tracker's mean and each
+        compiled metric's result. losses/sizes: each step's loss and batch size; y, out,
+        sample_weight: the epoch's labels, outputs and weights (None where per_batch, whose
+        steps were counted as they ran)."""
+        if not self.per_batch and losses:
+            self._update(torch.stack([torch.as_tensor(v).reshape(()) for v in losses]),
+                         torch.tensor(sizes, dtype=torch.float32), y, out, sample_weight)
+        return self._results()
+
+    def should_validate(self, epoch: int) -> bool:
+        return self.model._should_eval(epoch, self.validation_freq)
+
+    def validation_logs(self, losses: list, sizes: list, y, out, sample_weight) -> dict:
+        """Keras's evaluate() inside fit: the metrics reset, counted over the validation data,
+        with the callbacks' test hooks around it; keys prefixed val_."""
+        self.callbacks.on_test_begin()
+        self.model.reset_metrics()
+        self._update(torch.stack([torch.as_tensor(v).reshape(()) for v in losses]),
+                     torch.tensor(sizes, dtype=torch.float32), y, out, sample_weight)
+        logs = self._results()
+        self.callbacks.on_test_end(logs)
+        return {f"val_{k}": v for k, v in logs.items()}
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        self.logs = dict(logs)
+        self.to_keras()
+        self.callbacks.on_epoch_end(epoch, self.logs)
+        self.from_keras()
+
+    def on_train_end(self) -> None:
+        self.to_keras()
+        self.callbacks.on_train_end(self.logs)
+        self.from_keras()
+
+    @property
+    def history(self):
+        return self.model.history
+
+    # ---- Keras's metric objects, fed the port's outputs ------------------------------------
+    def _update(self, losses, sizes, y, out, sample_weight) -> None:
+        model = self.model
+        losses, sizes = losses.detach().float().cpu(), sizes.cpu()
+        model._loss_tracker.update_state(losses, sample_weight=sizes)
+        if model._compile_metrics is not None and y is not None:
+            model._compile_metrics.update_state(y, out, sample_weight=sample_weight)
+
+    def _results(self) -> dict:
+        logs = {}
+        for metric in self.model.metrics:
+            result = metric.result()
+            logs.update(result if isinstance(result, dict) else {metric.name: result})
+        return {k: float(np.asarray(v.detach().cpu() if hasattr(v, "detach") else v))
+                for k, v in logs.items()}
