@@ -120,7 +120,8 @@ class FitInterceptor:
         from scen.script_native import refusal
 
         if self.spec.backend not in ("auto", "torch"):
-            return self.spec.backend, ENGINES[self.spec.backend]
+            note = getattr(self.spec, "backend_note", "")
+            return self.spec.backend, ENGINES[self.spec.backend] + (f" ({note})" if note else "")
         why = refusal(model, a, list(a.get("callbacks") or []), self.spec.precision)
         if why is None:
             return "torch", ENGINES["torch"]
@@ -188,7 +189,7 @@ class FitRun:
         start_from(self.model, None, self.run_dir)  # initial_weights.npz: what compare loads
         self.initial = KerasProbe(self.model, self.data, self.fit).weights()
         data = self.data if self.data.y is not None else None
-        _safe(lambda: self.observers.before_training(self.model, data), None)
+        self._safe(lambda: self.observers.before_training(self.model, data), None)
         self.diagnosis.check_callbacks(self.callbacks)
         self.info = RunInfo(
             scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
@@ -196,7 +197,7 @@ class FitRun:
             policy=self.keras.config.dtype_policy().name, seed=self.spec.seed,
             epochs=params.get("epochs") or self.fit.epochs,
             steps_per_epoch=params.get("steps") or 0, run_dir=self.run_dir,
-            loss=_safe(lambda: loss_name(self.model), ""), versions=versions(self.keras))
+            loss=self._safe(lambda: loss_name(self.model), ""), versions=versions(self.keras))
         self.observers.on_train_begin(self.info)
         self.started = time.perf_counter()
 
@@ -210,13 +211,13 @@ class FitRun:
                 f.write("".join(traceback.format_exception(error)))
             self.hooks.report_partial_epoch()  # the epoch that raised, as far as it got
         if self.info is None:  # fit raised before training began (Keras checks data first)
-            _safe(lambda: self.begin({}), None)
+            self._safe(lambda: self.begin({}), None)
         if self.info is None:  # not even that: a run of nothing, still with its diagnosis
             self.info = RunInfo(self.spec.scenario, self.spec.variant, self.spec.backend,
                                 self.spec.device, self.spec.precision, "", self.spec.seed,
                                 self.fit.epochs, 0, self.run_dir)
             self.observers.on_train_begin(self.info)
-        final = _safe(lambda: KerasProbe(self.model, self.data, self.fit).weights(), {})
+        final = self._safe(lambda: KerasProbe(self.model, self.data, self.fit).weights(), {})
         if final:
             save_weights(self.model.get_weights(), os.path.join(self.run_dir, "final_weights.npz"))
         self.observers.on_train_end(status, message)
@@ -225,9 +226,21 @@ class FitRun:
                            info=self.info.as_dict(), history=self.hooks.history,
                            step_losses=self.hooks.step_losses, seconds=seconds,
                            weight_change=largest_change(self.initial, final) if final else 0.0,
-                           data_note=self.data_note, engine=self.engine)
+                           data_note=self.data_note, engine=self.engine,
+                           skipped=self.observers.skipped)
         record_outcome(result, self.diagnosis)
         return result
+
+    def _safe(self, fn, default):
+        """Reporting never breaks the script's training: fn(), or `default`, with the failure
+        noted in the run's record (result.json's "skipped"), not on the user's terminal."""
+        try:
+            return fn()
+        except ScenError:
+            raise
+        except Exception as e:
+            self.observers.skipped.append(f"report: {type(e).__name__}: {error_message(e)}")
+            return default
 
     def discard(self) -> None:
         import shutil
@@ -388,14 +401,3 @@ def _shape(x) -> str:
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in x.items()) + "}"
     return f"{getattr(x, 'dtype', '?')} {tuple(getattr(x, 'shape', ()))}"
-
-
-def _safe(fn, default):
-    """Reporting never breaks the script's training: fn(), or `default` with a line on stderr."""
-    try:
-        return fn()
-    except ScenError:
-        raise
-    except Exception as e:
-        print(f"scen: skipped a step of the report ({type(e).__name__}: {e})", file=sys.stderr)
-        return default

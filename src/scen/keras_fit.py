@@ -70,6 +70,8 @@ class KerasFitSide:
         self.validation_freq = validation_freq
         self.trainer = None
         self.logs: dict = {}
+        self.counted = 0  # the epoch's steps whose outputs the metrics have counted already
+        self.checked = False  # the fit's first step was counted on its own (see count)
 
     def attach(self, trainer) -> None:
         self.trainer = trainer
@@ -103,6 +105,7 @@ class KerasFitSide:
 
     def on_epoch_begin(self, epoch: int) -> None:
         self.model.reset_metrics()
+        self.counted = 0
         self.callbacks.on_epoch_begin(epoch)
         self.from_keras()  # LearningRateScheduler sets this epoch's rate here
 
@@ -111,16 +114,24 @@ class KerasFitSide:
 
     def on_batch_end(self, step: int, loss: torch.Tensor, y, out, sample_weight) -> None:
         """After one step (per_batch only): Keras's running logs, then the callbacks."""
-        self._update(loss.reshape(1), torch.tensor([float(len(y))]), y, out, sample_weight)
+        self.count(loss, y, out, sample_weight)
         self.to_keras()
         self.callbacks.on_train_batch_end(step, self._results())
         self.from_keras()
+
+    def count(self, loss: torch.Tensor, y, out, sample_weight) -> None:
+        """Count one step's outputs now. The fit's first step is counted on its own, so that
+        a metric that cannot take the labels raises as Keras's does, on one batch's shapes."""
+        self._update(loss.reshape(1), torch.tensor([float(len(y))]), y, out, sample_weight)
+        self.counted += 1
+        self.checked = True
 
     def epoch_logs(self, losses: list, sizes: list, y, out, sample_weight) -> dict:
         """The epoch's logs as Keras's fit reports them: the loss tracker's mean and each
         compiled metric's result. losses/sizes: each step's loss and batch size; y, out,
         sample_weight: the epoch's labels, outputs and weights (None where per_batch, whose
         steps were counted as they ran)."""
+        losses, sizes = losses[self.counted:], sizes[self.counted:]
         if not self.per_batch and losses:
             self._update(torch.stack([torch.as_tensor(v).reshape(()) for v in losses]),
                          torch.tensor(sizes, dtype=torch.float32), y, out, sample_weight)

@@ -452,6 +452,8 @@ class Trainer:
                 side.on_batch_end(step, loss.detach(), yb, out, swb)
                 if side.stop_training:
                     break
+            elif side is not None and not side.checked:
+                side.count(loss.detach(), yb, out, swb)
             elif side is not None:  # Keras's metrics count the epoch's outputs at its end
                 seen[0].append(yb)
                 seen[1].append(out)

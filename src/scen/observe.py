@@ -123,32 +123,45 @@ def _raise_if_interrupted() -> None:
 
 
 class Observers(Observer):
-    """Fan one event out to many observers."""
+    """Fan one event out to many observers, none of which can stop or change the run: an
+    observer that raises (a statistic it cannot compute, a histogram of values numpy cannot
+    bin) is skipped for that event, and the first such failure of each observer and event is
+    kept in `skipped` ("TensorBoardLogger.on_epoch_end: ValueError: ..."), which goes into the
+    run's result.json. Interrupts go on as they are."""
 
     def __init__(self, observers: list[Observer]):
         self.observers = list(observers)
+        self.skipped: list[str] = []
+
+    def _each(self, event: str, *args) -> None:
+        for o in self.observers:
+            try:
+                getattr(o, event)(*args)
+            except Exception as e:
+                from scen.scenario import ScenError
+
+                if isinstance(e, ScenError):  # scen's own refusal, not a failed statistic
+                    raise
+                note = f"{type(o).__name__}.{event}: {type(e).__name__}: {error_message(e)}"
+                if not any(n.startswith(note.split(": ")[0] + ":") for n in self.skipped):
+                    self.skipped.append(note)
 
     def before_training(self, model, data):
-        for o in self.observers:
-            o.before_training(model, data)
+        self._each("before_training", model, data)
 
     def on_train_begin(self, info):
-        for o in self.observers:
-            o.on_train_begin(info)
+        self._each("on_train_begin", info)
 
     def on_batch_end(self, batch, logs):
-        for o in self.observers:
-            o.on_batch_end(batch, logs)
+        self._each("on_batch_end", batch, logs)
         _raise_if_interrupted()
 
     def on_epoch_end(self, epoch, logs, step_losses, probe):
-        for o in self.observers:
-            o.on_epoch_end(epoch, logs, step_losses, probe)
+        self._each("on_epoch_end", epoch, logs, step_losses, probe)
         _raise_if_interrupted()
 
     def on_partial_epoch(self, epoch, logs, step_losses, probe):
-        for o in self.observers:
-            o.on_partial_epoch(epoch, logs, step_losses, probe)
+        self._each("on_partial_epoch", epoch, logs, step_losses, probe)
 
     def report_partial_epoch(self, epoch: int, read) -> None:
         """Training raised inside `epoch`: on_partial_epoch with how far it got. read() gives
@@ -165,8 +178,7 @@ class Observers(Observer):
             pass
 
     def on_train_end(self, status, error):
-        for o in self.observers:
-            o.on_train_end(status, error)
+        self._each("on_train_end", status, error)
 
 
 def error_message(e: BaseException) -> str:

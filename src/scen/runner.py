@@ -145,6 +145,7 @@ class RunResult:
     findings: list[dict] = field(default_factory=list)  # scen.diagnose findings, as dicts
     data_note: str = ""
     engine: str = ""  # which engine trained, and why that one (the native port or Keras's fit)
+    skipped: list[str] = field(default_factory=list)  # what scen's observers could not record
 
     @property
     def epochs_run(self) -> int:
@@ -301,7 +302,8 @@ def run_here(spec: RunSpec, scenario, run_dir: str, extra: list[Observer] = (),
         outcome = module.run(spec, scenario, run_dir, observers)
     info = outcome.pop("info")
     engine += outcome.pop("engine_note", "")
-    result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), engine=engine, **outcome)
+    result = RunResult(spec=spec, run_dir=run_dir, info=info.as_dict(), engine=engine,
+                       skipped=observers.skipped, **outcome)
     if result.history:
         config = scenario.config_for(spec.variant)
         reported = scenario.variant(spec.variant).reported

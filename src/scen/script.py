@@ -22,6 +22,7 @@ ScenError with a one-line message; runs made before the failure stay on disk.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -64,6 +65,7 @@ class ScriptSpec:
     initial_weights: str | None = None  # compare: the first fit starts from these (by structure)
     fix: str = ""  # diagnose --verify: a mechanical fix (scen.script_fix) applied to ...
     fix_fit: int = 0  # ... this fit (1-based; 0: every fit)
+    backend_note: str = ""  # why --backend auto became this backend (the script selects it)
 
     @property
     def name(self) -> str:
@@ -120,6 +122,8 @@ def run_script(spec: ScriptSpec) -> ScriptResult:
     """Run the script under scen (see the module docstring); ScenError for the user's errors.
     KeyboardInterrupt inside a fit returns status 'interrupted' with that fit's logs kept."""
     spec.check()
+    if spec.backend == "auto":  # the backend `python train.py` would run on, where one is set
+        spec.backend, spec.backend_note = selected_backend(spec.path)
     spec.device = resolve_device(spec)
     if keras_matches(BACKENDS[spec.backend], spec.device):
         return run_here(spec)
@@ -220,6 +224,81 @@ def worker_main(spec_path: str, result_path: str) -> int:
     with open(result_path, "w") as f:
         f.write(text)
     return code
+
+
+# KERAS_BACKEND's values -> scen's backend for them (torch: the native port where it takes a
+# fit, as --backend auto gives).
+KERAS_BACKEND_CHOICES = {"torch": "auto", "tensorflow": "keras-tensorflow", "jax": "keras-jax"}
+
+
+def selected_backend(path: str, environ=None) -> tuple[str, str]:
+    """(backend, why) for --backend auto: the one the script selects itself before importing
+    Keras (`os.environ["KERAS_BACKEND"] = "jax"`, as keras-io's Keras 3 examples do), else the
+    one the environment's KERAS_BACKEND selects, else "auto" (the native port; plain Keras
+    would fall back to its keras.json, TensorFlow by default). ScenError for a backend scen
+    does not run. The script's line is read, not run: a value it computes is not seen."""
+    environ = os.environ if environ is None else environ
+    chosen, where = script_sets_backend(path, environ.get("KERAS_BACKEND"))
+    if chosen is None:
+        chosen, where = environ.get("KERAS_BACKEND"), "the environment's KERAS_BACKEND"
+    if not chosen:
+        return "auto", ""
+    if chosen not in KERAS_BACKEND_CHOICES:
+        raise ScenError(f"{where} selects Keras's {chosen!r} backend; scen runs Keras on "
+                        f"{', '.join(KERAS_BACKEND_CHOICES)} (or pass --backend)")
+    return KERAS_BACKEND_CHOICES[chosen], f"{where} selects {chosen}"
+
+
+def script_sets_backend(path: str, from_environment: str | None) -> tuple[str | None, str]:
+    """The KERAS_BACKEND a script sets at its top level with a literal, and where: an
+    assignment to os.environ["KERAS_BACKEND"], os.environ.update(...) with it, or
+    os.environ.setdefault(...), which the environment's own value overrides."""
+    try:
+        tree = ast.parse(open(path, "rb").read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None, ""
+    name = os.path.basename(path)
+    found = None
+    for node in tree.body:
+        line = f"{name}, line {getattr(node, 'lineno', '?')},"
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if _is_environ_key(target) and _literal(node.value):
+                    found = (_literal(node.value), line)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and _is_environ(func.value)):
+                continue
+            if func.attr == "setdefault" and len(call.args) == 2 and \
+                    _literal(call.args[0]) == "KERAS_BACKEND" and _literal(call.args[1]):
+                if not from_environment:
+                    found = (_literal(call.args[1]), line)
+            elif func.attr == "update":
+                for kw in call.keywords:
+                    if kw.arg == "KERAS_BACKEND" and _literal(kw.value):
+                        found = (_literal(kw.value), line)
+                for arg in call.args:
+                    if isinstance(arg, ast.Dict):
+                        for k, v in zip(arg.keys, arg.values):
+                            if k is not None and _literal(k) == "KERAS_BACKEND" and _literal(v):
+                                found = (_literal(v), line)
+    return found if found else (None, "")
+
+
+def _is_environ(node) -> bool:
+    """os.environ, or environ imported from os."""
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or \
+        (isinstance(node, ast.Name) and node.id == "environ")
+
+
+def _is_environ_key(node) -> bool:
+    return isinstance(node, ast.Subscript) and _is_environ(node.value) and \
+        _literal(node.slice) == "KERAS_BACKEND"
+
+
+def _literal(node) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _where(e: BaseException, spec: ScriptSpec) -> str:

@@ -107,11 +107,27 @@ class TensorBoardLogger(Observer):
         if not self.cadence or (epoch % self.cadence and not last):
             return
         for path, w in probe.weights().items():
-            if np.all(np.isfinite(w)):
-                self.train.add_histogram(f"weights/{path}", w, epoch, bins=BINS)
+            self._histogram(f"weights/{path}", w, epoch)
         for path, g in probe.gradients().items():
-            if np.all(np.isfinite(g)):
-                self.train.add_histogram(f"gradients/{path}", g, epoch, bins=BINS)
+            self._histogram(f"gradients/{path}", g, epoch)
+
+    def _histogram(self, tag: str, values: np.ndarray, epoch: int) -> None:
+        """A histogram of whatever the values are: in float64, where float32 bins of huge
+        values (weights grown to 1e13) would not be distinct and numpy refuses "too many bins";
+        as one bin where even float64's are not; NaN and infinities left out of the histogram
+        (TensorBoard's cannot hold them) and counted beside it as `nonfinite/<tag>`."""
+        v = np.asarray(values, dtype=np.float64).reshape(-1)
+        finite = np.isfinite(v)
+        if not finite.all():
+            self.train.file_writer.add_summary(
+                _scalars({f"nonfinite/{tag}": float(v.size - finite.sum())}), epoch)
+            v = v[finite]
+        if not v.size:
+            return
+        try:
+            self.train.add_histogram(tag, v, epoch, bins=BINS)
+        except ValueError:  # numpy: "Too many bins for data range"
+            self.train.add_histogram(tag, v, epoch, bins=1)
 
     def on_epoch_end(self, epoch: int, logs: dict, step_losses: np.ndarray, probe: Probe) -> None:
         self._log_epoch(epoch, logs, step_losses, probe)

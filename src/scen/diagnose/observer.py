@@ -10,8 +10,8 @@ events (callback.py adapts them). It never raises into the training it watches (
 from __future__ import annotations
 
 import json
+import logging
 import math
-import sys
 from dataclasses import asdict
 
 from scen.diagnose.activations import ActivationExtractor
@@ -39,19 +39,21 @@ def wants_activations(epoch: int, total: int | None) -> bool:
     return epoch in (0, total - 1) or epoch % math.ceil(total / 10) == 0
 
 
-_SKIPPED: set[str] = set()  # what safely() has said: a check failing every epoch says it once
+SKIPPED: list[str] = []  # what safely() skipped, each once: diagnosis.json's "skipped"
 
 
 def safely(fn, default=None):
     """Diagnostics must never break the training they watch: fn(), or `default` ([] if None)
-    with a line on stderr if it raises (once per message and process)."""
+    where it raises. The failure is scen's, not the user's: it goes into diagnosis.json and
+    the "scen.diagnose" logger (shown with --verbose 2), never as a stray line on the
+    user's terminal."""
     try:
         return fn()
     except Exception as e:  # pragma: no cover - reported, not raised
-        line = f"scen.diagnose: skipped a check ({type(e).__name__}: {error_message(e)})"
-        if line not in _SKIPPED:
-            _SKIPPED.add(line)
-            print(line, file=sys.stderr)
+        line = f"skipped a check ({type(e).__name__}: {error_message(e)})"
+        if line not in SKIPPED:
+            SKIPPED.append(line)
+            logging.getLogger("scen.diagnose").info(line)
         return [] if default is None else default
 
 
@@ -174,7 +176,8 @@ class Diagnostics(Observer):
         with open(path, "w") as f:
             json.dump(dict(findings=[x.as_dict() for x in self.findings()],
                            facts=asdict(self.facts), status=self.status, error=self.error,
-                           records=[asdict(r) for r in self.records]), f, indent=1, default=float)
+                           records=[asdict(r) for r in self.records], skipped=SKIPPED),
+                      f, indent=1, default=float)
 
     # -- helpers --
 

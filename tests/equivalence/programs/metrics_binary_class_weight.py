@@ -13,7 +13,7 @@ x = rng.normal(size=(n, 8)).astype("float32")
 score = x[:, 0] + 0.5 * x[:, 1] + 0.5 * rng.normal(size=n)
 y = (score > 1.6).astype("float32")  # about 10% positives
 neg, pos = np.bincount(y.astype(int))
-class_weight = {0: (1 / neg) * (n / 2.0), 1: (1 / pos) * (n / 2.0)}
+class_weight = {0: float(n / (2.0 * neg)), 1: float(n / (2.0 * pos))}
 
 model = keras.Sequential([
     keras.Input(shape=(8,)),

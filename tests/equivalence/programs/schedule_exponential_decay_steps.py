@@ -1,6 +1,7 @@
 """Adam with a keras.optimizers.schedules.ExponentialDecay learning rate, trained with
-steps_per_epoch smaller than one pass over the arrays (epochs of 8 batches out of 20)."""
-# kinds: lr_schedule.exponential_decay, data.steps_per_epoch, optimizers.adam_object, metrics.names, models.mlp
+steps_per_epoch=8 on arrays of 20 batches: Keras does not restart the arrays each epoch, so they
+run out in epoch 3 (it warns "Your input ran out of data"), and the next epoch starts them afresh."""
+# kinds: lr_schedule.exponential_decay, data.steps_per_epoch, callbacks.lambda, optimizers.adam_object, metrics.names, models.mlp
 
 import numpy as np
 import keras
@@ -20,8 +21,14 @@ model = keras.Sequential([
 ])
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr_schedule),
               loss="binary_crossentropy", metrics=["accuracy"])
-history = model.fit(x, y, batch_size=32, epochs=5, steps_per_epoch=8, verbose=0)
+steps_seen = []
+count_steps = keras.callbacks.LambdaCallback(
+    on_epoch_begin=lambda epoch, logs: steps_seen.append(0),
+    on_train_batch_end=lambda batch, logs: steps_seen.__setitem__(-1, batch + 1))
+history = model.fit(x, y, batch_size=32, epochs=5, steps_per_epoch=8, callbacks=[count_steps],
+                    verbose=0)
 
+print("steps per epoch", steps_seen)
 print("optimizer iterations", int(keras.ops.convert_to_numpy(model.optimizer.iterations)))
 print("current lr", round(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)), 6))
 print("losses", [round(v, 3) for v in history.history["loss"]])
