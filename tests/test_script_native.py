@@ -318,3 +318,33 @@ def test_accuracy_over_several_values_per_sample_is_kerass(tmp_path, logdir, hea
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol=1e-5,
                                    atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("kind", ["gen", "pyds", "loader", "oned", "dict"])
+def test_datasets_and_fits_inputs_train_on_the_port_with_kerass_batches(tmp_path, logdir,
+                                                                       capfd, kind):
+    """A generator, a PyDataset (also as validation_data), a shuffling torch DataLoader, a 1-D
+    x and a dict of inputs: the port takes the batches Keras's own data adapters give, in
+    their order (Keras's metric objects too), and the script prints what plain Keras prints."""
+    from pathlib import Path
+
+    path = str(Path(__file__).with_name("scripts") / "datasets.py")
+    printed = {}
+    for backend in ("auto", "keras-torch"):
+        result = run_script(ScriptSpec(path, [kind], backend=backend, logdir=str(logdir),
+                                       verbose=0))
+        printed[backend] = capfd.readouterr().out
+        (run,) = result.runs
+        assert run.status == "completed", run.error
+        if backend == "auto":
+            assert run.spec.backend == "torch", run.engine
+    assert printed["auto"] == printed["keras-torch"]
+
+
+def test_a_tf_data_dataset_is_left_to_keras_unlooked_at(tmp_path, logdir, capfd):
+    pytest.importorskip("tensorflow")
+    from pathlib import Path
+
+    path = str(Path(__file__).with_name("scripts") / "datasets.py")
+    (run,) = run_script(ScriptSpec(path, ["tfdata"], logdir=str(logdir), verbose=0)).runs
+    assert run.spec.backend == "keras-torch" and "tf.data.Dataset" in run.engine

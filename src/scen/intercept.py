@@ -86,8 +86,10 @@ class FitInterceptor:
             from scen.script_fix import apply_fix
 
             apply_fix(fix, model, a, self.keras)  # FixNotApplicable (a ScenError) says why not
-        backend, engine = self.engine_for(number, model, a)
-        run = FitRun(self.spec, number, model, a, self.keras, backend, engine)
+        prepared = fit_data(a)  # a generator's first batch, taken here, is handed back first
+        a["x"] = prepared[0]
+        backend, engine = self.engine_for(number, model, a, prepared[1])
+        run = FitRun(self.spec, number, model, a, self.keras, backend, engine, prepared)
         a["x"] = run.x
         a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
@@ -113,7 +115,7 @@ class FitInterceptor:
         return history
 
 
-    def engine_for(self, number: int, model, a: dict) -> tuple[str, str]:
+    def engine_for(self, number: int, model, a: dict, sample: Dataset) -> tuple[str, str]:
         """(backend, engine line) of fit `number`: the native port wherever it takes the fit
         (--backend auto or torch), else Keras's fit on the script's backend, saying why."""
         from scen.runner import ENGINES
@@ -122,7 +124,7 @@ class FitInterceptor:
         if self.spec.backend not in ("auto", "torch"):
             note = getattr(self.spec, "backend_note", "")
             return self.spec.backend, ENGINES[self.spec.backend] + (f" ({note})" if note else "")
-        why = refusal(model, a, list(a.get("callbacks") or []), self.spec.precision)
+        why = refusal(model, a, list(a.get("callbacks") or []), self.spec.precision, sample)
         if why is None:
             return "torch", ENGINES["torch"]
         if self.spec.backend == "torch":
@@ -152,7 +154,8 @@ def tensorflow_installed() -> bool:
 class FitRun:
     """The scen side of one fit: its run directory, observers and result."""
 
-    def __init__(self, spec, number: int, model, args: dict, keras, backend: str, engine: str):
+    def __init__(self, spec, number: int, model, args: dict, keras, backend: str, engine: str,
+                 prepared: tuple):
         self.keras, self.model, self.number, self.engine = keras, model, number, engine
         # A script that sets a mixed policy itself runs mixed: the run is named and logged so.
         self.spec = RunSpec(spec.name, f"fit{number}", backend, spec.device,
@@ -161,7 +164,7 @@ class FitRun:
                             shuffle=not spec.compare,
                             initial_weights=spec.initial_weights if number == 1 else None)
         self.run_dir = new_run_dir(self.spec)
-        self.x, self.data, self.fit, self.data_note = fit_data(args)
+        self.x, self.data, self.fit, self.data_note = prepared  # fit_data(args)
         self.callbacks = list(args.get("callbacks") or [])
         self.diagnosis = Diagnostics(self.data.x, self.data.y,
                                      sample_weight=fit_weights(args, self.data.y)) \
@@ -357,8 +360,12 @@ def fit_data(a: dict):
 
 
 def first_batch(x):
-    """(the first batch or None, the input to pass on to fit). A generator is consumed by
-    looking, so a new generator that yields that batch first takes its place."""
+    """(the first batch or None, the input to pass on to fit). Looking must not change what
+    the script's fit then sees: a generator is consumed by looking, so a new generator that
+    yields that batch first takes its place; a PyDataset's or DataLoader's look is undone on
+    the global random generators it may draw from (a shuffling DataLoader's iterator draws its
+    order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
+    shuffling one takes the next shuffle), so the diagnosis has no sample of it."""
     import types
 
     try:
@@ -370,13 +377,36 @@ def first_batch(x):
                 yield from rest
 
             return first, replay()
-        if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
-            return x[0], x
-        if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # tf.data, DataLoader
-            return next(iter(x)), x
+        if type(x).__module__.startswith("tensorflow"):
+            return None, x
+        with _random_state_kept():
+            if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
+                return x[0], x
+            if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # a DataLoader
+                return next(iter(x)), x
     except Exception:  # an input we cannot look into: fit will say what it makes of it
         pass
     return None, x
+
+
+class _random_state_kept:
+    """Python's, NumPy's and torch's global random states as they were, after the block."""
+
+    def __enter__(self):
+        import random
+
+        import torch
+
+        self.python, self.numpy = random.getstate(), np.random.get_state()
+        self.torch = torch.random.fork_rng(devices=[])
+        self.torch.__enter__()
+
+    def __exit__(self, *exc):
+        import random
+
+        self.torch.__exit__(*exc)
+        random.setstate(self.python)
+        np.random.set_state(self.numpy)
 
 
 def _kind(x) -> str:

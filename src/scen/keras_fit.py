@@ -181,3 +181,45 @@ class KerasFitSide:
             logs.update(result if isinstance(result, dict) else {metric.name: result})
         return {k: float(np.asarray(v.detach().cpu() if hasattr(v, "detach") else v))
                 for k, v in logs.items()}
+
+
+class KerasBatches:
+    """A dataset's batches as Keras's fit takes them: Keras's own epoch iterator on torch
+    (TorchEpochIterator over the data adapter for a generator, a PyDataset, a tf.data.Dataset
+    or a torch DataLoader), so that the port trains on the very batches, in the very order,
+    that Keras's fit would. Each batch's inputs are standardized as Keras's Functional does
+    (scen.script_native.standardized_inputs) and moved to the port's device as float32.
+
+    model: the Keras model (its first fit builds it from the iterator, as Keras's does);
+    shuffle, steps, class_weight ...: fit's arguments for this data."""
+
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=None, steps=None,
+                 shuffle=False, class_weight=None, build=False):
+        from keras.src.backend.torch.trainer import TorchEpochIterator
+
+        self.model = model
+        self.iterator = TorchEpochIterator(x=x, y=y, sample_weight=sample_weight,
+                                           batch_size=batch_size, steps_per_epoch=steps,
+                                           shuffle=shuffle, class_weight=class_weight,
+                                           steps_per_execution=1)
+        if build:  # Keras's fit: Trainer._symbolic_build(iterator=...), then reset
+            model._symbolic_build(iterator=self.iterator)
+            self.iterator.reset()
+
+    @property
+    def num_batches(self) -> int | None:
+        return self.iterator.num_batches
+
+    def epoch(self, device):
+        from keras.src.trainers.data_adapters.data_adapter_utils import (
+            unpack_x_y_sample_weight)
+
+        from scen.script_native import standardized_inputs
+
+        as_port = lambda t: None if t is None else torch.as_tensor(
+            np.asarray(t.detach().cpu() if hasattr(t, "detach") else t), dtype=torch.float32,
+            device=device)
+        for _, _, data in self.iterator:
+            x, y, sample_weight = unpack_x_y_sample_weight(data[0])
+            xs = standardized_inputs(self.model, x)
+            yield [as_port(a) for a in xs], as_port(y), as_port(sample_weight)

@@ -210,6 +210,8 @@ class Trainer:
                          if set(ACCURACY) & set(map(str, metrics)) else None)
         self.validation_batch_size = fit.validation_batch_size or fit.batch_size
         self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
+        self.source = None  # a script's dataset: scen.keras_fit.KerasBatches (else the arrays)
+        self.val_source = None  # ... and its validation dataset
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
@@ -397,7 +399,9 @@ class Trainer:
             step_losses = torch.stack(losses).cpu().numpy().astype(float) if losses else np.zeros(0)
             if side is not None:
                 logs = side.epoch_logs(losses, sizes, *self._joined(seen))
-                if self.val is not None and side.should_validate(epoch):
+                if self.val_source is not None and side.should_validate(epoch):
+                    logs.update(self.evaluate_batches(self.val_source.epoch(self.device)))
+                elif self.val is not None and side.should_validate(epoch):
                     logs.update(self.evaluate(*self.val, prefix="val_"))
             else:
                 w = np.asarray(sizes, dtype=float)
@@ -427,15 +431,12 @@ class Trainer:
 
     def _fit_epoch_eager(self, losses: list, sizes: list, correct: torch.Tensor,
                          seen: tuple) -> None:
-        take = lambda a: a.index_select(0, idx)  # a[idx]'s copy, at a third of its cost
         labels, outputs = [], []  # the accuracy is counted once, at the end of the epoch
         side = self.side
         per_batch = side is not None and side.per_batch
-        for step, idx in enumerate(self._epoch_batches()):
+        for step, (xb, yb, swb) in enumerate(self._batches()):
             if per_batch:
                 side.on_batch_begin(step)
-            xb, yb = [take(a) for a in self.x], take(self.y)
-            swb = take(self.sw) if self.sw is not None else None
             loss, out = self._loss_and_output(xb, yb, swb)
             for p in self.params:
                 p.grad = None
@@ -447,7 +448,7 @@ class Trainer:
                 loss.backward()
                 self.optimizer.update()
             losses.append(loss.detach())
-            sizes.append(len(idx))
+            sizes.append(len(yb))
             if per_batch:
                 side.on_batch_end(step, loss.detach(), yb, out, swb)
                 if side.stop_training:
@@ -464,6 +465,18 @@ class Trainer:
                 outputs.append(out)
         if outputs:
             correct += self.matches(torch.cat(labels), torch.cat(outputs))
+
+    def _batches(self):
+        """One epoch's (inputs, labels, sample weights or None): taken by index from the data
+        on the device, or, where fit was given a dataset, from `source` (Keras's own epoch
+        iterator, scen.keras_fit.KerasBatches)."""
+        if self.source is not None:
+            yield from self.source.epoch(self.device)
+            return
+        for idx in self._epoch_batches():
+            take = lambda a: a.index_select(0, idx)  # a[idx]'s copy, at a third of its cost
+            yield ([take(a) for a in self.x], take(self.y),
+                   take(self.sw) if self.sw is not None else None)
 
     def _fit_epoch_compiled(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         """An epoch of compiled steps: full chunks of CHUNK batches, then one at a time."""
@@ -492,6 +505,23 @@ class Trainer:
         if grads is not None:
             for p, g in zip(self.params, grads):  # the last step's, for the probe
                 p.grad = g
+
+    @torch.no_grad()
+    def evaluate_batches(self, batches) -> dict:
+        """Validation over (inputs, labels, weights) batches (a dataset, through Keras's epoch
+        iterator): the losses and outputs go to Keras's metrics (self.side)."""
+        self.net.eval()
+        losses, sizes, labels, outputs, weights = [], [], [], [], []
+        for xb, yb, swb in batches:
+            out, logits = self._forward(xb)
+            losses.append(self.loss_fn(yb, out, logits, sample_weight=swb))
+            sizes.append(len(yb))
+            labels.append(yb)
+            outputs.append(out)
+            if swb is not None:
+                weights.append(swb)
+        self.net.train()
+        return self.side.validation_logs(losses, sizes, *self._joined((labels, outputs, weights)))
 
     @torch.no_grad()
     def evaluate(self, xs, y, sw=None, prefix="") -> dict:

@@ -33,9 +33,10 @@ DEFAULTS = {"validation_steps": None}
 LOOP_CALLBACKS = ("BackupAndRestore", "SwapEMAWeights")
 
 
-def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
+def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -> str | None:
     """Why the native port cannot run this fit (None: it can). `a`: fit's bound arguments;
-    `precision`: the run's (fp32 | fp16 | bf16)."""
+    `precision`: the run's (fp32 | fp16 | bf16); sample: scen.intercept.fit_data's Dataset
+    (for a dataset, its first batch)."""
     import torch
 
     from scen.intercept import is_arrays
@@ -46,17 +47,25 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
         if a.get(name, default) != default:
             return f"fit({name}={a[name]!r}) is Keras's to honour"
     x, y = a.get("x"), a.get("y")
-    if not is_arrays(x):
-        return "fit takes data that are not arrays (a generator or dataset): Keras's fit reads it"
-    if y is None:
+    if not is_arrays(x):  # a dataset: the port takes the batches Keras's own adapter gives
+        if a.get("validation_split"):
+            return "validation_split of a dataset: Keras's fit refuses it"
+        if type(x).__module__.startswith("tensorflow"):
+            return ("a tf.data.Dataset, which scen does not look into (a look would take the "
+                    "next shuffle): Keras's fit reads it")
+        if sample is None or sample.y is None:
+            return "a dataset whose batches are not (x, y) pairs: Keras's fit reads it"
+        x, y = None, None
+    elif y is None:
         return "fit takes x without y: the labels come from the model's own train_step"
-    if not is_arrays(y) or isinstance(y, dict) or isinstance(y, (list, tuple)) and len(y) > 1:
+    if x is not None and (not is_arrays(y) or isinstance(y, dict)
+                          or isinstance(y, (list, tuple)) and len(y) > 1):
         return "several label arrays (one per output): the port trains one output"
     own = [m for m in ("train_step", "test_step", "compute_loss", "compute_metrics")
            if getattr(type(model), m) is not getattr(keras_trainer(), m)]
     if own:
         return f"the model defines its own {own[0]}: Keras's fit runs it"
-    for what, arrays in (("inputs", x), ("labels", y)):
+    for what, arrays in (("inputs", x), ("labels", y)) if x is not None else ():
         kinds = {np.asarray(v).dtype for v in (list(arrays.values()) if isinstance(arrays, dict)
                                                  else arrays if isinstance(arrays, (list, tuple))
                                                  else [arrays])}
@@ -64,8 +73,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str) -> str | None:
             return (f"{what} of dtype {', '.join(sorted(map(str, kinds)))}, not numbers: "
                     "Keras's fit takes (or refuses) them as they are")
     validation = a.get("validation_data")
-    if validation is not None and (not isinstance(validation, (list, tuple))
-                                   or len(validation) != 2):
+    if isinstance(validation, (list, tuple)) and len(validation) != 2:
         return "validation_data with sample weights, or not an (x, y) pair"
     loop = [type(c).__name__ for c in user_callbacks if type(c).__name__ in LOOP_CALLBACKS]
     if loop:
@@ -128,8 +136,9 @@ def fit_natively(run, model, a: dict, keras):
     whose callbacks end with scen's own hooks (which the Trainer replaces: it feeds the
     observers itself). Raises as Keras's fit would (the error goes into the script);
     KeyboardInterrupt is left to the caller."""
-    from scen.intercept import load_by_structure
-    from scen.keras_fit import KerasFitSide
+    from scen.diagnose.model import n_rows
+    from scen.intercept import is_arrays, load_by_structure
+    from scen.keras_fit import KerasBatches, KerasFitSide
     from scen.native import Trainer
 
     fit = Fit(run.fit.epochs, run.fit.batch_size, run.fit.steps_per_epoch,
@@ -137,18 +146,33 @@ def fit_natively(run, model, a: dict, keras):
               class_weight=a.get("class_weight") or None,
               validation_batch_size=a.get("validation_batch_size"))
     validation = run.data.validation
+    dataset = not is_arrays(a.get("x"))  # Keras's own epoch iterator gives the batches
+    val_dataset = a.get("validation_data") is not None and validation is None
     if validation is not None:
         validation = (standardized_inputs(model, validation[0]), validation[1])
     data = Dataset(standardized_inputs(model, run.data.x), run.data.y, validation,
                    run.data.note, sample_weight=_array(a.get("sample_weight")))
     if run.spec.initial_weights:  # compare: from the first backend's weights (begin, too)
         load_by_structure(model, run.spec.initial_weights)
+    if dataset:  # the Trainer takes its shapes from the first batch, its batches from Keras
+        fit = Fit(fit.epochs, n_rows(data.y), None, 0.0, False)
     trainer = Trainer(model, data, fit, device=run.spec.device, precision=run.spec.precision)
-    # Keras's fit draws its data order's seeds, then calls on_train_begin, where the diagnosis
-    # runs the model (its predict draws too): the same order keeps Keras's batches.
     previous = getattr(model, "_scen_optimizer", None)  # an earlier fit's, trained here
-    trainer.start(first_fit=previous is None)
-    keras_built(model, Dataset(run.data.x, run.data.y), fit)  # x as the script gave it
+    if dataset:
+        trainer.source = KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"),
+                                      a.get("batch_size"), a.get("steps_per_epoch"),
+                                      bool(a.get("shuffle")), a.get("class_weight"),
+                                      build=previous is None)
+        trainer.steps_per_epoch = trainer.source.num_batches or 0
+    else:
+        # Keras's fit draws its data order's seeds, then calls on_train_begin, where the
+        # diagnosis runs the model (its predict draws too): the same order keeps its batches.
+        trainer.start(first_fit=previous is None)
+        keras_built(model, Dataset(run.data.x, run.data.y), fit)  # x as the script gave it
+    if val_dataset:
+        trainer.val_source = KerasBatches(model, a["validation_data"],
+                                          batch_size=a.get("validation_batch_size")
+                                          or a.get("batch_size"))
     run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
     if previous is not None:  # a second fit goes on with the first one's optimizer state,
         rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
