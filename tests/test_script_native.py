@@ -179,20 +179,17 @@ REFUSED = {  # what the port cannot compute -> the reason its engine line gives
                     "    return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** 3)\n"
                     "model.compile('adam', my_loss)\n",
                     "Unknown loss 'my_loss': Keras's fit computes it"),
-    "schedule": ("rate = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.5)\n"
-                 "model.compile(keras.optimizers.SGD(rate), 'mse')\n",
-                 "the optimizer: a learning-rate schedule (ExponentialDecay), which Keras's "
-                 "fit steps"),
+    "callable_rate": ("model.compile(keras.optimizers.SGD(lambda: 0.01), 'mse')\n",
+                      "the optimizer: a learning rate that is a function"),
 }
 SMALL = ("import numpy as np\nimport keras\n"
          "x = np.random.default_rng(0).normal(size=(64, 3)).astype('float32')\n")
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
-def test_a_loss_or_schedule_the_port_cannot_compute_goes_to_keras(tmp_path, logdir, case):
-    """A custom loss or a learning-rate schedule: Keras's fit trains it (the port would fail
-    on them), the engine line says why, and TensorFlow is not imported for it (Keras's
-    serialisation of a schedule would)."""
+def test_a_loss_or_rate_the_port_cannot_compute_goes_to_keras(tmp_path, logdir, case):
+    """A custom loss or a learning rate given as a function: Keras's fit trains it (the port
+    would fail on them), the engine line says why, and TensorFlow is not imported for it."""
     import sys
 
     compile_line, reason = REFUSED[case]
@@ -348,3 +345,27 @@ def test_a_tf_data_dataset_is_left_to_keras_unlooked_at(tmp_path, logdir, capfd)
     path = str(Path(__file__).with_name("scripts") / "datasets.py")
     (run,) = run_script(ScriptSpec(path, ["tfdata"], logdir=str(logdir), verbose=0)).runs
     assert run.spec.backend == "keras-torch" and "tf.data.Dataset" in run.engine
+
+
+@pytest.mark.parametrize("schedule", [
+    "keras.optimizers.schedules.ExponentialDecay(0.05, 5, 0.5)",
+    "keras.optimizers.schedules.PiecewiseConstantDecay([4, 9], [0.1, 0.03, 0.01])",
+    "keras.optimizers.schedules.CosineDecay(0.05, 20, warmup_target=0.1, warmup_steps=4)"])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_a_learning_rate_schedule_steps_on_the_port_as_in_keras(tmp_path, logdir, schedule,
+                                                                optimizer):
+    """The schedule's rate at each step, as Keras's optimizer takes it, without TensorFlow."""
+    import sys
+
+    script = (SMALL + "y = x.sum(axis=1, keepdims=True)\n"
+              "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+              f"model.compile(keras.optimizers.{optimizer}({schedule}), 'mse')\n"
+              "model.fit(x, y, epochs=4, batch_size=16, verbose=0)\n")
+    path = write(tmp_path, script)
+    tf_before = "tensorflow" in sys.modules
+    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    assert tf_before or "tensorflow" not in sys.modules
+    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                      verbose=0)).runs
+    assert ours.spec.backend == "torch", ours.engine
+    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)

@@ -29,6 +29,9 @@ class KerasOptimizer(torch.optim.Optimizer):
         self._lr = torch.zeros((), dtype=torch.float32, device=dev)
         self._iterations = torch.zeros((), dtype=torch.int32, device=dev)  # int32 on torch
         self.learning_rate = learning_rate
+        # A Keras LearningRateSchedule (get_optimizer sets it): update() first sets the rate
+        # to schedule(iterations), as Keras's _get_current_learning_rate does at each step.
+        self.schedule = None
         self._flat: torch.Tensor | None = None  # flatten(): the trainable ones, one buffer
         self._flat_params: list[torch.Tensor] = []
         self._flat_slots: dict[str, torch.Tensor] = {}
@@ -129,6 +132,8 @@ class KerasOptimizer(torch.optim.Optimizer):
     def update(self):
         """The step itself, without torch.optim's per-call hooks and profiling (~60 us of a
         ~500 us step on a small model): what a tight training loop calls."""
+        if self.schedule is not None:
+            self.learning_rate = float(np.asarray(self.schedule(int(self._iterations))))
         params = [p for p in self._params if p.grad is not None]  # _filter_empty_gradients
         if self._flat is not None and list(map(id, params)) == list(map(id, self._flat_params)):
             self._apply([torch.cat([p.grad.reshape(-1) for p in params])], [self._flat])

@@ -299,15 +299,35 @@ _INERT = {"use_ema": False, "ema_momentum": 0.99,
 
 def keras_config(optimizer) -> dict:
     """A Keras optimizer (the inner one of a LossScaleOptimizer) as keras.optimizers.serialize
-    gives it, without serialize's import of TensorFlow. A learning-rate schedule raises
-    ValueError, before get_config (whose serialisation of a schedule imports TensorFlow where
-    installed): the optimizers here take a number."""
+    gives it, without serialize's import of TensorFlow. Under a LearningRateSchedule the
+    config's learning_rate is the schedule's first rate (get_optimizer then steps the
+    schedule itself), and get_config is asked with the schedule set aside, as its
+    serialisation of one imports TensorFlow where installed. Another callable rate (a function
+    of nothing, which Keras calls at every step) raises ValueError."""
+    from keras.optimizers.schedules import LearningRateSchedule
+
     inner = getattr(optimizer, "inner_optimizer", optimizer)
     rate = getattr(inner, "_learning_rate", None)
-    if callable(rate):  # a LearningRateSchedule, or a function of the step
-        raise ValueError(f"a learning-rate schedule ({type(rate).__name__}), which Keras's fit "
-                         "steps")
+    if isinstance(rate, LearningRateSchedule):
+        inner._learning_rate = None  # get_config's placeholder branch: no serialisation
+        try:
+            config = inner.get_config()
+        finally:
+            inner._learning_rate = rate
+        config["learning_rate"] = float(np.asarray(rate(0)))
+        return {"class_name": type(inner).__name__, "config": config}
+    if callable(rate):
+        raise ValueError(f"a learning rate that is a function ({type(rate).__name__}), which "
+                         "Keras's fit calls at every step")
     return {"class_name": type(inner).__name__, "config": inner.get_config()}
+
+
+def learning_rate_schedule(optimizer):
+    """The Keras optimizer's LearningRateSchedule, or None."""
+    from keras.optimizers.schedules import LearningRateSchedule
+
+    rate = getattr(getattr(optimizer, "inner_optimizer", optimizer), "_learning_rate", None)
+    return rate if isinstance(rate, LearningRateSchedule) else None
 
 
 def get_optimizer(name_or_config, params) -> KerasOptimizer:
@@ -315,7 +335,9 @@ def get_optimizer(name_or_config, params) -> KerasOptimizer:
     dict ``{"name": "adam", "learning_rate": 0.01, ...}``, or a serialized Keras optimizer
     ``{"class_name": "Adam", "config": {...}}``.  Unknown names and schedules raise
     ValueError."""
+    schedule = None
     if hasattr(name_or_config, "get_config"):
+        schedule = learning_rate_schedule(name_or_config)
         name_or_config = keras_config(name_or_config)
     if isinstance(name_or_config, str):
         name, kwargs = name_or_config, {}
@@ -339,6 +361,8 @@ def get_optimizer(name_or_config, params) -> KerasOptimizer:
             val = kwargs.pop(key)
             if val not in (_INERT[key], None, False):
                 raise ValueError(f"{name}: {key}={val!r} is not supported here")
-    return cls(params, **kwargs)
+    optimizer = cls(params, **kwargs)
+    optimizer.schedule = schedule
+    return optimizer
 
 
