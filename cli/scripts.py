@@ -27,10 +27,16 @@ def not_for_scripts(**given) -> None:
 
 
 def exit_like_python(result) -> None:
-    """The script stopped on the exception a fit raised: exit 1, as `python train.py` would
-    (its runs and diagnosis are written and printed by then)."""
-    if result.status == "raised":
-        raise typer.Exit(1)
+    """Exit as `python train.py` would, after the fits' summaries: the script's own status
+    (sys.exit(N)), 1 for an exception it did not catch (its traceback on stderr, as Python
+    prints it, unless a fit raised it: the diagnosis has said what it was), else 0."""
+    import sys
+
+    if result.traceback:
+        sys.stderr.write(result.traceback)
+        sys.stderr.flush()
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def run_script_command(path, args, backend, device, precision, seed, logdir, verbose: int,
@@ -41,7 +47,7 @@ def run_script_command(path, args, backend, device, precision, seed, logdir, ver
 
     try:
         result = run_script(ScriptSpec(path, list(args or []), backend, device, precision, seed,
-                                       logdir, verbose))
+                                       logdir, verbose, as_python=True))
     except ScenError as e:
         fail(str(e))
     for r in result.runs:

@@ -121,8 +121,6 @@ def test_bad_scripts_are_a_scen_error(logdir, name, says):
     (["run", "README.md"], "README.md is not a Python script", ""),
     (["run", "tests/nope.txt"], "no such script: tests/nope.txt", ""),
     (["diagnose", "tests/"], "tests/ is not a file", ""),
-    (["run", script("fails_before_fit.py")], "raised KeyError", "fails_before_fit: loading"),
-    (["diagnose", script("exits_3.py")], "exited with status 3", "exits_3: giving up"),
     (["run", script("healthy.py"), "--epochs", "2"], "--epochs applies to scenarios", ""),
     (["run", script("healthy.py"), "--verbose", "3"], "--verbose must be 0, 1 or 2", ""),
     (["diagnose", "toy-blobs", "extra"], "only a script (train.py) takes arguments", ""),
@@ -135,6 +133,23 @@ def test_cli_bad_input_is_one_line_exit_2_and_the_scripts_output_stays(args, say
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and says in lines[0] and "Traceback" not in r.stderr
     assert printed in r.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "diagnose"])
+@pytest.mark.parametrize("name, code, printed", [
+    ("fails_before_fit.py", 1, "fails_before_fit: loading"),
+    ("exits_3.py", 3, "exits_3: giving up"),
+])
+def test_a_scripts_own_failure_exits_as_python_would(tmp_path, command, name, code, printed):
+    """Not scen's bad input (2): the script's own status, or 1 with Python's traceback."""
+    r = scen(command, script(name), "--logdir", str(tmp_path))
+    py = subprocess.run([sys.executable, script(name)], capture_output=True, text=True,
+                        timeout=300, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert r.returncode == py.returncode == code, r.stderr
+    assert printed in r.stdout and printed in py.stdout
+    if code == 1:
+        assert r.stderr.strip().endswith(py.stderr.strip().splitlines()[-1])
+        assert "Traceback (most recent call last)" in r.stderr and "runpy" not in r.stderr
 
 
 def test_cli_run_and_diagnose_a_script(tmp_path):

@@ -66,6 +66,10 @@ class ScriptSpec:
     fix: str = ""  # diagnose --verify: a mechanical fix (scen.script_fix) applied to ...
     fix_fit: int = 0  # ... this fit (1-based; 0: every fit)
     backend_note: str = ""  # why --backend auto became this backend (the script selects it)
+    # `scen run|diagnose`: the script's own failure (an exception outside fit, sys.exit(N))
+    # ends the result as `python train.py` would end (ScriptResult.exit_code and traceback),
+    # rather than as a ScenError (what compare, golden, sweep and --verify stop on).
+    as_python: bool = False
 
     @property
     def name(self) -> str:
@@ -105,17 +109,24 @@ class ScriptResult:
     status: str  # completed | raised (a fit raised; its run says why) | interrupted
     runs: list[RunResult]  # one per Model.fit call, in order
     data: list[str] = field(default_factory=list)  # compare: each fit's data, as a sha256
+    # The status `python train.py` would exit with (its sys.exit code; 1 for an exception it
+    # did not catch), and that exception's traceback as Python prints it, scen's frames left
+    # out (spec.as_python; else these failures are ScenErrors).
+    exit_code: int = 0
+    traceback: str = ""
 
     def to_json(self) -> str:
         return json.dumps(dict(spec=asdict(self.spec), status=self.status,
                                runs=[json.loads(r.to_json()) for r in self.runs],
-                               data=self.data), indent=1, default=float)
+                               data=self.data, exit_code=self.exit_code,
+                               traceback=self.traceback), indent=1, default=float)
 
     @classmethod
     def from_json(cls, text: str) -> ScriptResult:
         d = json.loads(text)
         return cls(ScriptSpec(**d["spec"]), d["status"],
-                   [RunResult.from_json(json.dumps(r)) for r in d["runs"]], d["data"])
+                   [RunResult.from_json(json.dumps(r)) for r in d["runs"]], d["data"],
+                   d.get("exit_code", 0), d.get("traceback", ""))
 
 
 def run_script(spec: ScriptSpec) -> ScriptResult:
@@ -148,26 +159,32 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
     sys.argv = [spec.path, *spec.args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
-    status, failure = "completed", None
+    status, failure, exit_code, printed = "completed", None, 0, ""
     try:
         with warnings.catch_warnings(), fits, device_scope(keras, spec.device), policy:
             # The diagnosis reports a softmax over one unit once, with its fix; Keras-torch
             # would warn at every call.
             warnings.filterwarnings("ignore", message="You are using a softmax over axis")
-            runpy.run_path(spec.path, run_name="__main__")
+            # As python 3.9+ runs a script: its __file__ and code paths absolute, argv[0] as typed.
+            runpy.run_path(os.path.abspath(spec.path), run_name="__main__")
     except SystemExit as e:
         if e.code not in (None, 0):
             failure = (f"{spec.path} exited with status {e.code}" if isinstance(e.code, int)
                        else f"{spec.path} exited: {e.code}")
+            # Python's own exit: an int is the status; anything else is printed, status 1.
+            exit_code = e.code if isinstance(e.code, int) else 1
+            printed = "" if isinstance(e.code, int) else f"{e.code}\n"
     except KeyboardInterrupt:
         status = "interrupted"
     except ScenError:  # scen refused a fit (compare): its message says why
         raise
     except Exception as e:
+        exit_code = 1
         if e is fits.raised:
             status = "raised"
         else:
             failure = f"{spec.path} raised {type(e).__name__}: {error_message(e)}{_where(e, spec)}"
+            printed = script_traceback(e, spec)
     finally:
         sys.argv, sys.path[:] = argv, path
         os.chdir(cwd)
@@ -177,13 +194,23 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
         r.spec.logdir = spec.logdir
         if not os.path.isabs(spec.logdir):
             r.run_dir = os.path.relpath(r.run_dir)
-    if failure:
+    if failure and not spec.as_python:
         made = f" ({len(fits.runs)} fit(s) ran first, in {spec.logdir}/{spec.name})" \
             if fits.runs else ""
         raise ScenError(failure + made)
-    if not fits.runs and status == "completed":
+    if not fits.runs and status == "completed" and not failure:
         raise ScenError(f"{spec.path} finished without calling Model.fit: nothing to run")
-    return ScriptResult(spec, status, fits.runs, fits.data)
+    return ScriptResult(spec, status, fits.runs, fits.data, exit_code, printed)
+
+
+def script_traceback(e: BaseException, spec: ScriptSpec) -> str:
+    """The traceback `python train.py` prints for an exception the script did not catch:
+    from the script's first frame on (scen's and runpy's frames before it left out)."""
+    script = os.path.abspath(spec.path)
+    tb = e.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != script:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(e), e, tb or e.__traceback__))
 
 
 def run_in_worker(spec: ScriptSpec) -> ScriptResult:

@@ -1,6 +1,6 @@
 """Regression logged to a CSV file with CSVLogger while validating only every second epoch
 (validation_freq=2), with RootMeanSquaredError() as a metric object; prints the CSV back."""
-# kinds: callbacks.csv_logger, data.validation_freq, data.validation_data, metrics.objects, files.write, models.mlp
+# kinds: callbacks.csv_logger, data.validation_freq, data.validation_data, metrics.objects, files.write, optimizers.sgd_string, models.mlp
 
 import csv
 
@@ -18,7 +18,7 @@ model = keras.Sequential([
     keras.layers.Dense(16, activation="relu"),
     keras.layers.Dense(1),
 ])
-model.compile(optimizer="adam", loss="mse", metrics=[keras.metrics.RootMeanSquaredError()])
+model.compile(optimizer="sgd", loss="mse", metrics=[keras.metrics.RootMeanSquaredError()])
 
 csv_logger = keras.callbacks.CSVLogger("training.log")
 history = model.fit(x[:400], y[:400], validation_data=(x[400:], y[400:]), validation_freq=2,

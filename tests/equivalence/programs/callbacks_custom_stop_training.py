@@ -1,6 +1,6 @@
 """A user callback that sets self.model.stop_training = True after epoch 3, on a classifier with
 a custom layer that calls self.add_loss (an activity penalty), with Precision() and Recall()."""
-# kinds: callbacks.custom_stop_training, metrics.objects, models.add_loss, models.mlp
+# kinds: callbacks.custom_stop_training, metrics.objects, models.add_loss, optimizers.adamw_object, models.mlp
 
 import numpy as np
 import keras
@@ -39,7 +39,8 @@ model = keras.Sequential([
     ActivityPenalty(1e-2),
     layers.Dense(1, activation="sigmoid"),
 ])
-model.compile(optimizer="adam", loss="binary_crossentropy",
+model.compile(optimizer=keras.optimizers.AdamW(learning_rate=2e-3, weight_decay=0.004),
+              loss="binary_crossentropy",
               metrics=[keras.metrics.Precision(), keras.metrics.Recall()])
 history = model.fit(x, y, epochs=30, batch_size=32, callbacks=[StopAfterEpoch(3)], verbose=0)
 

@@ -1,6 +1,6 @@
 """Infinite Python generator of (x, y) batches with steps_per_epoch, and a second generator as
 validation_data with validation_steps; a LambdaCallback prints a line per epoch."""
-# kinds: data.generator, data.steps_per_epoch, callbacks.lambda, optimizers.sgd_momentum, models.mlp
+# kinds: data.generator, data.steps_per_epoch, callbacks.lambda, optimizers.sgd_object, optimizers.sgd_momentum, models.mlp
 
 import numpy as np
 import keras

@@ -1,6 +1,6 @@
 """Conv1D sensor-signal classifier trained with SGD(momentum=0.9) on a PiecewiseConstantDecay
 schedule, validating every other epoch (validation_freq=2)."""
-# kinds: lr_schedule.piecewise_constant, models.convnet, optimizers.sgd_momentum, data.validation_freq, data.validation_data
+# kinds: lr_schedule.piecewise_constant, models.convnet, optimizers.sgd_object, optimizers.sgd_momentum, data.validation_freq, data.validation_data
 
 import numpy as np
 import keras
