@@ -334,28 +334,95 @@ def _scale(measured) -> float:
 # ---- files ---------------------------------------------------------------------------------
 
 def write(directory: str | Path, records: dict) -> list[Path]:
-    """Each record to its file, atomically (a new file renamed over the old)."""
-    written = []
+    """Each record to its file, all of them or none (commit)."""
+    files = {}
     for rec in records.values():
-        p = path(directory, rec["scenario"], rec["variant"], rec["backend"])
-        p.parent.mkdir(parents=True, exist_ok=True)
         kept = {k: v for k, v in rec.items() if k != "initial_weights_file"}
-        tmp = p.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(kept, indent=1) + "\n")
-        os.replace(tmp, p)
-        written.append(p)
-    return written
+        files[path(directory, rec["scenario"], rec["variant"], rec["backend"])] = \
+            json.dumps(kept, indent=1) + "\n"
+    return commit(directory, files)
+
+
+# A golden set is written all or nothing, kill -9 included. Every new file is first written
+# beside its old one (<name>.new); then a journal naming every replacement and removal is
+# renamed into place, the commit point; then the files are renamed over the old ones and the
+# journal removed, with Ctrl-C and SIGTERM held. Whatever stops the process, the next reader
+# or writer of the directory (recover) finds either staged files and no journal (the old set
+# stands: they are removed) or the journal (the new set: its renames are finished).
+JOURNAL = ".scen-golden-commit.json"
+STAGED = ".new"
+
+
+def commit(directory: str | Path, files: dict, remove: list | tuple = ()) -> list[Path]:
+    """Replace `files` ({path: text}, paths under `directory`) and delete `remove`, all or
+    nothing (see above); the paths written."""
+    from scen.runner import signals_held, write_atomically
+
+    directory = Path(directory)
+    recover(directory)
+    staged = []
+    try:
+        for p, text in files.items():
+            p = Path(p)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            s = p.with_name(p.name + STAGED)
+            s.write_text(text)
+            staged.append([str(s), str(p)])
+    except BaseException:  # interrupted, or a disk error, before the commit point: the old set
+        for s, _ in staged:
+            Path(s).unlink(missing_ok=True)
+        raise
+    plan = {"replace": staged, "remove": [str(p) for p in remove]}
+    with signals_held():
+        write_atomically(str(directory / JOURNAL), json.dumps(plan))  # the commit point
+        _apply(directory, plan)
+    return [Path(p) for _, p in staged]
+
+
+def _apply(directory: Path, plan: dict) -> None:
+    for s, p in plan["replace"]:
+        if os.path.exists(s):
+            os.replace(s, p)
+    for p in plan["remove"]:
+        Path(p).unlink(missing_ok=True)
+        try:
+            Path(p).parent.rmdir()  # a fit's folder left empty
+        except OSError:
+            pass
+    (directory / JOURNAL).unlink(missing_ok=True)
+
+
+def recover(directory: str | Path) -> None:
+    """Finish a commit that a killed process left after its commit point, or undo one it
+    left before (its staged files removed): the directory then holds a whole set."""
+    directory = Path(directory)
+    journal = directory / JOURNAL
+    if journal.exists():
+        try:
+            plan = json.loads(journal.read_text())
+        except ValueError:  # not ours, or torn: write_atomically never leaves one torn
+            plan = None
+        if plan is not None:
+            from scen.runner import signals_held
+
+            with signals_held():
+                _apply(directory, plan)
+    if directory.is_dir():
+        for s in directory.rglob("*.json" + STAGED):
+            s.unlink(missing_ok=True)
 
 
 def load(directory: str | Path, scenario: str, variant: str, backend: str) -> dict | None:
+    recover(directory)
     p = path(directory, scenario, variant, backend)
     return json.loads(p.read_text()) if p.exists() else None
 
 
 def main(todo_path: str, out_path: str) -> None:
-    from scen.observe import install_interrupt_handlers
+    from scen.observe import die_with_parent, install_interrupt_handlers
 
     install_interrupt_handlers()
+    die_with_parent()  # a kill -9 of scen must not leave this worker running
     backend, todo, logdir, starts = json.loads(Path(todo_path).read_text())
     try:
         records = record(backend, [tuple(c) for c in todo], logdir, starts)

@@ -113,6 +113,30 @@ def install_interrupt_handlers() -> None:
     sys.unraisablehook = quiet_about_interrupts
 
 
+def die_with_parent(poll_seconds: float = 0.5, grace_seconds: float = 30.0) -> None:
+    """For a worker process: when the scen that started it is gone (killed with -9, which no
+    handler sees), stop too, as an interrupt would stop it (its logs kept), and for good after
+    `grace_seconds`. A daemon thread watches the parent's pid: the worker's own session keeps
+    a terminal's Ctrl-C from reaching it, so nothing else would."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)  # install_interrupt_handlers: KeyboardInterrupt
+        time.sleep(grace_seconds)
+        os._exit(INTERRUPTED_STATUS)
+
+    threading.Thread(target=watch, name="scen-die-with-parent", daemon=True).start()
+
+
+INTERRUPTED_STATUS = 130  # what a shell reports for a process stopped by Ctrl-C
+
+
 def interrupt_pending() -> bool:
     return _interrupt_pending
 

@@ -251,7 +251,7 @@ def remove_run_dir(run_dir: str, logdir: str) -> None:
 
 def mark_interrupted(spec: RunSpec, run_dir: str) -> None:
     """An interrupt outside training: say so in result.json and in TensorBoard's text tab."""
-    with _signals_held():
+    with signals_held():
         from scen.tensorboard import summary_writer_class
 
         with summary_writer_class()(run_dir) as writer:
@@ -269,7 +269,7 @@ def write_atomically(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-class _signals_held:
+class signals_held:
     """Hold Ctrl-C and SIGTERM for a few lines (the final writes), then deliver them."""
 
     def __enter__(self):
@@ -317,7 +317,7 @@ def record_outcome(result: RunResult, diagnosis) -> None:
     """The run's findings into `result`, then diagnosis.json, the diagnosis as TensorBoard
     text and result.json in result.run_dir; an interrupt waits until all are written."""
     result.findings = [f.as_dict() for f in diagnosis.findings()]
-    with _signals_held():  # result.json says what happened, whole, or is not there yet
+    with signals_held():  # result.json says what happened, whole, or is not there yet
         diagnosis.to_json(os.path.join(result.run_dir, "diagnosis.json"))
         _log_diagnosis(result.run_dir, diagnosis.report())
         write_atomically(os.path.join(result.run_dir, "result.json"), result.to_json())

@@ -237,9 +237,10 @@ def run_in_worker(spec: ScriptSpec) -> ScriptResult:
 def worker_main(spec_path: str, result_path: str) -> int:
     """The worker's body (scen.script_worker): the result, or {"error": ...}, in result_path.
     Exit status 0, 2 for a user's error, 130 for an interrupt outside any fit."""
-    from scen.observe import install_interrupt_handlers
+    from scen.observe import die_with_parent, install_interrupt_handlers
 
     install_interrupt_handlers()
+    die_with_parent()  # a kill -9 of scen must not leave this worker running
     with open(spec_path) as f:
         spec = ScriptSpec(**json.load(f))
     try:

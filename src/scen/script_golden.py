@@ -121,15 +121,16 @@ def symptoms(findings: list[dict]) -> dict:
 
 
 def write(directory: str, name: str, records: dict) -> list[Path]:
-    """The records, each to its file (scen.golden.write: atomically); then the script's files
-    that this record did not write (a fit or a backend no longer recorded) are removed."""
-    written = g.write(directory, records)
-    for old in Path(directory, name).glob("fit*/*.json"):
-        if old not in written:
-            old.unlink()
-            if not any(old.parent.iterdir()):
-                old.parent.rmdir()
-    return written
+    """The records, each to its file, and the script's files that this record did not write
+    (a fit or a backend no longer recorded) removed: all of it or none (scen.golden.commit)."""
+    files = {}
+    for rec in records.values():
+        kept = {k: v for k, v in rec.items() if k != "initial_weights_file"}
+        files[g.path(directory, rec["scenario"], rec["variant"], rec["backend"])] = \
+            json.dumps(kept, indent=1) + "\n"
+    g.recover(directory)
+    stale = [p for p in Path(directory, name).glob("fit*/*.json") if p not in files]
+    return g.commit(directory, files, stale)
 
 
 # ---- checking ------------------------------------------------------------------------------
@@ -142,6 +143,7 @@ def load(directory: str, name: str) -> dict[str, list[dict]]:
     """The script's goldens in `directory`: backend -> its fits' records, in order (the backend
     the others started from first). ScenError for a file that is not a script's golden."""
     found: dict[str, dict[int, dict]] = {}
+    g.recover(directory)
     for p in sorted(Path(directory, name).glob("fit*/*.json")):
         try:
             rec = json.loads(p.read_text())
@@ -289,9 +291,10 @@ def run_here(spec: ScriptSpec, twins: bool) -> dict:
 def main(job_path: str, out_path: str) -> int:
     """`python -m scen.script_golden JOB OUT`: exit 0, 2 with {"error": ...} for the user's
     errors, 130 when interrupted."""
-    from scen.observe import install_interrupt_handlers
+    from scen.observe import die_with_parent, install_interrupt_handlers
 
     install_interrupt_handlers()
+    die_with_parent()  # a kill -9 of scen must not leave this worker running
     job = json.loads(Path(job_path).read_text())
     try:
         answer, code = run_here(ScriptSpec(**job["spec"]), job["twins"]), 0

@@ -11,12 +11,13 @@ import os
 import sys
 
 from scen import scenario as scenarios
-from scen.observe import install_interrupt_handlers
+from scen.observe import die_with_parent, install_interrupt_handlers
 from scen.runner import RunSpec, mark_interrupted, run_here
 
 
 def main(spec_path: str, run_dir: str, result_path: str) -> None:
     install_interrupt_handlers()
+    die_with_parent()  # a kill -9 of scen must not leave this worker running
     with open(spec_path) as f:
         spec = RunSpec(**json.load(f))
     try:
