@@ -1,5 +1,5 @@
 """Regression trained with SGD(momentum=0.9) and ReduceLROnPlateau(monitor="loss"), plus the
-user's own callback printing self.model.optimizer.learning_rate after every epoch."""
+user's own callback recording self.model.optimizer.learning_rate after every epoch."""
 # kinds: callbacks.reduce_lr_on_plateau, callbacks.custom_reads_lr, optimizers.sgd_object, optimizers.sgd_momentum, models.mlp
 
 import numpy as np

@@ -1,5 +1,6 @@
-"""Regression fed by a keras.utils.PyDataset subclass that yields (x, y, sample_weight) batches,
-with MeanAbsoluteError() and RootMeanSquaredError() objects and the "mse" name, optimizer "adamw"."""
+"""Regression fed by a keras.utils.PyDataset subclass that yields (x, y, sample_weight)
+batches, with MeanAbsoluteError() and RootMeanSquaredError() objects, the "mse" name and the
+"adamw" optimizer string."""
 # kinds: data.pydataset, data.sample_weight, metrics.objects, metrics.names, optimizers.adamw_string, models.mlp
 
 import math

@@ -1,6 +1,6 @@
 """Adam with a keras.optimizers.schedules.ExponentialDecay learning rate, trained with
 steps_per_epoch=8 on arrays of 20 batches: Keras does not restart the arrays each epoch, so they
-run out in epoch 3 (it warns "Your input ran out of data"), and the next epoch starts them afresh."""
+run out in epoch 3 (Keras warns "Your input ran out of data") and the next epoch restarts them."""
 # kinds: lr_schedule.exponential_decay, data.steps_per_epoch, callbacks.lambda, optimizers.adam_object, metrics.names, models.mlp
 
 import numpy as np
