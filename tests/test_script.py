@@ -284,3 +284,19 @@ def test_a_callback_that_watches_its_metric_the_wrong_way_round(logdir, tmp_path
     if fires:
         assert r.findings[0]["name"] == "monitor_mode_reversed"
         assert "mode='max'" in hit[0]["fix"] or "mode='min'" in hit[0]["fix"]
+
+
+def test_a_module_beside_the_script_does_not_replace_one_of_scens(tmp_path):
+    """The script's folder is first on sys.path for the script's own imports only: scen's
+    TensorBoard writer is TensorBoard's, not a tensorboard.py beside train.py."""
+    (tmp_path / "tensorboard.py").write_text("raise SystemExit('the wrong tensorboard')\n")
+    (tmp_path / "helper.py").write_text("VALUE = 41\n")
+    (tmp_path / "train.py").write_text(
+        "import helper\n" + (SCRIPTS / "healthy.py").read_text() + "\nprint(helper.VALUE + 1)\n")
+    console_script = str(Path(sys.executable).with_name("scen"))  # not -m: cwd not on sys.path
+    r = subprocess.run([console_script, "run", str(tmp_path / "train.py"), "-q", "--logdir",
+                        str(tmp_path / "runs")], capture_output=True, text=True, timeout=300,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "wrong tensorboard" not in r.stdout + r.stderr and "42" in r.stdout
+    assert list(tmp_path.glob("runs/train/*/events.*"))

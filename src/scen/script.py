@@ -158,6 +158,7 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     cwd, argv, path = os.getcwd(), sys.argv, sys.path[:]
     fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
     sys.argv = [spec.path, *spec.args]
+    import_what_scen_needs()  # before the script's folder can shadow any of it
     sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
     status, failure, exit_code, printed = "completed", None, 0, ""
     try:
@@ -201,6 +202,22 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     if not fits.runs and status == "completed" and not failure:
         raise ScenError(f"{spec.path} finished without calling Model.fit: nothing to run")
     return ScriptResult(spec, status, fits.runs, fits.data, exit_code, printed)
+
+
+def import_what_scen_needs() -> None:
+    """Import now what scen imports only once a fit starts, so that a module in the script's
+    folder (a `tensorboard.py`, a `rich.py`), first on sys.path for the script's own imports,
+    is never taken for one of scen's: the port, Keras's side of the fit, the progress bars,
+    the diagnosis and TensorBoard's writer."""
+    import scen.diagnose  # noqa: F401
+    import scen.keras_fit  # noqa: F401
+    import scen.native  # noqa: F401
+    import scen.progress  # noqa: F401
+    import scen.script_fix  # noqa: F401
+    import scen.script_native  # noqa: F401
+    from scen.tensorboard import summary_writer_class
+
+    summary_writer_class()
 
 
 def script_traceback(e: BaseException, spec: ScriptSpec) -> str:
