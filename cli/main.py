@@ -30,7 +30,10 @@ from scen.cli.scripts import (ALL_BACKENDS, compare_script_command, exit_like_py
 from scen.scenario import ScenError
 
 app = typer.Typer(
-    help="scen: real Keras training failures, rebuilt, run on every backend, diagnosed.",
+    help="scen: why won't my Keras model learn? Start with your own script, unmodified: "
+         "`scen run train.py` (progress, TensorBoard logs under runs/, a summary and the "
+         "diagnosis), `scen diagnose train.py` (every finding in full: the evidence and the "
+         "fix). The real Stack Overflow failures scen rebuilds as scenarios: `scen list`.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -51,7 +54,7 @@ def main_options(
     version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
                                  help="Print scen's version and exit."),
 ):
-    """scen: real Keras training failures, rebuilt, run on every backend, diagnosed."""
+    """scen's options before the command (the app's help says where to start)."""
 
 
 @app.command("list")
@@ -137,7 +140,7 @@ def run_command(
     script_args: Optional[list[str]] = typer.Argument(
         None, help="A script's own arguments, after -- (scen run train.py -- --lr 0.1)."),
 ):
-    """Train a scenario and print what happened beside what the question reported.
+    """Train your own Keras script (train.py), or a scenario beside what its question reported.
 
     NAME may also be your own Keras script (train.py): it runs unmodified, and every
     Model.fit it makes gets scen's progress, TensorBoard logs and diagnosis.
@@ -202,7 +205,7 @@ def diagnose(
     script_args: Optional[list[str]] = typer.Argument(
         None, help="A script's own arguments, after -- (scen diagnose train.py -- --lr 0.1)."),
 ):
-    """Run a scenario and report every finding in full: what is wrong, the evidence, the fix.
+    """Diagnose your own script (train.py) or a scenario: every finding, evidence and fix.
 
     NAME may also be your own Keras script (train.py): each Model.fit it makes is diagnosed."""
     from scen.runner import RunSpec, run
