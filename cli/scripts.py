@@ -87,6 +87,8 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
     """`scen sweep train.py`: the script once per seed, judged on its own metric."""
     from scen.script_sweep import ScriptSweepSpec, run_script_sweep
 
+    if metric is not None and not metric.strip():
+        fail("--metric is empty: name what the script's fit logs, e.g. val_accuracy or loss")
     # A sweep's default, torch (one batched model), is a scenario's: a script's seeds run one
     # process each, their fits on the native port wherever it takes them (auto).
     spec = ScriptSweepSpec(path, list(args or []), seeds, "auto" if backend == "torch" else backend,
@@ -100,6 +102,10 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
         result = run_script_sweep(spec, progress=progress)
     except ScenError as e:
         fail(str(e))
+    unlogged = [s for s in result.seeds if s.status == "failed"
+                and str(s.error).startswith("no fit logged")]
+    if result.seeds and len(unlogged) == len(result.seeds):  # a name no fit logs: bad input
+        fail(f"--metric {spec.metric!r}: {unlogged[0].error}")
     out.print(result.format_table(), highlight=False, markup=False, soft_wrap=True)
     for s in result.seeds:
         if s.status != "completed":

@@ -107,6 +107,9 @@ def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
     if result is None:
         return SeedOutcome(seed, "failed", error)
     run = next((r for r in result.runs if spec.metric in r.history), None)
+    raised = next((r for r in result.runs if r.status == "raised"), None)
+    if run is None and raised is not None:  # the user's real error, not a missing metric
+        return SeedOutcome(seed, "failed", f"the fit raised {raised.error}")
     if run is None:
         logged = sorted({k for r in result.runs for k in r.history})
         return SeedOutcome(seed, "failed", f"no fit logged {spec.metric!r} (logged: "
