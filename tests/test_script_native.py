@@ -27,9 +27,10 @@ print("history keys", sorted(first.history), sorted(second.history))
 print("iterations", int(model.optimizer.iterations))
 '''
 
-# A fit on the port, then one only Keras's fit takes (validation_steps), then evaluate and a draw
+# A fit on the port, then one only Keras's fit takes (BackupAndRestore), then evaluate and a draw
 # from torch's generator: all as plain Keras would leave them.
 THEN_KERAS = '''
+import tempfile
 import numpy as np
 import torch
 import keras
@@ -43,8 +44,8 @@ model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "binary_crossentropy",
               metrics=["accuracy"])
 first = model.fit(x, y, batch_size=20, epochs=2, verbose=0)
 print("params", first.params, "slots", len(model.optimizer.variables))
-second = model.fit(x, y, batch_size=20, epochs=4, initial_epoch=2, verbose=0,
-                   validation_data=(x, y), validation_steps=2)
+backup = keras.callbacks.BackupAndRestore(tempfile.mkdtemp())
+second = model.fit(x, y, batch_size=20, epochs=4, initial_epoch=2, verbose=0, callbacks=[backup])
 print("second", ["%.6f" % v for v in second.history["loss"]])
 print("evaluate", ["%.6f" % v for v in model.evaluate(x, y, verbose=0)])
 print("draw %.6f" % float(torch.rand(())))
@@ -369,3 +370,47 @@ def test_a_learning_rate_schedule_steps_on_the_port_as_in_keras(tmp_path, logdir
                                       verbose=0)).runs
     assert ours.spec.backend == "torch", ours.engine
     np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+
+
+UNBUILT = '''
+import sys
+import numpy as np
+import keras
+
+keras.utils.set_random_seed(6)
+rng = np.random.default_rng(6)
+x = rng.normal(size=(240, 4)).astype("float32")
+y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+
+class Residual(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.out = keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)
+
+    def call(self, inputs):
+        return keras.activations.sigmoid(self.out(self.hidden(inputs)))
+
+model = (Residual() if sys.argv[1] == "subclassed" else
+         keras.Sequential([keras.layers.Dense(8, activation="relu"),
+                           keras.layers.Dense(1, activation="sigmoid")]))
+model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+h = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0)
+print([round(v, 4) for v in h.history["loss"]], model.count_params())
+'''
+
+
+@pytest.mark.parametrize("kind, engine", [("sequential", "torch"), ("subclassed", "keras-torch")])
+def test_a_model_built_by_its_first_batch_is_built_as_keras_fit_builds_it(tmp_path, logdir,
+                                                                          capfd, kind, engine):
+    """A Sequential without an Input trains on the port; a subclassed model goes to Keras's
+    fit with the true reason; both with the draws plain Keras makes (same weights, batches)."""
+    path = write(tmp_path, UNBUILT)
+    printed = {}
+    for backend in ("auto", "keras-torch"):
+        (run,) = run_script(ScriptSpec(path, [kind], backend=backend, logdir=str(logdir),
+                                       verbose=0)).runs
+        printed[backend] = capfd.readouterr().out
+        if backend == "auto":
+            assert run.spec.backend == engine, run.engine
+            assert "no weight is trainable" not in run.engine
+    assert printed["auto"] == printed["keras-torch"]

@@ -379,7 +379,7 @@ def first_batch(x):
             return first, replay()
         if type(x).__module__.startswith("tensorflow"):
             return None, x
-        with _random_state_kept():
+        with _random_state_kept(x):
             if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
                 return x[0], x
             if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # a DataLoader
@@ -390,7 +390,15 @@ def first_batch(x):
 
 
 class _random_state_kept:
-    """Python's, NumPy's and torch's global random states as they were, after the block."""
+    """Python's, NumPy's and torch's global random states as they were, after the block, and
+    those of the torch Generators a DataLoader `data` shuffles with (its own, its sampler's)."""
+
+    def __init__(self, data=None):
+        import torch
+
+        self.generators = [g for g in (getattr(data, "generator", None),
+                                       getattr(getattr(data, "sampler", None), "generator", None))
+                           if isinstance(g, torch.Generator)]
 
     def __enter__(self):
         import random
@@ -398,6 +406,7 @@ class _random_state_kept:
         import torch
 
         self.python, self.numpy = random.getstate(), np.random.get_state()
+        self.states = [g.get_state() for g in self.generators]
         self.torch = torch.random.fork_rng(devices=[])
         self.torch.__enter__()
 
@@ -405,6 +414,8 @@ class _random_state_kept:
         import random
 
         self.torch.__exit__(*exc)
+        for g, state in zip(self.generators, self.states):
+            g.set_state(state)
         random.setstate(self.python)
         np.random.set_state(self.numpy)
 

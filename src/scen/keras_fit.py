@@ -34,7 +34,12 @@ def needs_batch_logs(callback) -> bool:
     import keras
 
     base = keras.callbacks.Callback
-    if not any(getattr(type(callback), h, None) is not getattr(base, h) for h in BATCH_HOOKS):
+
+    def overridden(hook) -> bool:  # by the class, or on the instance (LambdaCallback's)
+        method = getattr(callback, hook, None)
+        return getattr(method, "__func__", method) is not getattr(base, hook)
+
+    if not any(overridden(h) for h in BATCH_HOOKS):
         return False
     for attribute in ("save_freq", "update_freq"):  # ModelCheckpoint, BackupAndRestore, TensorBoard
         if getattr(callback, attribute, None) == "epoch":

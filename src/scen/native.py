@@ -212,6 +212,7 @@ class Trainer:
         self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
         self.source = None  # a script's dataset: scen.keras_fit.KerasBatches (else the arrays)
         self.val_source = None  # ... and its validation dataset
+        self.validation_steps = None  # fit(validation_steps=...): None, all of it
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
@@ -532,6 +533,8 @@ class Trainer:
         self.net.eval()
         total, correct, b = torch.zeros((), device=self.device), torch.zeros((), device=self.device), self.validation_batch_size
         n = len(y)
+        if self.validation_steps:  # fit(validation_steps=...): the first batches only
+            n = min(n, self.validation_steps * b)
         losses, sizes, outputs = [], [], []
         for start in range(0, n, b):
             xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
@@ -547,7 +550,8 @@ class Trainer:
             correct += self.matches(yb, out)
         self.net.train()
         if self.side is not None:
-            return self.side.validation_logs(losses, sizes, y, torch.cat(outputs), sw)
+            return self.side.validation_logs(losses, sizes, y[:n], torch.cat(outputs),
+                                             None if sw is None else sw[:n])
         logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}
         return {**logs, f"{prefix}loss": float(total) / n}
 

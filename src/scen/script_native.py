@@ -26,7 +26,7 @@ from scen.keras_run import layers_of
 from scen.scenario import Dataset, Fit
 
 # fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
-DEFAULTS = {"validation_steps": None}
+DEFAULTS: dict = {}  # fit() arguments the port does not replay, at their defaults
 # Callbacks that act on Keras's loop itself rather than through the callback protocol: the
 # port leaves their fits to Keras (BackupAndRestore restores Keras's optimizer variables and
 # sets its initial epoch; SwapEMAWeights swaps Keras's optimizer's averages in).
@@ -84,6 +84,10 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
                 "Keras's fit runs the script's precision")
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return "the model is not compiled with a loss and an optimizer"
+    if not model.built:  # built by its first batch, as Keras's fit builds it
+        if x is None:
+            return "a model built by its first batch, given a dataset: Keras's fit builds it"
+        build_as_keras_fit_would(model, a)
     if not model.trainable_weights:
         return "no weight is trainable: Keras's fit runs the loss alone"
     outputs = getattr(model, "outputs", None)  # None: a subclassed model (translate says)
@@ -91,14 +95,33 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         return f"{len(outputs)} outputs: the port trains one output"
     if model.losses:
         return "the model adds losses of its own (add_loss, a regularizer): Keras's fit sums them"
-    if int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer"):
-        return "the optimizer took steps in an earlier Keras fit and carries their state"
+    if (int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer")
+            and type(model.optimizer).__name__ not in KERAS_SLOTS):
+        return "the optimizer took steps in an earlier Keras fit and carries state the port " \
+               "cannot read"
     try:
         with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             translate(model)
     except UnsupportedLayerError as e:
         return str(e)
     return _loss_or_optimizer_refusal(model)
+
+
+def build_as_keras_fit_would(model, a: dict) -> None:
+    """Build an unbuilt model (a Sequential without an Input, a subclassed model) the way
+    Keras's fit does, and with the same random draws: Keras's own epoch iterator over the
+    fit's arrays, peeked at by Trainer._symbolic_build. Keras's fit, or the port's, then finds
+    it built and peeks no more (model._scen_peeked says so to the port's data order). Its
+    errors are left for fit to raise."""
+    from scen.keras_fit import KerasBatches
+
+    try:
+        KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"), a.get("batch_size"),
+                     a.get("steps_per_epoch"), bool(a.get("shuffle")), a.get("class_weight"),
+                     build=True)
+        model._scen_peeked = True
+    except Exception:
+        pass
 
 
 def keras_trainer():
@@ -158,6 +181,9 @@ def fit_natively(run, model, a: dict, keras):
         fit = Fit(fit.epochs, n_rows(data.y), None, 0.0, False)
     trainer = Trainer(model, data, fit, device=run.spec.device, precision=run.spec.precision)
     previous = getattr(model, "_scen_optimizer", None)  # an earlier fit's, trained here
+    if previous is None and int(np.asarray(model.optimizer.iterations)):
+        state_from_keras(trainer, model)  # an earlier Keras fit's, or a loaded model's
+    trainer.validation_steps = a.get("validation_steps")
     if dataset:
         trainer.source = KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"),
                                       a.get("batch_size"), a.get("steps_per_epoch"),
@@ -167,12 +193,14 @@ def fit_natively(run, model, a: dict, keras):
     else:
         # Keras's fit draws its data order's seeds, then calls on_train_begin, where the
         # diagnosis runs the model (its predict draws too): the same order keeps its batches.
-        trainer.start(first_fit=previous is None)
+        peeked = getattr(model, "_scen_peeked", False)  # build_as_keras_fit_would did it
+        trainer.start(first_fit=previous is None and not peeked)
         keras_built(model, Dataset(run.data.x, run.data.y), fit)  # x as the script gave it
     if val_dataset:
         trainer.val_source = KerasBatches(model, a["validation_data"],
                                           batch_size=a.get("validation_batch_size")
-                                          or a.get("batch_size"))
+                                          or a.get("batch_size"),
+                                          steps=a.get("validation_steps"))
     run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
     if previous is not None:  # a second fit goes on with the first one's optimizer state,
         rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
@@ -236,6 +264,26 @@ def keras_built(model, data: Dataset, fit: Fit) -> None:
         model._symbolic_build(data_batch=(xb, data.y[:b]))
     except Exception:  # a private method: where it changed, Keras builds them itself
         pass
+
+
+def state_from_keras(trainer, model) -> None:
+    """The Keras optimizer's state into the port's (state_into_keras the other way round): a
+    model whose optimizer took steps in a Keras fit, or that load_model brought back, goes on
+    from its iterations and slots, as Keras's fit would."""
+    import torch
+
+    optimizer = model.optimizer
+    trainer.optimizer.iterations = int(np.asarray(optimizer.iterations))
+    params = trainer.net.parameters_by_path()
+    for name, attribute in KERAS_SLOTS.get(type(optimizer).__name__, {}).items():
+        for variable, slot in zip(model.trainable_variables, getattr(optimizer, attribute, None)
+                                  or []):
+            p = params.get(variable.path)
+            if p is not None:
+                trainer.optimizer.state[p][name] = torch.as_tensor(
+                    np.array(slot.numpy(), dtype="float32"), device=p.device)
+    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
+        trainer.optimizer._u_product.fill_(float(np.asarray(optimizer._u_product)))
 
 
 def state_into_keras(trainer, model) -> None:

@@ -356,6 +356,10 @@ class PortedModel(nn.Module):
     def keras_weights(self) -> list[np.ndarray]:
         return [value for _, value in self.named_keras_weights()]
 
+    def parameters_by_path(self) -> dict[str, torch.Tensor]:
+        """{Keras variable path: the tensor holding it} (parameters and buffers)."""
+        return {w.path: w.param for w in self._weights if w.param is not None}
+
     def set_keras_weights(self, values: list) -> None:
         """Load values in model.get_weights() order (Keras's layouts) into the port, in place:
         what a Keras callback set (EarlyStopping's best weights, a user's set_weights) is then
