@@ -176,11 +176,7 @@ def test_a_fit_the_port_cannot_run_goes_to_keras_with_the_reason(tmp_path, logdi
 
 
 REFUSED = {  # what the port cannot compute -> the reason its engine line gives
-    "custom_loss": ("def my_loss(y_true, y_pred):\n"
-                    "    return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** 3)\n"
-                    "model.compile('adam', my_loss)\n",
-                    "Unknown loss 'my_loss': Keras's fit computes it"),
-    "callable_rate": ("model.compile(keras.optimizers.SGD(lambda: 0.01), 'mse')\n",
+"callable_rate": ("model.compile(keras.optimizers.SGD(lambda: 0.01), 'mse')\n",
                       "the optimizer: a learning rate that is a function"),
 }
 SMALL = ("import numpy as np\nimport keras\n"
@@ -188,9 +184,9 @@ SMALL = ("import numpy as np\nimport keras\n"
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
-def test_a_loss_or_rate_the_port_cannot_compute_goes_to_keras(tmp_path, logdir, case):
-    """A custom loss or a learning rate given as a function: Keras's fit trains it (the port
-    would fail on them), the engine line says why, and TensorFlow is not imported for it."""
+def test_a_rate_the_port_cannot_compute_goes_to_keras(tmp_path, logdir, case):
+    """A learning rate given as a function: Keras's fit trains it (the port would fail on
+    it), the engine line says why, and TensorFlow is not imported for it."""
     import sys
 
     compile_line, reason = REFUSED[case]
@@ -414,3 +410,23 @@ def test_a_model_built_by_its_first_batch_is_built_as_keras_fit_builds_it(tmp_pa
             assert run.spec.backend == engine, run.engine
             assert "no weight is trainable" not in run.engine
     assert printed["auto"] == printed["keras-torch"]
+
+
+@pytest.mark.parametrize("loss", [
+    "def my_loss(y_true, y_pred):\n    return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** 3)\n",
+    "class MyLoss(keras.losses.Loss):\n    def call(self, y_true, y_pred):\n"
+    "        return keras.ops.log(keras.ops.cosh(y_pred - y_true))\nmy_loss = MyLoss()\n"])
+def test_the_scripts_own_loss_trains_on_the_port_through_kerass_compiled_loss(tmp_path, logdir,
+                                                                              loss):
+    script = (SMALL + "y = x.sum(axis=1, keepdims=True)\n"
+              "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), "
+              "keras.layers.Dense(1)])\n" + loss +
+              "model.compile('adam', my_loss)\n"
+              "model.fit(x, y, epochs=3, batch_size=16, verbose=0, "
+              "sample_weight=np.linspace(0.5, 1.5, 64))\n")
+    path = write(tmp_path, script)
+    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                      verbose=0)).runs
+    assert ours.spec.backend == "torch", ours.engine
+    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)

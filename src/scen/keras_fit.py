@@ -228,3 +228,20 @@ class KerasBatches:
             x, y, sample_weight = unpack_x_y_sample_weight(data[0])
             xs = standardized_inputs(self.model, x)
             yield [as_port(a) for a in xs], as_port(y), as_port(sample_weight)
+
+
+class KerasCompiledLoss:
+    """A loss the port has no Keras-exact copy of (the script's own function or Loss class),
+    computed by the model's own compiled loss (Keras's CompileLoss: its reduction, its sample
+    weights) on the port's torch tensors. On Keras's torch backend its ops are torch's, so
+    autograd differentiates it as Keras's fit does. Called as the port's losses are:
+    (y_true, y_pred, logits, sample_weight) -> a 0-d float32 tensor."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, y_true, y_pred, logits=None, sample_weight=None):
+        return self.model._compile_loss(y_true, y_pred, sample_weight)
+
+    def __repr__(self) -> str:
+        return f"KerasCompiledLoss({self.model.loss!r})"

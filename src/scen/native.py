@@ -169,7 +169,12 @@ class Trainer:
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             self.net = translate(model).to(self.device)
-        self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
+        try:
+            self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
+        except ValueError:  # the script's own loss: Keras's compiled loss, on torch tensors
+            from scen.keras_fit import KerasCompiledLoss
+
+            self.loss_fn = KerasCompiledLoss(model)
         self.params = list(self.net.parameters())
         self.optimizer = keras_exact.get_optimizer(model.optimizer, self.params)
         self._compiled_step = None

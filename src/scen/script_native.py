@@ -136,14 +136,16 @@ def _loss_or_optimizer_refusal(model) -> str | None:
     """Why the port cannot compute the model's loss or step its optimizer (None: it can):
     a custom loss (a function or Loss subclass), a learning-rate schedule, a setting the
     Keras-exact ones do not take."""
+    import keras
     import torch
 
     from scen import keras_exact
 
     try:
         keras_exact.get_loss(model.loss)
-    except ValueError as e:  # the first clause: "Unknown loss 'my_loss'" (not the known list)
-        return f"{str(e).split(';')[0]}: Keras's fit computes it"
+    except ValueError as e:  # the script's own loss: Keras's compiled loss computes it, on
+        if keras.backend.backend() != "torch" or getattr(model, "_compile_loss", None) is None:
+            return f"{str(e).split(';')[0]}: Keras's fit computes it"  # torch (the port's)
     try:
         keras_exact.get_optimizer(model.optimizer, [torch.zeros(1, requires_grad=True)])
     except (ValueError, TypeError) as e:
