@@ -13,6 +13,7 @@ in cli/output.py, a user's script's side in cli/scripts.py, and the work in scen
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from typing import Optional
@@ -202,6 +203,11 @@ def diagnose(
                                 "--seeds seeds, and compare the failure rates (Wilson 95%)."),
     verify_seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per side for "
                                                "--verify [default: 16]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON on stdout, "
+                                 "one object per fit (the script's own output goes to stderr)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="error or warning: exit 1 "
+                                          "when a finding of that severity or worse is made "
+                                          "(a CI gate; the script's own failure still wins)."),
     script_args: Optional[list[str]] = typer.Argument(
         None, help="A script's own arguments, after -- (scen diagnose train.py -- --lr 0.1)."),
 ):
@@ -217,13 +223,22 @@ def diagnose(
         fail(f"--seeds must be between 1 and 10,000, not {verify_seeds}")
     verify_seeds = 16 if verify_seeds is None else verify_seeds
     verbose = 0 if quiet else verbose
+    if fail_on not in (None, *FAIL_ON):
+        fail(f"--fail-on must be {' or '.join(FAIL_ON)}, not {fail_on!r}")
+    if as_json and verify:
+        fail("--json and --verify: choose one (--verify prints its own report)")
     if is_script(name):
         not_for_scripts(variant=variant, epochs=epochs, steps_per_epoch=steps_per_epoch)
-        result = run_script_command(name, script_args, backend, device, precision, seed, logdir,
-                                    verbose, full=True)
+        with script_output_to_stderr(as_json):
+            result = run_script_command(name, script_args, backend, device, precision, seed,
+                                        logdir, 0 if as_json else verbose, full=not as_json,
+                                        quiet=as_json)
+        if as_json:
+            print_json(result.runs)
         if verify:
             verify_script_fixes(result, verify_seeds)
         exit_like_python(result)
+        gate(result.runs, fail_on)
         return
     if script_args:
         fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
@@ -241,6 +256,12 @@ def diagnose(
         result = run(spec)
     except ScenError as e:
         fail(str(e))
+    if as_json:
+        print_json([result])
+        if result.status == "interrupted":
+            raise typer.Exit(INTERRUPTED)
+        gate([result], fail_on)
+        return
     out.print(f"[bold]{escape(name)}[/] \\[{escape(variant)}] on {result.spec.backend}: "
               f"{result.status}, {result.epochs_run} epochs"
               + (f", raised {escape(result.error)}" if result.error else ""), highlight=False)
@@ -251,6 +272,50 @@ def diagnose(
         raise typer.Exit(INTERRUPTED)
     if verify:
         verify_fixes(result, verify_seeds)
+    gate([result], fail_on)
+
+
+FAIL_ON = ("error", "warning")
+
+
+def gate(runs, fail_on: str | None) -> None:
+    """--fail-on: exit 1 where a fit's findings reach that severity (error > warning > info)."""
+    if fail_on is None:
+        return
+    worst = ("error",) if fail_on == "error" else ("error", "warning")
+    if any(f["severity"] in worst for r in runs for f in r.findings):
+        raise typer.Exit(1)
+
+
+def print_json(runs) -> None:
+    """--json: one object per fit, its findings as diagnosis.json has them."""
+    import json
+
+    sys.stdout.write(json.dumps([dict(
+        name=r.spec.scenario, fit=r.spec.variant, backend=r.spec.backend, status=r.status,
+        error=r.error, engine=r.engine, run_dir=r.run_dir, epochs=r.epochs_run,
+        findings=r.findings) for r in runs], indent=1, default=float) + "\n")
+    sys.stdout.flush()
+
+
+class script_output_to_stderr:
+    """--json: stdout is the JSON's, so the script's own output (and a backend worker's, which
+    inherits the descriptor) goes to stderr for the while."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def __enter__(self):
+        if self.active:
+            sys.stdout.flush()
+            self.saved = os.dup(1)
+            os.dup2(2, 1)
+
+    def __exit__(self, *exc):
+        if self.active:
+            sys.stdout.flush()
+            os.dup2(self.saved, 1)
+            os.close(self.saved)
 
 
 def verify_fixes(result, seeds: int) -> None:

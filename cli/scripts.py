@@ -40,7 +40,7 @@ def exit_like_python(result) -> None:
 
 
 def run_script_command(path, args, backend, device, precision, seed, logdir, verbose: int,
-                       full: bool) -> None:
+                       full: bool, quiet: bool = False) -> None:
     """`scen run|diagnose train.py`: the script runs (its output as usual), then a summary
     (`full`: every finding with its evidence) for each fit it made; the ScriptResult."""
     from scen.script import ScriptSpec, run_script
@@ -50,7 +50,7 @@ def run_script_command(path, args, backend, device, precision, seed, logdir, ver
                                        logdir, verbose, as_python=True))
     except ScenError as e:
         fail(str(e))
-    for r in result.runs:
+    for r in result.runs if not quiet else ():
         if not full:
             print_summary(r)
             continue

@@ -300,3 +300,23 @@ def test_a_module_beside_the_script_does_not_replace_one_of_scens(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "wrong tensorboard" not in r.stdout + r.stderr and "42" in r.stdout
     assert list(tmp_path.glob("runs/train/*/events.*"))
+
+
+def test_diagnose_json_and_fail_on_make_a_ci_gate(tmp_path):
+    """--json: the findings on stdout as JSON (the script's own output on stderr); --fail-on
+    error|warning: exit 1 where a finding reaches it, 0 where none does."""
+    import json
+
+    bad = scen("diagnose", script("one_unit_softmax.py"), "--json", "--fail-on", "error",
+               "--logdir", str(tmp_path))
+    assert bad.returncode == 1, bad.stderr
+    (fit,) = json.loads(bad.stdout)
+    assert fit["findings"][0]["name"] == "softmax_single_unit"
+    assert fit["findings"][0]["severity"] == "error" and fit["backend"] == "torch"
+    good = scen("diagnose", script("healthy.py"), "--json", "--fail-on", "error", "--logdir",
+                str(tmp_path))
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)[0]["status"] == "completed"
+    assert "healthy: trained" in good.stderr  # the script's own print, out of the JSON's way
+    wrong = scen("diagnose", script("healthy.py"), "--fail-on", "fatal")
+    assert wrong.returncode == 2 and "--fail-on must be error or warning" in wrong.stderr
