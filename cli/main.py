@@ -637,7 +637,14 @@ def run_all(template) -> None:
     table = Table("scenario", "variant", "backend", "verdict", "measured (reported)")
     todo = [(s, v) for s in scenarios.all_scenarios().values() for v in s.variants]
     # The options are the same for every run: a bad one is the user's one-line error, now.
-    replace(template, scenario=todo[0][0].name, variant=todo[0][1].name).check()
+    first = replace(template, scenario=todo[0][0].name, variant=todo[0][1].name)
+    first.check()
+    from scen.runner import resolve_device
+
+    try:  # an unusable device is the same for every run: one line, before any runs
+        resolve_device(first)
+    except ScenError as e:
+        fail(str(e))
     interrupted, failures = False, {}
     for i, (s, v) in enumerate(todo, start=1):
         spec = replace(template, scenario=s.name, variant=v.name,

@@ -77,9 +77,10 @@ def test_cuda_without_cuda_is_a_clear_error():
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    r = scen("run", "toy-blobs", "--device", "cuda", "--epochs", "1")
-    assert r.returncode == 2 and "CUDA is not available" in r.stderr
-    assert "Traceback" not in r.stderr
+    for name in ("toy-blobs", "all"):  # `run all` too: one line before any run, not 21 rows
+        r = scen("run", name, "--device", "cuda", "--epochs", "1")
+        assert r.returncode == 2 and "CUDA is not available" in r.stderr
+        assert "Traceback" not in r.stderr and "not run" not in r.stdout
 
 
 def test_ctrl_c_keeps_readable_logs_and_marks_the_run_interrupted(tmp_path):
