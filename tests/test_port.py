@@ -382,14 +382,16 @@ def test_unsupported_activation():
 
 
 def test_unsupported_graph_ops_and_nested_models_and_subclasses():
+    """keras.ops in the graph, a nested model of several inputs, a Dense subclass, no graph."""
     a = keras.Input((3,))
     with pytest.raises(UnsupportedLayerError, match="Add"):
         translate(keras.Model(a, keras.ops.add(L.Dense(2)(a), 1.0)))
 
-    inner = keras.Sequential([keras.Input((3,)), L.Dense(2)], name="inner")
-    b = keras.Input((3,))
-    with pytest.raises(UnsupportedLayerError, match="'inner' \\(Sequential\\)"):
-        translate(keras.Model(b, inner(b)))
+    x1, x2 = keras.Input((3,)), keras.Input((2,))
+    two_inputs = keras.Model([x1, x2], L.Concatenate()([x1, x2]), name="two_inputs")
+    b, c = keras.Input((3,)), keras.Input((2,))
+    with pytest.raises(UnsupportedLayerError, match="'two_inputs' .*several inputs"):
+        translate(keras.Model([b, c], two_inputs([b, c])))
 
     class MyDense(L.Dense):  # may override call(): not translated as a Dense
         pass
@@ -451,3 +453,22 @@ def test_models_built_on_other_backends():
         assert float(d_out) <= TOL and float(d_logits) <= TOL, (b, d_out, d_logits)
         if b == "tensorflow":  # its cross-entropy reads `_keras_logits`: they must be there
             assert has_logits == "True"
+
+
+def test_a_model_used_as_a_layer_computes_what_keras_computes():
+    """A nested Sequential (with its own Dropout) and a nested functional model: the same
+    output and gradients as Keras, its weights in get_weights order."""
+    encoder = keras.Sequential([keras.Input((5,)), L.Dense(4, activation="tanh"),
+                                L.Dense(3, activation="relu")], name="encoder")
+    z = keras.Input((3,))
+    decoder = keras.Model(z, L.Dense(5, activation="sigmoid")(L.Dense(4)(z)), name="decoder")
+    a = keras.Input((5,))
+    model = keras.Model(a, decoder(encoder(a)))
+    x = np.random.default_rng(0).normal(size=(7, 5)).astype("float32")
+    ported = translate(model)
+    out, logits = ported.forward_with_logits(torch.from_numpy(x))
+    expected = model(x).detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6, atol=1e-7)
+    assert logits is not None  # the decoder's sigmoid: a native loss gets its logits
+    for ours, theirs in zip(ported.keras_weights(), model.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)

@@ -430,3 +430,33 @@ def test_the_scripts_own_loss_trains_on_the_port_through_kerass_compiled_loss(tm
                                       verbose=0)).runs
     assert ours.spec.backend == "torch", ours.engine
     np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+
+
+NESTED = '''
+import numpy as np
+import keras
+
+keras.utils.set_random_seed(8)
+x = np.random.default_rng(8).uniform(size=(160, 12)).astype("float32")
+encoder = keras.Sequential([keras.Input((12,)), keras.layers.Dense(6, activation="relu"),
+                            keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="relu")])
+inputs = keras.Input((3,))
+decoder = keras.Model(inputs, keras.layers.Dense(12, activation="sigmoid")(
+    keras.layers.Dense(6, activation="relu")(inputs)))
+outer = keras.Input((12,))
+model = keras.Model(outer, decoder(encoder(outer)))
+model.compile("adam", "binary_crossentropy")
+h = model.fit(x, x, epochs=3, batch_size=16, verbose=0)
+print([round(v, 4) for v in h.history["loss"]], model.count_params())
+'''
+
+
+def test_models_used_as_layers_train_on_the_port(tmp_path, logdir, capfd):
+    """An autoencoder of a nested Sequential and a nested functional model (the decoder's
+    sigmoid's logits reach the loss through it), with dropout: Keras's numbers."""
+    path = write(tmp_path, NESTED)
+    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                      verbose=0)).runs
+    assert ours.spec.backend == "torch", ours.engine
+    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)

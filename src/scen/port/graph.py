@@ -387,6 +387,40 @@ class PortedModel(nn.Module):
         return out
 
 
+class NestedModel(nn.Module):
+    """A Sequential or functional model used as a layer of another (an encoder and a decoder,
+    a base network under a head): translated whole, as Keras calls it whole, its weights
+    claimed by the outer model. step(x) gives the inner model's (output, logits)."""
+
+    def __init__(self, inner: PortedModel):
+        super().__init__()
+        self.inner = inner
+        if inner.final_activation is not None:  # the outer graph reads logits through it
+            self.act = _FinalActivation(inner.final_activation)
+
+    def step(self, x):
+        return self.inner.forward_with_logits(x)
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+@dataclass(frozen=True)
+class _FinalActivation:
+    name: str
+
+
+def nested_model(layer) -> tuple[nn.Module, list[Claim]]:
+    """The BUILDERS entry for a model used as a layer (one input)."""
+    inner = PortedModel(layer)
+    if len(inner.input_names) != 1:
+        raise layer_error(layer, "a nested model with several inputs is not supported")
+    return NestedModel(inner), [Claim(v, inner.keras_paths.get(v.path)) for v in layer.weights]
+
+
+BUILDERS["Sequential"] = BUILDERS["Functional"] = nested_model
+
+
 def translate(model) -> PortedModel:
     """A torch.nn.Module computing the same function as the built Keras `model` (float32)."""
     return PortedModel(model)
