@@ -457,7 +457,7 @@ def test_models_built_on_other_backends():
 
 def test_a_model_used_as_a_layer_computes_what_keras_computes():
     """A nested Sequential (with its own Dropout) and a nested functional model: the same
-    output and gradients as Keras, its weights in get_weights order."""
+    output as Keras (the script test holds training to it), its weights in get_weights order."""
     encoder = keras.Sequential([keras.Input((5,)), L.Dense(4, activation="tanh"),
                                 L.Dense(3, activation="relu")], name="encoder")
     z = keras.Input((3,))
