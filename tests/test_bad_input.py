@@ -50,11 +50,13 @@ BAD = {
     # A script's arguments take the NAME's place here: a script that is not there, or not one.
     "script_args": ["missing.py", "[/x].py", "notes.txt/"],
     "script": ["missing.py", "[/x].py", "notes.txt/"],  # golden's: a script, or none
+    "fail_on": ["fatal", "", "Error"],
 }
 FLAGS_BAD_WITH = {
     "compile": ["--backend", "keras-torch"],  # --compile is the native port's
     "record": [],  # without a script (--update re-records the built-in goldens)
     "check": ["--update"],
+    "as_json": ["--verify"],  # --verify prints its own report
 }
 IGNORED = {"help", "version", "quiet", "update", "verify"}  # flags with no wrong value
 

@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).with_name("equivalence")))
 
 import compare_runs  # noqa: E402
 
-# In the quick run: callbacks, metric objects and a restore of the best weights; a shuffling
-# DataLoader read through Keras's own epoch iterator.
-QUICK = {"callbacks_early_stopping_restore", "data_torch_dataloader"}
+# In the quick run: callbacks, metric objects and a restore of the best weights (each program
+# is two whole processes, ~15 s).
+QUICK = {"callbacks_early_stopping_restore"}
 SCEN = [str(Path(sys.executable).with_name("scen"))]
 
 
