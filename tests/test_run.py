@@ -248,3 +248,33 @@ def test_event_records_carry_the_checksums_tensorboard_computes(logdir):
             at += 16 + length
             records += 1
     assert records > 20
+
+
+def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path):
+    """Weights grown to 1e13 (numpy's float32 bins are no longer distinct) and NaNs: the
+    histograms record what they are; an observer that raises is skipped, noted once."""
+    from scen.observe import Observers, RunInfo
+    from scen.tensorboard import TensorBoardLogger
+
+    class Broken(Observer):
+        def on_epoch_end(self, epoch, logs, step_losses, probe):
+            raise ValueError("Too many bins for data range")
+
+    class Probe:
+        def weights(self):
+            return {"dense/kernel": np.float32(1e13) + np.arange(6, dtype="float32"),
+                    "dense/bias": np.array([1.0, np.nan, np.inf], dtype="float32")}
+
+        def gradients(self):
+            return {}
+
+    observers = Observers([Broken(), TensorBoardLogger(str(tmp_path), histogram_freq=1)])
+    observers.on_train_begin(RunInfo("s", "v", "torch", "cpu", "fp32", "float32", 0, 2, 1,
+                                     str(tmp_path)))
+    for epoch in range(2):
+        observers.on_epoch_end(epoch, {"loss": 1.0}, np.ones(1), Probe())
+    observers.on_train_end("completed", None)
+    assert observers.skipped == ["Broken.on_epoch_end: ValueError: Too many bins for data range"]
+    acc = accumulator(tmp_path / "train")
+    assert "weights/dense/kernel" in acc.Tags()["histograms"]
+    assert [e.value for e in acc.Scalars("nonfinite/weights/dense/bias")] == [2.0, 2.0]
