@@ -199,10 +199,11 @@ class KerasBatches:
     shuffle, steps, class_weight ...: fit's arguments for this data."""
 
     def __init__(self, model, x, y=None, sample_weight=None, batch_size=None, steps=None,
-                 shuffle=False, class_weight=None, build=False):
+                 shuffle=False, class_weight=None, build=False, evaluation=False):
         from keras.src.backend.torch.trainer import TorchEpochIterator
 
         self.model = model
+        self.evaluation = evaluation  # Keras's evaluate() resets its iterator at every pass
         self.iterator = TorchEpochIterator(x=x, y=y, sample_weight=sample_weight,
                                            batch_size=batch_size, steps_per_epoch=steps,
                                            shuffle=shuffle, class_weight=class_weight,
@@ -224,6 +225,8 @@ class KerasBatches:
         as_port = lambda t: None if t is None else torch.as_tensor(
             np.asarray(t.detach().cpu() if hasattr(t, "detach") else t), dtype=torch.float32,
             device=device)
+        if self.evaluation:
+            self.iterator.reset()
         for _, _, data in self.iterator:
             x, y, sample_weight = unpack_x_y_sample_weight(data[0])
             xs = standardized_inputs(self.model, x)

@@ -202,7 +202,7 @@ def fit_natively(run, model, a: dict, keras):
         trainer.val_source = KerasBatches(model, a["validation_data"],
                                           batch_size=a.get("validation_batch_size")
                                           or a.get("batch_size"),
-                                          steps=a.get("validation_steps"))
+                                          steps=a.get("validation_steps"), evaluation=True)
     run.begin({"epochs": fit.epochs, "steps": trainer.steps_per_epoch})
     if previous is not None:  # a second fit goes on with the first one's optimizer state,
         rate = trainer.optimizer.learning_rate  # at the rate the script may have set since
