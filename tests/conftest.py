@@ -23,11 +23,13 @@ _KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 # command) keeps every kind of check - parity, contracts, CLI, diagnosis kinds, bad input - in
 # a few minutes; CI runs the slow set after it. A node id may be a prefix of several.
 SLOW = (
+    "tests/test_golden.py::test_behaviour_matches_golden",  # the port's recording too (~14 s)
+    "tests/test_script.py::test_diagnose_json_and_fail_on_make_a_ci_gate",
+    "tests/test_script.py::test_a_module_beside_the_script_does_not_replace_one_of_scens",
     "tests/test_keras_tensorboard.py::test_same_tags_and_steps_as_keras_on_tensorflow",
     "tests/test_diagnose_kinds.py::test_a_loss_that_keeps_jumping_back_up",
     # Each backend's golden recording is made once, by whichever of its tests runs first:
-    # Keras's on each backend (below; the native port's stays quick), and every "another
-    # machine" one (a second recording), are slow.
+    # all of them, and every "another machine" one (a second recording), are slow.
     "tests/test_golden.py::test_another_machine_still_matches_golden",
     "tests/test_bad_input.py::test_malformed_mnist_files_are_one_line_each",
     "tests/test_cli.py::test_a_missing_data_set_copy_is_one_line_saying_how_to_get_it",
@@ -111,9 +113,7 @@ def pytest_collection_modifyitems(config, items):
     """The SLOW list's tests are marked slow. Tests on real MNIST need a local copy (nothing
     is downloaded during the tests)."""
     for item in items:
-        golden_elsewhere = item.nodeid.startswith("tests/test_golden.py::") and \
-            item.nodeid.endswith(("-keras-tensorflow]", "-keras-jax]", "-keras-torch]"))
-        if item.nodeid.startswith(SLOW) or golden_elsewhere:
+        if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
     local = os.environ.get("SCEN_MNIST")
     if (local and Path(local).is_file()) or _KERAS_CACHE.is_file():
