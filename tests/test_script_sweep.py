@@ -65,3 +65,10 @@ def test_bad_script_sweeps_fail_before_anything_runs(tmp_path, change, says):
     with pytest.raises(ScenError, match=says):
         run_script_sweep(spec)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_interrupted_before_any_seed_finished_says_so_not_nan():
+    from scen.script_sweep import ScriptSweepResult, ScriptSweepSpec
+
+    result = ScriptSweepResult(ScriptSweepSpec("train.py"), "runs/x", [], "interrupted")
+    assert result.format_table() == "accuracy >= 0.95: no seed finished"

@@ -96,6 +96,8 @@ class ScriptSweepResult:
         s, spec = self.summary(), self.spec
         epochs = lambda v: ">last" if v is None else f"{v:.3g}"  # noqa: E731
         goal = f"{spec.metric} {'<=' if spec.lower_is_better else '>='} {spec.threshold:g}"
+        if not s["seeds"]:  # interrupted before any seed finished: no share to give
+            return f"{goal}: no seed finished"
         return (f"{goal}: {s['seeds']} seeds, reached {100 * s['reached']:.1f}%, epochs to it "
                 f"median {epochs(s['median'])} (p10 {epochs(s['p10'])}, p90 {epochs(s['p90'])}), "
                 f"stuck {100 * s['stuck']:.1f}%, failed {s['failed']}")
