@@ -111,6 +111,15 @@ print("csv", open("log.csv").read().count("\\n"))
 '''
 
 
+def assert_the_port_steps_as_keras(path: str, logdir) -> None:
+    """The script's one fit trains on the port (auto), step for step as Keras's fit on torch."""
+    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                      verbose=0)).runs
+    assert ours.spec.backend == "torch", ours.engine
+    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+
+
 def write(tmp_path, text: str, name: str = "train.py") -> str:
     path = tmp_path / name
     path.write_text(text)
@@ -360,12 +369,8 @@ def test_a_learning_rate_schedule_steps_on_the_port_as_in_keras(tmp_path, logdir
               "model.fit(x, y, epochs=4, batch_size=16, verbose=0)\n")
     path = write(tmp_path, script)
     tf_before = "tensorflow" in sys.modules
-    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    assert_the_port_steps_as_keras(path, logdir)
     assert tf_before or "tensorflow" not in sys.modules
-    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                      verbose=0)).runs
-    assert ours.spec.backend == "torch", ours.engine
-    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
 
 
 UNBUILT = '''
@@ -425,11 +430,7 @@ def test_the_scripts_own_loss_trains_on_the_port_through_kerass_compiled_loss(tm
               "model.fit(x, y, epochs=3, batch_size=16, verbose=0, "
               "sample_weight=np.linspace(0.5, 1.5, 64))\n")
     path = write(tmp_path, script)
-    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                      verbose=0)).runs
-    assert ours.spec.backend == "torch", ours.engine
-    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+    assert_the_port_steps_as_keras(path, logdir)
 
 
 NESTED = '''
@@ -455,8 +456,4 @@ def test_models_used_as_layers_train_on_the_port(tmp_path, logdir, capfd):
     """An autoencoder of a nested Sequential and a nested functional model (the decoder's
     sigmoid's logits reach the loss through it), with dropout: Keras's numbers."""
     path = write(tmp_path, NESTED)
-    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                      verbose=0)).runs
-    assert ours.spec.backend == "torch", ours.engine
-    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+    assert_the_port_steps_as_keras(path, logdir)

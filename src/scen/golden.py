@@ -335,12 +335,17 @@ def _scale(measured) -> float:
 
 def write(directory: str | Path, records: dict) -> list[Path]:
     """Each record to its file, all of them or none (commit)."""
+    return commit(directory, files_of(directory, records))
+
+
+def files_of(directory: str | Path, records: dict) -> dict[Path, str]:
+    """{path: text} of each record's golden file (its run's weights file left out)."""
     files = {}
     for rec in records.values():
         kept = {k: v for k, v in rec.items() if k != "initial_weights_file"}
         files[path(directory, rec["scenario"], rec["variant"], rec["backend"])] = \
             json.dumps(kept, indent=1) + "\n"
-    return commit(directory, files)
+    return files
 
 
 # A golden set is written all or nothing, kill -9 included. Every new file is first written

@@ -127,7 +127,7 @@ class KerasFitSide:
     def count(self, loss: torch.Tensor, y, out, sample_weight) -> None:
         """Count one step's outputs now. The fit's first step is counted on its own, so that
         a metric that cannot take the labels raises as Keras's does, on one batch's shapes."""
-        self._update(loss.reshape(1), torch.tensor([float(len(y))]), y, out, sample_weight)
+        self._update([loss], [len(y)], y, out, sample_weight)
         self.counted += 1
         self.checked = True
 
@@ -138,8 +138,7 @@ class KerasFitSide:
         steps were counted as they ran)."""
         losses, sizes = losses[self.counted:], sizes[self.counted:]
         if not self.per_batch and losses:
-            self._update(torch.stack([torch.as_tensor(v).reshape(()) for v in losses]),
-                         torch.tensor(sizes, dtype=torch.float32), y, out, sample_weight)
+            self._update(losses, sizes, y, out, sample_weight)
         return self._results()
 
     def should_validate(self, epoch: int) -> bool:
@@ -150,8 +149,7 @@ class KerasFitSide:
         with the callbacks' test hooks around it; keys prefixed val_."""
         self.callbacks.on_test_begin()
         self.model.reset_metrics()
-        self._update(torch.stack([torch.as_tensor(v).reshape(()) for v in losses]),
-                     torch.tensor(sizes, dtype=torch.float32), y, out, sample_weight)
+        self._update(losses, sizes, y, out, sample_weight)
         logs = self._results()
         self.callbacks.on_test_end(logs)
         return {f"val_{k}": v for k, v in logs.items()}
@@ -172,10 +170,13 @@ class KerasFitSide:
         return self.model.history
 
     # ---- Keras's metric objects, fed the port's outputs ------------------------------------
-    def _update(self, losses, sizes, y, out, sample_weight) -> None:
+    def _update(self, losses: list, sizes: list, y, out, sample_weight) -> None:
+        """Keras's loss tracker given each step's loss (0-d tensors) weighted by its batch size,
+        as Keras's train_step gives it one step at a time; the compiled metrics the outputs."""
         model = self.model
-        losses, sizes = losses.detach().float().cpu(), sizes.cpu()
-        model._loss_tracker.update_state(losses, sample_weight=sizes)
+        losses = torch.stack([v.detach().float().reshape(()) for v in losses]).cpu()
+        model._loss_tracker.update_state(losses, sample_weight=torch.tensor(sizes,
+                                                                            dtype=torch.float32))
         if model._compile_metrics is not None and y is not None:
             model._compile_metrics.update_state(y, out, sample_weight=sample_weight)
 

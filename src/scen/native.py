@@ -479,10 +479,9 @@ class Trainer:
         if self.source is not None:
             yield from self.source.epoch(self.device)
             return
-        for idx in self._epoch_batches():
-            take = lambda a: a.index_select(0, idx)  # a[idx]'s copy, at a third of its cost
-            yield ([take(a) for a in self.x], take(self.y),
-                   take(self.sw) if self.sw is not None else None)
+        for idx in self._epoch_batches():  # index_select: a[idx]'s copy, at a third of its cost
+            yield ([a.index_select(0, idx) for a in self.x], self.y.index_select(0, idx),
+                   self.sw.index_select(0, idx) if self.sw is not None else None)
 
     def _fit_epoch_compiled(self, losses: list, sizes: list, correct: torch.Tensor) -> None:
         """An epoch of compiled steps: full chunks of CHUNK batches, then one at a time."""
@@ -514,8 +513,9 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate_batches(self, batches) -> dict:
-        """Validation over (inputs, labels, weights) batches (a dataset, through Keras's epoch
-        iterator): the losses and outputs go to Keras's metrics (self.side)."""
+        """Validation over (inputs, labels, weights) batches (the arrays', or a dataset's
+        through Keras's epoch iterator): the losses and outputs go to Keras's metrics
+        (self.side)."""
         self.net.eval()
         losses, sizes, labels, outputs, weights = [], [], [], [], []
         for xb, yb, swb in batches:
@@ -535,28 +535,21 @@ class Trainer:
         validation samples' weights (n,) or None."""
         # Its DataLoader iterator, and the one made eagerly at the end of the pass.
         torch.empty((2,), dtype=torch.int64).random_()
-        self.net.eval()
-        total, correct, b = torch.zeros((), device=self.device), torch.zeros((), device=self.device), self.validation_batch_size
+        b = self.validation_batch_size
         n = len(y)
         if self.validation_steps:  # fit(validation_steps=...): the first batches only
             n = min(n, self.validation_steps * b)
-        losses, sizes, outputs = [], [], []
-        for start in range(0, n, b):
-            xb, yb = [a[start:start + b] for a in xs], y[start:start + b]
-            swb = sw[start:start + b] if sw is not None else None
+        batches = (([a[start:start + b] for a in xs], y[start:start + b],
+                    sw[start:start + b] if sw is not None else None) for start in range(0, n, b))
+        if self.side is not None:  # a script's fit: Keras's metrics count them
+            return self.evaluate_batches(batches)
+        self.net.eval()
+        total, correct = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
+        for xb, yb, swb in batches:
             out, logits = self._forward(xb)
-            loss = self.loss_fn(yb, out, logits, sample_weight=swb)
-            if self.side is not None:
-                losses.append(loss)
-                sizes.append(len(yb))
-                outputs.append(out)
-                continue
-            total += loss * len(yb)
+            total += self.loss_fn(yb, out, logits, sample_weight=swb) * len(yb)
             correct += self.matches(yb, out)
         self.net.train()
-        if self.side is not None:
-            return self.side.validation_logs(losses, sizes, y[:n], torch.cat(outputs),
-                                             None if sw is None else sw[:n])
         logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}
         return {**logs, f"{prefix}loss": float(total) / n}
 

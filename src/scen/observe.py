@@ -156,6 +156,7 @@ class Observers(Observer):
     def __init__(self, observers: list[Observer]):
         self.observers = list(observers)
         self.skipped: list[str] = []
+        self._failed: set[str] = set()  # "Observer.event" that failed already
 
     def _each(self, event: str, *args) -> None:
         for o in self.observers:
@@ -166,9 +167,10 @@ class Observers(Observer):
 
                 if isinstance(e, ScenError):  # scen's own refusal, not a failed statistic
                     raise
-                note = f"{type(o).__name__}.{event}: {type(e).__name__}: {error_message(e)}"
-                if not any(n.startswith(note.split(": ")[0] + ":") for n in self.skipped):
-                    self.skipped.append(note)
+                where = f"{type(o).__name__}.{event}"
+                if where not in self._failed:  # once: an epoch's failure repeats every epoch
+                    self._failed.add(where)
+                    self.skipped.append(f"{where}: {type(e).__name__}: {error_message(e)}")
 
     def before_training(self, model, data):
         self._each("before_training", model, data)

@@ -123,11 +123,7 @@ def symptoms(findings: list[dict]) -> dict:
 def write(directory: str, name: str, records: dict) -> list[Path]:
     """The records, each to its file, and the script's files that this record did not write
     (a fit or a backend no longer recorded) removed: all of it or none (scen.golden.commit)."""
-    files = {}
-    for rec in records.values():
-        kept = {k: v for k, v in rec.items() if k != "initial_weights_file"}
-        files[g.path(directory, rec["scenario"], rec["variant"], rec["backend"])] = \
-            json.dumps(kept, indent=1) + "\n"
+    files = g.files_of(directory, records)
     g.recover(directory)
     stale = [p for p in Path(directory, name).glob("fit*/*.json") if p not in files]
     return g.commit(directory, files, stale)
