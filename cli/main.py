@@ -507,7 +507,7 @@ def golden(
 
     from scen import golden as g
     from scen.runner import BACKENDS as KERAS_BACKENDS
-    from scen.runner import check_writable
+    from scen.runner import check_writable, require_installed
 
     # --backend a,b as compare takes it, or --backend a --backend b
     given, backend = backend, [b.strip() for v in backend or [] for b in v.split(",") if b.strip()]
@@ -524,6 +524,7 @@ def golden(
         for b in backend or []:
             if b not in g.BACKENDS:
                 raise ScenError(f"unknown backend {b!r}; choose from {', '.join(g.BACKENDS)}")
+            require_installed(KERAS_BACKENDS[b])  # named, so not skipped quietly
         if logdir is not None:
             check_writable(logdir, "--logdir")
         if directory is not None and not directory.strip():

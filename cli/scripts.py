@@ -29,7 +29,7 @@ def not_for_scripts(**given) -> None:
 def exit_like_python(result) -> None:
     """Exit as `python train.py` would, after the fits' summaries: the script's own status
     (sys.exit(N)), 1 for an exception it did not catch (its traceback on stderr, as Python
-    prints it, unless a fit raised it: the diagnosis has said what it was), else 0."""
+    prints it, a fit's error included), else 0."""
     import sys
 
     if result.traceback:

@@ -146,3 +146,36 @@ def test_malformed_mnist_files_are_one_line_each(tmp_path, monkeypatch, capsys):
         lines = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
         assert len(lines) == 1 and "SCEN_MNIST" in lines[0], (path.name, lines)
         assert not logdir.exists(), f"{path.name}: a directory was left: {list(logdir.rglob('*'))}"
+
+
+# Options that are each fine alone but cannot work together, or not on this machine.
+COMBINATIONS = [
+    ["run", "all", "--device", "cuda"] if not __import__("torch").cuda.is_available() else
+    ["run", "all", "--device", "cuda", "--backend", "keras-jax"],
+    ["golden", "--check", "--update", "--scenario", "toy-blobs"],
+    ["sweep", "toy-blobs", "--ray-address", "127.0.0.1:1"],
+    ["diagnose", "toy-blobs", "--json", "--verify"],
+    ["run", "toy-blobs", "--compile", "--backend", "keras-jax"],
+]
+NOT_INSTALLED = [  # a backend the user names is not skipped quietly: JAX hidden below
+    ["run", "toy-blobs", "--backend", "keras-jax"],
+    ["diagnose", "toy-blobs", "--backend", "keras-jax"],
+    ["compare", "toy-blobs", "--backends", "keras-torch,keras-jax"],
+    ["golden", "--backend", "keras-jax", "--scenario", "toy-blobs"],
+    ["golden", "--backend", "keras-jax", "--update", "--scenario", "toy-blobs"],
+]
+
+
+@pytest.mark.parametrize("args", COMBINATIONS + NOT_INSTALLED, ids=" ".join)
+def test_unusable_combinations_and_uninstalled_backends_are_one_line(args, tmp_path, monkeypatch,
+                                                                      capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "jax", None)  # find_spec("jax") is None: not installed
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (code, out, err)
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert list(tmp_path.iterdir()) == [], "a bad input left something behind"

@@ -152,13 +152,28 @@ def test_a_scripts_own_failure_exits_as_python_would(tmp_path, command, name, co
         assert "Traceback (most recent call last)" in r.stderr and "runpy" not in r.stderr
 
 
+def test_fit_at_the_edges_of_its_data_prints_and_exits_as_python(tmp_path):
+    """epochs=0, no rows, a validation split that leaves none (or, above 1, Keras's negative
+    split point), empty validation arrays; the last fit's error goes uncaught. The script's
+    stdout and stderr (warnings once, as Python shows them; the traceback) and its status are
+    python's; scen's summaries only follow the script's own output."""
+    r = scen("run", script("edges.py"), "-q", "--logdir", str(tmp_path / "runs"), cwd=tmp_path)
+    py = subprocess.run([sys.executable, script("edges.py")], capture_output=True, text=True,
+                        timeout=300, cwd=tmp_path, env={**os.environ, "KERAS_BACKEND": "torch"})
+    assert r.returncode == py.returncode == 1, r.stderr
+    assert "weights unchanged: True" in py.stdout and "0 rows -> " in py.stdout
+    assert r.stdout.startswith(py.stdout)
+    assert r.stderr == py.stderr
+
+
 def test_cli_run_and_diagnose_a_script(tmp_path):
     r = scen("run", script("two_fits.py"), "-q", "--logdir", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert "two_fits [fit1] on torch" in r.stdout and "two_fits [fit2]" in r.stdout
     d = scen("diagnose", script("bad_labels.py"), "--logdir", str(tmp_path))
     assert d.returncode == 1, d.stderr  # the script stopped on fit's exception, as python's 1
-    assert "bad_labels: about to fit" in d.stdout and "Traceback" not in d.stdout + d.stderr
+    assert "bad_labels: about to fit" in d.stdout and "Traceback" not in d.stdout
+    assert d.stderr.rstrip().splitlines()[-1].startswith("RuntimeError: index 4 is")  # python's
     # The native port's gather raises where Keras-on-torch's one_hot raises IndexError.
     assert "raised RuntimeError: index 4 is" in d.stdout and "sparse_label_out_of_range" in d.stdout
     assert "evidence:" in d.stdout

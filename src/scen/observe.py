@@ -7,9 +7,11 @@ observer is written once and sees every backend alike.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import sys
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -205,6 +207,27 @@ class Observers(Observer):
 
     def on_train_end(self, status, error):
         self._each("on_train_end", status, error)
+
+
+@contextlib.contextmanager
+def warnings_hidden():
+    """Hide the warnings that scen's own look at the model raises (Keras on input structure,
+    numpy on a sample), and leave the script's warnings exactly as python shows them.
+
+    warnings.catch_warnings() cannot do that: entering and leaving it bumps the filters'
+    version, which clears every module's record of the warnings already shown once, so
+    the script's next "default" warning prints again (Python's Lib/warnings.py,
+    _filters_mutated). An "ignore" filter put at the head of warnings.filters, and taken out
+    after, leaves that record as it was; what is ignored is never recorded."""
+    hide = ("ignore", None, Warning, None, 0)
+    warnings.filters.insert(0, hide)
+    try:
+        yield
+    finally:
+        for i, f in enumerate(warnings.filters):
+            if f is hide:
+                del warnings.filters[i]
+                break
 
 
 def error_message(e: BaseException) -> str:

@@ -185,7 +185,7 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
             status = "raised"
         else:
             failure = f"{spec.path} raised {type(e).__name__}: {error_message(e)}{_where(e, spec)}"
-            printed = script_traceback(e, spec)
+        printed = script_traceback(e, spec)
     finally:
         sys.argv, sys.path[:] = argv, path
         os.chdir(cwd)
@@ -227,7 +227,12 @@ def script_traceback(e: BaseException, spec: ScriptSpec) -> str:
     tb = e.__traceback__
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != script:
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(e), e, tb or e.__traceback__))
+    shown = traceback.TracebackException(type(e), e, tb or e.__traceback__)
+    # scen's own frames (the intercepted fit) are not in `python train.py`'s traceback
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    shown.stack = traceback.StackSummary.from_list(
+        [f for f in shown.stack if not os.path.abspath(f.filename).startswith(ours)])
+    return "".join(shown.format())
 
 
 def run_in_worker(spec: ScriptSpec) -> ScriptResult:

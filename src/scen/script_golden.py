@@ -161,7 +161,7 @@ def check(path: str, args: list[str] | None, directory: str, backends: list[str]
     differences, one line each, and how many fits were compared. args None: as recorded.
     backends None: every one recorded (a recorded backend not installed is skipped). ScenError,
     one line, for bad input; a script that fails to run now is a difference."""
-    from scen.runner import BACKENDS
+    from scen.runner import BACKENDS, require_installed
 
     say = progress or (lambda text: None)
     name = check_script(path)
@@ -179,6 +179,8 @@ def check(path: str, args: list[str] | None, directory: str, backends: list[str]
         if b in COMPARABLE and b not in goldens:
             raise ScenError(f"no golden for {name} on {b} in {directory} (recorded: "
                             f"{', '.join(goldens)})")
+        if b in COMPARABLE:
+            require_installed(BACKENDS[b])  # named, so not skipped quietly
     chosen = list(dict.fromkeys(backends or goldens))
     if source and source not in chosen:
         say(f"{source}: runs too, the goldens start from its initial weights")

@@ -18,6 +18,7 @@ optimizer state it carries; one trained here keeps its optimizer state here, fro
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -75,6 +76,9 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     validation = a.get("validation_data")
     if isinstance(validation, (list, tuple)) and len(validation) != 2:
         return "validation_data with sample weights, or not an (x, y) pair"
+    empty = _empty_split(x, a.get("validation_split") or 0.0, validation)
+    if empty:
+        return f"{empty}: Keras's fit decides what that means (it differs by backend)"
     loop = [type(c).__name__ for c in user_callbacks if type(c).__name__ in LOOP_CALLBACKS]
     if loop:
         return f"the callback {loop[0]} acts on Keras's own loop"
@@ -105,6 +109,30 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     except UnsupportedLayerError as e:
         return str(e)
     return _loss_or_optimizer_refusal(model)
+
+
+def _empty_split(x, validation_split: float, validation) -> str | None:
+    """What is empty about the fit's arrays, if anything: no rows, no rows left to train on
+    or to validate with after the split (Keras's train_validation_split takes the first
+    floor(n * (1 - split)) rows, negative included), or empty validation arrays."""
+    from scen.diagnose.model import n_rows
+
+    def rows(arrays) -> int:
+        try:
+            return n_rows(arrays)
+        except Exception:  # ragged or odd: Keras's fit will say
+            return -1
+
+    n = rows(x) if x is not None else -1
+    if n == 0:
+        return "empty arrays (0 rows)"
+    if n > 0 and validation_split and validation is None:
+        split_at = math.floor(n * (1.0 - validation_split))
+        if not 0 < split_at < n:
+            return f"validation_split={validation_split} of {n} rows"
+    if isinstance(validation, (list, tuple)) and len(validation) == 2 and rows(validation[0]) == 0:
+        return "empty validation arrays (0 rows)"
+    return None
 
 
 def build_as_keras_fit_would(model, a: dict) -> None:

@@ -18,7 +18,7 @@ from scen.diagnose.activations import ActivationExtractor
 from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
-from scen.diagnose.model import SAMPLE_SIZE, has_graph, sample
+from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
@@ -83,6 +83,8 @@ class Diagnostics(Observer):
 
     def _take_sample(self, x, y, sample_weight=None) -> None:
         self.x, self.y = sample(x, y, self.sample_size) if y is not None else (None, None)
+        if self.x is not None and n_rows(self.x) == 0:  # empty arrays: nothing to look at
+            self.x = self.y = None
         self._weights = (sample(sample_weight, None, self.sample_size)[0]
                          if sample_weight is not None and y is not None else None)
         self._labels = y  # class shares and the constant-prediction loss use them all
