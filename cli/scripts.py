@@ -135,7 +135,7 @@ def golden_script_command(path, args, record, check, update, directory, backends
         if path in scenarios.all_scenarios():
             raise ScenError(f"{path} is a scenario: scen golden --scenario {path} checks its "
                             "built-in goldens")
-        name = script_golden.check_script(path)
+        name = script_golden.check_script(path, logdir)
         for given, why in ((record and check, "--record or --check: choose one"),
                            (update, "--update re-records the built-in goldens; a script's are "
                                     "recorded with --record"),

@@ -125,3 +125,30 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, says):
     assert code == 2, (out, err)
     assert len(lines) == 1 and lines[0].startswith(f"error: {says}"), err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_working_directory_stops_only_what_writes_there(tmp_path, monkeypatch):
+    """golden's logs go to a temporary directory (or --logdir), so a working directory that
+    cannot be written in is no reason to refuse it; `scen run`, whose logs go to ./runs, is."""
+    import errno
+    import tempfile
+
+    from scen import runner
+    from scen.script import ScriptSpec
+    from scen.script_golden import check_script
+
+    here = tmp_path / "read-only"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    real = tempfile.TemporaryFile
+
+    def temporary_file(*args, dir=None, **kw):
+        if dir is not None and Path(dir).resolve() == here.resolve():
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*args, dir=dir, **kw)
+
+    monkeypatch.setattr(runner.tempfile, "TemporaryFile", temporary_file)
+    script = str(SCRIPTS / "learning_rate.py")
+    assert check_script(script, None) == check_script(script, str(tmp_path / "logs"))
+    with pytest.raises(ScenError, match="--logdir 'runs': cannot write"):
+        ScriptSpec(script).check()

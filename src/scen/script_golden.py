@@ -51,10 +51,11 @@ def installed_backends() -> list[str]:
     return [b for b in KERAS_BACKENDS if importlib.util.find_spec(BACKENDS[b]) is not None]
 
 
-def check_script(path: str) -> str:
-    """ScenError, one line, unless `path` is a Python script that compiles; its name (a record's
-    directory under --dir)."""
-    spec = ScriptSpec(path)
+def check_script(path: str, logdir: str | None) -> str:
+    """ScenError, one line, unless `path` is a Python script that compiles and `logdir` (None:
+    a temporary directory, golden's default) is writable; its name (a record's directory under
+    --dir)."""
+    spec = ScriptSpec(path, logdir=logdir or tempfile.gettempdir())
     spec.check()
     return spec.name
 
@@ -80,7 +81,7 @@ def record(path: str, args: list[str], directory: str, backends: list[str] | Non
     from scen.runner import check_writable
 
     say = progress or (lambda text: None)
-    name = check_script(path)
+    name = check_script(path, logdir)
     if not directory.strip():
         raise ScenError("--dir is empty: name the directory for the script's goldens")
     check_writable(directory, "--dir")
@@ -164,7 +165,7 @@ def check(path: str, args: list[str] | None, directory: str, backends: list[str]
     from scen.runner import BACKENDS, require_installed
 
     say = progress or (lambda text: None)
-    name = check_script(path)
+    name = check_script(path, logdir)
     if not directory.strip():
         raise ScenError("--dir is empty: name the directory of the script's goldens")
     if not os.path.isdir(directory):
