@@ -105,7 +105,7 @@ LOGDIR = typer.Option("runs", "--logdir", help="TensorBoard logs go to LOGDIR/<s
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress: --verbose 0.")
 VERBOSE = typer.Option(1, "--verbose", help="As Keras's fit: 0 silent, 1 progress bars (one "
                        "line per epoch where stderr is not a terminal), 2 one line per epoch "
-                       "(for scrollback and CI logs).")
+                       "(for scrollback and CI logs), and any check scen skipped.")
 HISTOGRAM_FREQ = typer.Option(None, "--histogram-freq", help="Epochs between weight and "
                               "gradient histograms, as Keras's TensorBoard callback (0: none) "
                               "[default: about 50 per run].")

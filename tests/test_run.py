@@ -250,10 +250,10 @@ def test_event_records_carry_the_checksums_tensorboard_computes(logdir):
     assert records > 20
 
 
-def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path):
+def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path, capfd):
     """Weights grown to 1e13 (numpy's float32 bins are no longer distinct) and NaNs: the
     histograms record what they are; an observer that raises is skipped, noted once."""
-    from scen.observe import Observers, RunInfo
+    from scen.observe import LOG, Observers, RunInfo, show_own_failures
     from scen.tensorboard import TensorBoardLogger
 
     class Broken(Observer):
@@ -268,6 +268,7 @@ def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path):
         def gradients(self):
             return {}
 
+    show_own_failures(1)  # what the CLI does at --verbose 1: nothing of scen's on stderr
     observers = Observers([Broken(), TensorBoardLogger(str(tmp_path), histogram_freq=1)])
     observers.on_train_begin(RunInfo("s", "v", "torch", "cpu", "fp32", "float32", 0, 2, 1,
                                      str(tmp_path)))
@@ -275,6 +276,14 @@ def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path):
         observers.on_epoch_end(epoch, {"loss": 1.0}, np.ones(1), Probe())
     observers.on_train_end("completed", None)
     assert observers.skipped == ["Broken.on_epoch_end: ValueError: Too many bins for data range"]
+    assert capfd.readouterr().err == ""
+    show_own_failures(2)  # --verbose 2 shows what scen skipped, once
+    again = Observers([Broken()])
+    for epoch in range(2):
+        again.on_epoch_end(epoch, {}, np.ones(1), Probe())
+    assert capfd.readouterr().err.splitlines() == [
+        "scen: skipped Broken.on_epoch_end: ValueError: Too many bins for data range"]
+    LOG.handlers.clear()
     acc = accumulator(tmp_path / "train")
     assert "weights/dense/kernel" in acc.Tags()["histograms"]
     assert [e.value for e in acc.Scalars("nonfinite/weights/dense/bias")] == [2.0, 2.0]

@@ -30,7 +30,7 @@ from scen.diagnose import Diagnostics
 from scen.diagnose.model import n_rows
 from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change, load_weights,
                             loss_name, precision_of, save_weights, start_from, versions)
-from scen.observe import Observers, RunInfo, error_message
+from scen.observe import LOG, Observers, RunInfo, error_message
 from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
 from scen.scenario import Dataset, Fit, ScenError
 from scen.tensorboard import TensorBoardLogger
@@ -243,6 +243,7 @@ class FitRun:
             raise
         except Exception as e:
             self.observers.skipped.append(f"report: {type(e).__name__}: {error_message(e)}")
+            LOG.info("skipped a step of the report (%s)", self.observers.skipped[-1])
             return default
 
     def discard(self) -> None:

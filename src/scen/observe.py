@@ -8,6 +8,7 @@ observer is written once and sees every backend alike.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import signal
 import sys
@@ -173,6 +174,7 @@ class Observers(Observer):
                 if where not in self._failed:  # once: an epoch's failure repeats every epoch
                     self._failed.add(where)
                     self.skipped.append(f"{where}: {type(e).__name__}: {error_message(e)}")
+                    LOG.info("skipped %s", self.skipped[-1])
 
     def before_training(self, model, data):
         self._each("before_training", model, data)
@@ -207,6 +209,23 @@ class Observers(Observer):
 
     def on_train_end(self, status, error):
         self._each("on_train_end", status, error)
+
+
+# scen's own failures (an observer, a check or a report step it skipped) go to this logger:
+# into the run's record always, onto stderr only with --verbose 2 (show_own_failures).
+LOG = logging.getLogger("scen")
+
+
+def show_own_failures(verbose: int) -> None:
+    """With --verbose 2, print what scen skipped ("scen: skipped ...") on stderr, in this
+    process and in a worker alike; below that, never. Idempotent."""
+    LOG.propagate = False  # the script's own logging setup never prints scen's lines
+    if verbose >= 2 and not any(getattr(h, "_scen", False) for h in LOG.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("scen: %(message)s"))
+        handler._scen = True
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
 
 
 @contextlib.contextmanager

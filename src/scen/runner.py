@@ -22,7 +22,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 from scen import scenario as scenarios
-from scen.observe import Observer, Observers
+from scen.observe import Observer, Observers, show_own_failures
 from scen.scenario import Check, ScenError
 
 # backend name -> the KERAS_BACKEND it needs (the native port builds its model on torch).
@@ -171,6 +171,7 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     readable event file and a result.json that says 'interrupted', and KeyboardInterrupt goes on.
     """
     scenario = spec.check()
+    show_own_failures(spec.verbose)
     spec.device = resolve_device(spec)
     engine = choose_engine(spec, scenario)
     run_dir = new_run_dir(spec)

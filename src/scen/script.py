@@ -147,8 +147,10 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
 
     from scen.intercept import FitInterceptor
     from scen.keras_run import device_scope, seed_everything, use_precision
-
+    from scen.observe import show_own_failures
     from scen.script_fix import float32_kept
+
+    show_own_failures(spec.verbose)
 
     keras.backend.clear_session()  # layer names (and so tags) restart at 'dense'
     seed_everything(keras, spec.seed)

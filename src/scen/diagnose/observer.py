@@ -53,7 +53,7 @@ def safely(fn, default=None):
         line = f"skipped a check ({type(e).__name__}: {error_message(e)})"
         if line not in SKIPPED:
             SKIPPED.append(line)
-            logging.getLogger("scen.diagnose").info(line)
+            logging.getLogger("scen.diagnose").info(line)  # shown by show_own_failures
         return [] if default is None else default
 
 
