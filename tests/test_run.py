@@ -43,8 +43,8 @@ def test_tensorboard_logs_curves_histograms_and_metadata(logdir):
     histograms = set(train.Tags()["histograms"])
     for layer in ("dense", "dense_1"):
         for weight in ("kernel", "bias"):
-            assert f"weights/sequential/{layer}/{weight}" in histograms
-            assert f"gradients/sequential/{layer}/{weight}" in histograms
+            assert f"sequential/{layer}/{weight}/histogram" in histograms
+            assert f"sequential/{layer}/{weight}/gradient/histogram" in histograms
     root = accumulator(r.run_dir)
     assert "run/text_summary" in root.Tags()["tensors"]
     assert "final/loss" in root.Tags()["scalars"]
@@ -166,8 +166,8 @@ def test_tensorboard_server_serves_the_run(logdir):
                 pass
             time.sleep(0.5)
         assert "epoch_loss" in scalars_tags[run_name]
-        assert "gradients/sequential/dense/kernel" in histogram_tags[run_name]
-        assert "weights/sequential/dense_1/bias" in histogram_tags[run_name]
+        assert "sequential/dense/kernel/gradient/histogram" in histogram_tags[run_name]
+        assert "sequential/dense_1/bias/histogram" in histogram_tags[run_name]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -195,7 +195,7 @@ def test_histograms_at_the_cadence_asked(logdir):
 
     r = run(RunSpec("toy-blobs", epochs=7, histogram_freq=3, logdir=logdir, verbose=0))
     acc = accumulator(f"{r.run_dir}/train")
-    tag = next(t for t in acc.Tags()["histograms"] if t.startswith("weights/"))
+    tag = next(t for t in acc.Tags()["histograms"] if not t.endswith("/gradient/histogram"))
     assert [e.step for e in acc.Histograms(tag)] == [0, 3, 6]
     r = run(RunSpec("toy-blobs", epochs=3, histogram_freq=0, logdir=logdir, verbose=0))
     assert accumulator(f"{r.run_dir}/train").Tags()["histograms"] == []
@@ -285,5 +285,5 @@ def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path, 
         "scen: skipped Broken.on_epoch_end: ValueError: Too many bins for data range"]
     LOG.handlers.clear()
     acc = accumulator(tmp_path / "train")
-    assert "weights/dense/kernel" in acc.Tags()["histograms"]
-    assert [e.value for e in acc.Scalars("nonfinite/weights/dense/bias")] == [2.0, 2.0]
+    assert "dense/kernel/histogram" in acc.Tags()["histograms"]
+    assert [e.value for e in acc.Scalars("nonfinite/dense/bias/histogram")] == [2.0, 2.0]

@@ -52,7 +52,7 @@ def test_healthy_script_is_one_run_with_logs_result_and_diagnosis(logdir, capfd)
     assert "findings" in json.loads((Path(r.run_dir) / "diagnosis.json").read_text())
     train = accumulator(Path(r.run_dir) / "train")
     assert {"epoch_loss", "epoch_accuracy", "batch_loss"} <= set(train.Tags()["scalars"])
-    assert "gradients/sequential/dense/kernel" in train.Tags()["histograms"]
+    assert "sequential/dense/kernel/gradient/histogram" in train.Tags()["histograms"]
     assert "epoch_loss" in accumulator(Path(r.run_dir) / "validation").Tags()["scalars"]
     # Nothing of the script's run is left behind in this process.
     assert keras.Model.fit is fit_before and sys.argv == argv_before and sys.path == path_before

@@ -106,10 +106,12 @@ class TensorBoardLogger(Observer):
         last = epoch == self.info.epochs - 1
         if not self.cadence or (epoch % self.cadence and not last):
             return
+        # Keras's TensorBoard callback's tags (callbacks/tensorboard.py, _log_weights):
+        # "<weight.path>/histogram"; Keras logs no gradients, so theirs sit beside them.
         for path, w in probe.weights().items():
-            self._histogram(f"weights/{path}", w, epoch)
+            self._histogram(f"{path}/histogram", w, epoch)
         for path, g in probe.gradients().items():
-            self._histogram(f"gradients/{path}", g, epoch)
+            self._histogram(f"{path}/gradient/histogram", g, epoch)
 
     def _histogram(self, tag: str, values: np.ndarray, epoch: int) -> None:
         """A histogram of whatever the values are: in float64, where float32 bins of huge
