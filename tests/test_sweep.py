@@ -212,6 +212,38 @@ def test_outputs_json_csv_png_and_tensorboard_hparams(logdir):
     assert "sweep/text_summary" in accumulator(r.run_dir).Tags()["tensors"]
 
 
+def _hparams_view(logdir: str):
+    """The HParams view's columns as TensorBoard's own plugin computes them for --logdir."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.hparams import backend_context
+
+    runs = plugin_event_multiplexer.EventMultiplexer()
+    runs.AddRunsFromDirectory(logdir)
+    runs.Reload()
+    plugin = backend_context.Context(base_plugin.TBContext(
+        logdir=logdir, multiplexer=runs,
+        data_provider=data_provider.MultiplexerDataProvider(runs, logdir)))
+    rc = context.RequestContext()
+    experiment = plugin.experiment_from_metadata(rc, "", True, plugin.hparams_metadata(rc, ""),
+                                                 plugin.hparams_from_data_provider(rc, "", None))
+    return ({h.name for h in experiment.hparam_infos},
+            {m.name.tag for m in experiment.metric_infos})
+
+
+def test_a_sweeps_hparams_columns_survive_a_log_folder_shared_with_runs(logdir):
+    """TensorBoard takes the first experiment summary it finds as every run's columns: a
+    run's own must not hide the sweep's learning rate and success share, whichever is first."""
+    run(RunSpec("toy-blobs", epochs=2, logdir=logdir, verbose=0))
+    run_sweep(SweepSpec("toy-blobs", seeds=2, learning_rates="0.01,0.1", epochs=3,
+                        logdir=logdir))
+    run(RunSpec("toy-blobs", epochs=2, seed=1, logdir=logdir, verbose=0))
+    hparams, metrics = _hparams_view(logdir)
+    assert {"learning_rate", "seeds", "threshold", "seed", "precision"} <= hparams
+    assert {"success_rate", "stuck_share", "final/loss", "final/accuracy"} <= metrics
+
+
 def test_an_interrupted_sweep_keeps_the_finished_configurations(logdir):
     def stop_in_the_second(event):
         if event["event"] == "epoch" and event["learning_rate"] == 0.1 and event["epoch"] == 3:

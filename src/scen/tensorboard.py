@@ -146,8 +146,6 @@ class TensorBoardLogger(Observer):
         self.root.add_text(tag, markdown, 0)
 
     def on_train_end(self, status: str, error: str | None) -> None:
-        from torch.utils.tensorboard.summary import hparams
-
         if self.pending:
             self._batch_point()
         text = f"**{status}**" + (f": `{error}`" if error else "")
@@ -156,12 +154,25 @@ class TensorBoardLogger(Observer):
         settings = {k: v for k, v in _flat(self.info.as_dict()).items() if k != "run_dir"}
         settings["status"] = status
         finals = {f"final/{k}": float(v) for k, v in self.last_logs.items() if math.isfinite(v)}
-        for summary in hparams(settings, finals):
-            self.root.file_writer.add_summary(summary)
+        add_hparams(self.root.file_writer, settings, finals)
         for tag, value in finals.items():
             self.root.add_scalar(tag, value, 0)
         for writer in self._writers.values():
             writer.close()
+
+
+def add_hparams(file_writer, settings: dict, metrics: dict[str, float]) -> None:
+    """This run's row in TensorBoard's HParams view: its session's settings (start) and end,
+    and no experiment summary. TensorBoard's HParams plugin takes the first experiment
+    summary it finds under --logdir as every run's columns (plugins/hparams/backend_context.py,
+    _find_experiment_tag), so a run's own would hide a sweep's learning-rate and success
+    columns in a shared log folder; without one, it unites every run's settings, and its
+    metrics are the scalars under each run (`metrics` must also be written as scalars)."""
+    from torch.utils.tensorboard.summary import hparams
+
+    _experiment, session_start, session_end = hparams(settings, metrics)
+    file_writer.add_summary(session_start)
+    file_writer.add_summary(session_end)
 
 
 def _scalars(values: dict[str, float]):

@@ -96,10 +96,9 @@ def write_tensorboard_config(result: SweepResult, c: ConfigResult) -> None:
     """One TensorBoard run per configuration: its hparams and metrics for the HParams view,
     and curves over epochs (mean and median loss, mean accuracy, share of seeds at the
     threshold, share still at chance)."""
-    from scen.tensorboard import summary_writer_class
+    from scen.tensorboard import add_hparams, summary_writer_class
 
     SummaryWriter = summary_writer_class()  # first: it keeps TensorBoard from importing TF
-    from torch.utils.tensorboard.summary import hparams
 
     spec, s = result.spec, c.summary
     writer = SummaryWriter(os.path.join(result.run_dir, config_run_name(c.learning_rate)))
@@ -112,8 +111,7 @@ def write_tensorboard_config(result: SweepResult, c: ConfigResult) -> None:
                   "mean_final_accuracy"):
             if s.get(k) is not None:
                 metrics[k] = float(s[k])
-        for summary in hparams(settings, metrics):
-            writer.file_writer.add_summary(summary)
+        add_hparams(writer.file_writer, settings, metrics)
         for tag, value in metrics.items():
             writer.add_scalar(tag, value, 0)
         with np.errstate(all="ignore"):
