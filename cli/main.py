@@ -456,10 +456,7 @@ def sweep(
 
     if result.configs:
         out.print(result.format_table(), highlight=False, markup=False)
-        out.print(f"reached: training accuracy >= {spec.threshold:g} within the epochs run; "
-                  f"stuck: at chance (within {spec.stuck_margin:g}) for {spec.stuck_epochs}+ "
-                  "epochs from the start (a seed can be both: stuck, then reached)",
-                  highlight=False, markup=False, soft_wrap=True)
+        out.print(spec.legend(), highlight=False, markup=False, soft_wrap=True)
     for c in result.configs:
         if c.error:
             out.print(f"learning rate {c.learning_rate:g}: {c.status}: {c.error}",

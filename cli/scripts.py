@@ -107,12 +107,15 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
     if result.seeds and len(unlogged) == len(result.seeds):  # a name no fit logs: bad input
         fail(f"--metric {spec.metric!r}: {unlogged[0].error}")
     out.print(result.format_table(), highlight=False, markup=False, soft_wrap=True)
+    if result.seeds:
+        out.print(spec.legend(), highlight=False, markup=False, soft_wrap=True)
     for s in result.seeds:
         if s.status != "completed":
             out.print(f"seed {s.seed}: {s.status}: {s.error}", highlight=False, markup=False,
                       soft_wrap=True)
-    out.print(f"results: {result.run_dir} (sweep.json; each seed's runs and output)",
-              highlight=False, markup=False)
+    out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png, each seed's runs "
+              f"and output; tensorboard --logdir {logdir}: HParams)", highlight=False,
+              markup=False, soft_wrap=True)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
 

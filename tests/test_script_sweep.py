@@ -23,6 +23,17 @@ def test_a_healthy_script_reaches_the_threshold_on_every_seed(tmp_path):
     assert doc["status"] == "completed" and len(doc["seeds"]) == 3
     assert len(list(Path(r.run_dir).glob("seed-*/healthy/*/result.json"))) == 3
     assert losses  # each seed's metric per epoch is recorded
+    # The scenario sweep's outputs: the table, seeds.csv, sweep.png, an HParams row.
+    table = r.format_table().splitlines()
+    assert table[0].split() == ["lr", "seeds", "reached", "median", "ep", "p10", "ep", "p90",
+                                "ep", "stuck", "status"]
+    assert table[1].split()[1:3] == ["3", "100.0%"]
+    assert len((Path(r.run_dir) / "seeds.csv").read_text().splitlines()) == 1 + 3
+    assert (Path(r.run_dir) / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    from test_sweep import _hparams_view
+
+    hparams, metrics = _hparams_view(str(tmp_path))
+    assert {"learning_rate", "metric", "seeds"} <= hparams and "success_rate" in metrics
 
 
 def test_a_one_unit_softmax_is_stuck_on_every_seed(tmp_path):

@@ -23,6 +23,7 @@ import math
 import os
 import signal
 import subprocess
+import time
 from dataclasses import asdict, dataclass, field
 
 from scen.runner import BACKENDS, fresh_dir, python_module, subprocess_env
@@ -65,6 +66,22 @@ class ScriptSweepSpec:
     def lower_is_better(self) -> bool:
         return any(word in self.metric for word in ("loss", "error"))
 
+    # The words the scenario sweep's table, plot and HParams use (scen.sweep.spec.SweepSpec).
+    @property
+    def name(self) -> str:
+        return ScriptSpec(self.path).name
+
+    scenario = name
+    variant = "as written"
+    stuck_margin = STUCK_MARGIN
+
+    def legend(self) -> str:
+        goal = f"{self.metric} {'<=' if self.lower_is_better else '>='} {self.threshold:g}"
+        return (f"reached: {goal} within the epochs run (the first fit that logs "
+                f"{self.metric}); stuck: {self.metric} within {STUCK_MARGIN:g} of its first "
+                f"epoch's value (relative, at least 1) for {self.stuck_epochs}+ epochs from the "
+                "start, and never reached")
+
 
 @dataclass
 class SeedOutcome:
@@ -74,6 +91,8 @@ class SeedOutcome:
     values: list[float] = field(default_factory=list)  # the metric per epoch
     reached: int | None = None  # 1-based epoch at the threshold, None: never
     stuck: bool = False
+    losses: list[float] = field(default_factory=list)  # the judged fit's loss per epoch
+    learning_rate: float | None = None  # its first epoch's, as Keras logs it
 
 
 @dataclass
@@ -93,14 +112,52 @@ class ScriptSweepResult:
                     failed=sum(s.status != "completed" for s in self.seeds))
 
     def format_table(self) -> str:
-        s, spec = self.summary(), self.spec
-        epochs = lambda v: ">last" if v is None else f"{v:.3g}"  # noqa: E731
-        goal = f"{spec.metric} {'<=' if spec.lower_is_better else '>='} {spec.threshold:g}"
-        if not s["seeds"]:  # interrupted before any seed finished: no share to give
-            return f"{goal}: no seed finished"
-        return (f"{goal}: {s['seeds']} seeds, reached {100 * s['reached']:.1f}%, epochs to it "
-                f"median {epochs(s['median'])} (p10 {epochs(s['p10'])}, p90 {epochs(s['p90'])}), "
-                f"stuck {100 * s['stuck']:.1f}%, failed {s['failed']}")
+        """The scenario sweep's table (lr, seeds, reached, epochs to it, stuck, status)."""
+        if not self.seeds:  # interrupted before any seed finished: no share to give
+            spec = self.spec
+            return (f"{spec.metric} {'<=' if spec.lower_is_better else '>='} "
+                    f"{spec.threshold:g}: no seed finished")
+        return self.as_sweep_result(0.0).format_table()
+
+    def as_sweep_result(self, seconds: float):
+        """The seeds as a scenario sweep's result (scen.sweep.stats.SweepResult): one
+        configuration, at the script's own learning rate, so that the table, seeds.csv,
+        sweep.png and the HParams row are the scenario sweep's."""
+        import numpy as np
+
+        from scen.sweep.stats import ConfigResult, SweepResult
+
+        seeds, n = self.seeds, len(self.seeds)
+        epochs = max([len(s.values) for s in seeds] + [len(s.losses) for s in seeds] + [1])
+
+        def padded(rows):
+            out = np.full((n, epochs), np.nan)
+            for i, row in enumerate(rows):
+                out[i, :len(row)] = row
+            return out
+
+        rates = [s.learning_rate for s in seeds if s.learning_rate is not None]
+        rate = rates[0] if rates else float("nan")
+        s = self.summary()
+        finals = lambda rows: [r[-1] for r in rows if r]  # noqa: E731
+        mean = lambda xs: float(np.mean(xs)) if xs else None  # noqa: E731
+        records = [dict(learning_rate=rate, seed=o.seed, status=o.status,
+                        epochs_run=len(o.values), epochs_to_threshold=o.reached,
+                        stuck=o.stuck, stuck_epochs=None, chance=None,
+                        final_loss=o.losses[-1] if o.losses else None,
+                        final_accuracy=o.values[-1] if o.values else None) for o in seeds]
+        summary = dict(learning_rate=rate, seeds=n, status=self.status,
+                       success_share=s["reached"] if n else 0.0, median_epochs=s["median"],
+                       p10_epochs=s["p10"], p90_epochs=s["p90"],
+                       stuck_share=s["stuck"] if n else 0.0,
+                       mean_final_loss=mean(finals([o.losses for o in seeds])),
+                       mean_final_accuracy=mean(finals([o.values for o in seeds])))
+        config = ConfigResult(rate, [o.seed for o in seeds], self.status, None, seconds,
+                              padded([o.losses for o in seeds]),
+                              padded([o.values for o in seeds]), np.full(n, np.nan),
+                              [o.status for o in seeds], summary, records)
+        return SweepResult(self.spec, self.run_dir, self.status, [config] if n else [], seconds,
+                           epochs=epochs, vectorised=False)
 
 
 def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
@@ -127,7 +184,10 @@ def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
             break
         still += 1
     stuck = still >= min(spec.stuck_epochs, len(values)) and reached is None
-    return SeedOutcome(seed, run.status, run.error, values, reached, stuck)
+    rates = run.history.get("learning_rate") or [None]
+    return SeedOutcome(seed, run.status, run.error, values, reached, stuck,
+                       [float(v) for v in run.history.get("loss", [])],
+                       None if rates[0] is None else float(rates[0]))
 
 
 def run_one(spec: ScriptSweepSpec, seed: int, run_dir: str, live: set) -> SeedOutcome:
@@ -171,6 +231,7 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
     """Every seed, a few processes at a time; sweep.json written as seeds finish. An interrupt
     stops the workers and keeps what finished (status 'interrupted')."""
     seeds = spec.check()
+    started = time.perf_counter()
     run_dir = fresh_dir(spec.logdir, ScriptSpec(spec.path).name, f"sweep-{spec.backend}")
     result = ScriptSweepResult(spec, run_dir, [])
     workers = spec.workers or os.cpu_count() or 1
@@ -189,7 +250,21 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
         pool.shutdown(wait=False, cancel_futures=True)
         _stop(live)
     _write(result)
+    _write_reports(result.as_sweep_result(time.perf_counter() - started))
     return result
+
+
+def _write_reports(sweep) -> None:
+    """The scenario sweep's outputs beside sweep.json: seeds.csv, the HParams row and curves,
+    the table as text, sweep.png (scen.sweep.reports)."""
+    from scen.sweep.reports import (write_plot, write_seeds_csv, write_tensorboard_config,
+                                    write_tensorboard_summary)
+
+    write_seeds_csv(sweep)
+    for config in sweep.configs:
+        write_tensorboard_config(sweep, config)
+    write_tensorboard_summary(sweep)
+    sweep.plot = write_plot(sweep)
 
 
 def _stop(live: set, grace_seconds: float = 10.0) -> None:

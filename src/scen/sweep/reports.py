@@ -48,6 +48,11 @@ def write_tables(result: SweepResult) -> None:
     )
     _atomic_write(os.path.join(result.run_dir, "sweep.json"),
                   json.dumps(_finite(doc), indent=1, default=json_default, allow_nan=False))
+    write_seeds_csv(result)
+
+
+def write_seeds_csv(result: SweepResult) -> None:
+    """seeds.csv: one row per seed and configuration (CSV_FIELDS)."""
     tmp = os.path.join(result.run_dir, "seeds.csv.tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
@@ -105,7 +110,8 @@ def write_tensorboard_config(result: SweepResult, c: ConfigResult) -> None:
     try:
         settings = dict(learning_rate=float(c.learning_rate), variant=spec.variant,
                         seeds=len(c.seeds), backend=spec.backend, scenario=spec.scenario,
-                        epochs=result.epochs, threshold=float(spec.threshold))
+                        epochs=result.epochs, threshold=float(spec.threshold),
+                        metric=spec.metric)
         metrics = {"success_rate": float(s["success_share"]), "stuck_share": float(s["stuck_share"])}
         for k in ("median_epochs", "p10_epochs", "p90_epochs", "mean_final_loss",
                   "mean_final_accuracy"):
@@ -125,16 +131,18 @@ def write_tensorboard_config(result: SweepResult, c: ConfigResult) -> None:
         reached = np.array([r["epochs_to_threshold"] or 0 for r in c.records])
         at_chance = c.accuracy <= (c.chance[:, None] + spec.stuck_margin)
         still = np.cumprod(np.nan_to_num(at_chance, nan=0).astype(bool), axis=1).mean(axis=0)
+        knows_chance = bool(np.isfinite(c.chance).any())  # a script's sweep: no chance level
         for e in range(c.loss.shape[1]):
             step = e + 1
             if np.isfinite(mean_loss[e]):
                 writer.add_scalar("epoch_loss_mean", float(mean_loss[e]), step)
                 writer.add_scalar("epoch_loss_median", float(median_loss[e]), step)
             if np.isfinite(mean_acc[e]):
-                writer.add_scalar("epoch_accuracy_mean", float(mean_acc[e]), step)
+                writer.add_scalar(f"epoch_{spec.metric}_mean", float(mean_acc[e]), step)
             writer.add_scalar("epoch_reached_share",
                               float(np.mean((reached > 0) & (reached <= step))), step)
-            writer.add_scalar("epoch_at_chance_share", float(still[e]), step)
+            if knows_chance:
+                writer.add_scalar("epoch_at_chance_share", float(still[e]), step)
     finally:
         writer.close()
 
@@ -154,11 +162,15 @@ def write_tensorboard_summary(result: SweepResult) -> None:
                          f"{epochs_text(s['p90_epochs'], result.epochs)} | "
                          f"{s['stuck_share']:.1%} |")
         spec = result.spec
-        head = (f"**{spec.scenario}** {spec.variant}, backend {spec.backend}, {result.epochs} "
-                f"epochs, threshold {spec.threshold:g}: **{result.status}**\n\n")
+        head = (f"**{spec.name}**, backend {spec.backend}, {result.epochs} epochs, "
+                f"{_goal(spec)}: **{result.status}**\n\n")
         writer.add_text("sweep", head + "\n".join(lines), 0)
     finally:
         writer.close()
+
+
+def _goal(spec) -> str:
+    return f"{spec.metric} {'<=' if spec.lower_is_better else '>='} {spec.threshold:g}"
 
 
 def write_plot(result: SweepResult) -> str | None:
@@ -182,11 +194,11 @@ def write_plot(result: SweepResult) -> str | None:
     colours = [f"C{i % 10}" for i in range(len(configs))]
     summ = [c.summary for c in configs]
 
-    a.plot(lrs, [s["success_share"] for s in summ], "o-", label=f"reached acc >= {spec.threshold:g}")
+    a.plot(lrs, [s["success_share"] for s in summ], "o-", label=f"reached {_goal(spec)}")
     a.plot(lrs, [s["stuck_share"] for s in summ], "s--", color="C3",
-           label=f"stuck at chance (>= {spec.stuck_epochs} epochs)")
+           label=f"stuck (>= {spec.stuck_epochs} epochs)")
     a.set(xscale="log", ylim=(-0.03, 1.03), xlabel="learning rate", ylabel="share of seeds",
-          title="Success and stuck-at-chance share")
+          title="Success and stuck share")
     a.legend(loc="best")
     a.grid(alpha=0.3)
 
@@ -196,7 +208,7 @@ def write_plot(result: SweepResult) -> str | None:
     b.fill_between(lrs, np.where(np.isnan(lo), E, lo), hi, alpha=0.25, label="10-90%")
     b.plot(lrs, med, "o-", label="median")
     b.set(xscale="log", xlabel="learning rate", ylabel="epochs",
-          title=f"Epochs to accuracy >= {spec.threshold:g} (band top at {E}: not reached)")
+          title=f"Epochs to {_goal(spec)} (band top at {E}: not reached)")
     b.set_ylim(0.8, E * 1.15)
     b.set_yscale("log")
     b.legend(loc="best")
@@ -209,7 +221,7 @@ def write_plot(result: SweepResult) -> str | None:
                  for e in epochs]
         c_ax.plot(epochs, share, color=colour, label=f"lr {cfg.learning_rate:g}")
     c_ax.set(xlabel="epoch", ylabel="share of seeds", ylim=(-0.03, 1.03), xscale="log",
-             title=f"Seeds at accuracy >= {spec.threshold:g} by epoch")
+             title=f"Seeds at {_goal(spec)} by epoch")
     c_ax.legend(loc="best")
     c_ax.grid(alpha=0.3)
 
@@ -229,7 +241,7 @@ def write_plot(result: SweepResult) -> str | None:
           title="Loss per seed (up to 64 per learning rate) and median")
     d.legend(loc="best")
     d.grid(alpha=0.3)
-    fig.suptitle(f"{spec.scenario} {spec.variant}: {len(configs[0].seeds)} seeds, backend "
+    fig.suptitle(f"{spec.name}: {len(configs[0].seeds)} seeds, backend "
                  f"{spec.backend}, {E} epochs ({result.status})")
     path = os.path.join(result.run_dir, "sweep.png")
     fig.savefig(path, dpi=90)

@@ -137,6 +137,21 @@ class SweepSpec:
     workers: int | None = None  # Keras backends' process pool; None: os.cpu_count()
     gpus_per_task: float = 1.0  # Ray, device cuda
 
+    # What a seed is judged on, in the words the table, plot and HParams use (a script's
+    # sweep, scen.script_sweep.ScriptSweepSpec, judges a metric of its own choosing).
+    metric = "accuracy"
+    lower_is_better = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.scenario} {self.variant}"
+
+    def legend(self) -> str:
+        """What `reached` and `stuck` mean, one line under the table."""
+        return (f"reached: training accuracy >= {self.threshold:g} within the epochs run; "
+                f"stuck: at chance (within {self.stuck_margin:g}) for {self.stuck_epochs}+ "
+                "epochs from the start (a seed can be both: stuck, then reached)")
+
     def seed_list(self) -> Sequence[int]:
         return parse_seeds(self.seeds)
 
