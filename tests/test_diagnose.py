@@ -298,6 +298,11 @@ def test_preflight_labels_one_two_with_sigmoid_bce():
 def test_preflight_integer_labels_with_categorical_ce():
     f = dx.preflight(mlp(4, 8, 3, "softmax", "categorical_crossentropy"), X, LABELS.astype(int))
     assert "integer_labels_with_categorical_crossentropy" in errors(f)
+    evidence = next(x for x in f if x.name == "integer_labels_with_categorical_crossentropy")
+    assert f"shape ({len(X)},)" in evidence.evidence  # the user's shape, not Keras's (n, 1)
+    f = dx.preflight(mlp(4, 8, 1, "sigmoid", "binary_crossentropy"), X,
+                     np.stack([LABELS, LABELS], axis=1))
+    assert f"shape ({len(X)}, 2)" in next(x for x in f if x.name == "label_shape_mismatch").evidence
 
 
 def test_preflight_sparse_labels_beyond_the_units():

@@ -347,6 +347,7 @@ def check_output_and_loss(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
         return []
     if spec.shape is not None and y.ndim < len(spec.shape):  # labels: no axis for the steps
         return [_sequence_output(spec, y)]
+    given = y.shape  # the evidence gives the user's shape, not the expanded one
     if y.ndim == 1:
         y = y[:, None]  # Keras expands y by one rank to match an output of shape (n, units)
     f = check_activation_fits_loss(spec)
@@ -357,9 +358,13 @@ def check_output_and_loss(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
         return f + [finding("nonfinite_targets",
                             f"{y.size - finite.size} of {y.size} target values are NaN or Inf.",
                             layer=spec.layer)]
-    check = {"binary_ce": check_binary_labels, "categorical_ce": check_categorical_labels,
-             "sparse_ce": check_sparse_labels}.get(spec.loss_kind, check_regression_targets)
-    return f + check(spec, y)
+    if spec.loss_kind == "binary_ce":
+        return f + check_binary_labels(spec, y, given)
+    if spec.loss_kind == "categorical_ce":
+        return f + check_categorical_labels(spec, y, given)
+    if spec.loss_kind == "sparse_ce":
+        return f + check_sparse_labels(spec, y)
+    return f + check_regression_targets(spec, y)
 
 
 def check_activation_fits_loss(spec: OutputSpec) -> list[Finding]:
@@ -420,8 +425,10 @@ def check_unknown_output(model, x, spec: OutputSpec) -> list[Finding]:
         probability="sigmoid" if spec.loss_kind == "binary_ce" else "softmax")]
 
 
-def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
-    """Binary cross-entropy: labels in [0, 1], one column per output unit."""
+def check_binary_labels(spec: OutputSpec, y: np.ndarray,
+                        given: tuple | None = None) -> list[Finding]:
+    """Binary cross-entropy: labels in [0, 1], one column per output unit. y: (n, width), a
+    rank added where the user's had none; given: the user's shape, which the evidence shows."""
     f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
     if (y.min() < 0 or y.max() > 1) and is_regression_target(y):
         f.append(_regression(spec, y))
@@ -431,11 +438,12 @@ def check_binary_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
             f"the labels take values {_values_text(y)}; binary cross-entropy needs labels "
             "in [0, 1].", layer=layer, loss=spec.loss_name))
     elif units and width != units:
-        f.append(_shape_mismatch("label_shape_mismatch:binary", spec, y))
+        f.append(_shape_mismatch("label_shape_mismatch:binary", spec, y, given))
     return f
 
 
-def check_categorical_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+def check_categorical_labels(spec: OutputSpec, y: np.ndarray,
+                             given: tuple | None = None) -> list[Finding]:
     """Categorical cross-entropy: one-hot rows as wide as the output."""
     f, units, layer, width = [], spec.units, spec.layer, y.shape[-1]
     integer = bool(np.all(y == np.round(y)))
@@ -448,12 +456,12 @@ def check_categorical_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
         f.append(finding(
             "integer_labels_with_categorical_crossentropy" if integer
             else "integer_labels_with_categorical_crossentropy:not_integer",
-            f"the labels have shape {y.shape} with values {_values_text(y)}, but the "
+            f"the labels have shape {given or y.shape} with values {_values_text(y)}, but the "
             f"output has {units} units; categorical cross-entropy needs one-hot rows of "
             f"width {units} (Keras on torch raises a shape ValueError).",
             layer=layer, units=units))
     elif units and width != units:
-        f.append(_shape_mismatch("label_shape_mismatch:categorical", spec, y))
+        f.append(_shape_mismatch("label_shape_mismatch:categorical", spec, y, given))
     elif y.min() < 0 or y.max() > 1:
         f.append(finding("labels_out_of_range:categorical",
                          f"the labels take values {_values_text(y)}; one-hot labels are 0 or 1.",
@@ -596,9 +604,11 @@ def _regression(spec: OutputSpec, y: np.ndarray) -> Finding:
         high=fmt(float(u.max())), units=1 if y.ndim < 2 else y.shape[-1])
 
 
-def _shape_mismatch(key: str, spec: OutputSpec, y: np.ndarray) -> Finding:
+def _shape_mismatch(key: str, spec: OutputSpec, y: np.ndarray,
+                    given: tuple | None = None) -> Finding:
+    """given: the labels' shape as the user gave them (y may have been expanded by a rank)."""
     return finding(
         key,
-        f"the labels have shape {y.shape} but output layer '{spec.layer}' ('{spec.activation}') "
+        f"the labels have shape {given or y.shape} but output layer '{spec.layer}' ('{spec.activation}') "
         f"has {spec.units} units; {spec.loss_name} compares them element by element.",
         layer=spec.layer, width=y.shape[-1] if y.ndim > 1 else 1, units=spec.units)
