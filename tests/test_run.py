@@ -287,3 +287,24 @@ def test_an_observer_that_fails_never_stops_the_run_and_is_noted_once(tmp_path, 
     acc = accumulator(tmp_path / "train")
     assert "dense/kernel/histogram" in acc.Tags()["histograms"]
     assert [e.value for e in acc.Scalars("nonfinite/dense/bias/histogram")] == [2.0, 2.0]
+
+
+def test_a_write_interrupted_midway_leaves_the_old_file_and_no_temporary(tmp_path):
+    """What users rely on (result.json, diagnosis.json, weights, sweep files) is written
+    with scen.files.write_atomically: an interrupt inside the write changes nothing."""
+    from scen.files import write_atomically
+
+    path = tmp_path / "histories.npz"
+    write_atomically(str(path), lambda f: np.savez(f, a=np.arange(3)))
+
+    def interrupted(f):
+        np.savez(f, a=np.arange(1000))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(str(path), interrupted)
+    assert [p.name for p in tmp_path.iterdir()] == ["histories.npz"]
+    with np.load(path) as old:
+        assert old["a"].tolist() == [0, 1, 2]
+    write_atomically(str(path), "text")
+    assert path.read_text() == "text"

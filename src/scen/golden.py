@@ -361,7 +361,8 @@ STAGED = ".new"
 def commit(directory: str | Path, files: dict, remove: list | tuple = ()) -> list[Path]:
     """Replace `files` ({path: text}, paths under `directory`) and delete `remove`, all or
     nothing (see above); the paths written."""
-    from scen.runner import signals_held, write_atomically
+    from scen.files import write_atomically
+    from scen.runner import signals_held
 
     directory = Path(directory)
     recover(directory)

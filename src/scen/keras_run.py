@@ -228,7 +228,10 @@ def loss_name(model) -> str:
 
 def save_weights(weights: list, path: str) -> None:
     """model.get_weights() order, as w000, w001, ...: what set_weights takes back."""
-    np.savez(path, **{f"w{i:03d}": np.asarray(w) for i, w in enumerate(weights)})
+    from scen.files import write_atomically
+
+    write_atomically(path, lambda f: np.savez(
+        f, **{f"w{i:03d}": np.asarray(w) for i, w in enumerate(weights)}))
 
 
 def load_weights(path: str) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 from scen import scenario as scenarios
+from scen.files import write_atomically
 from scen.observe import Observer, Observers, show_own_failures
 from scen.scenario import Check, ScenError
 
@@ -260,14 +261,6 @@ def mark_interrupted(spec: RunSpec, run_dir: str) -> None:
         result = RunResult(spec=spec, run_dir=run_dir, status="interrupted", error=None, info={},
                            history={}, step_losses=[], seconds=0.0, weight_change=0.0)
         write_atomically(os.path.join(run_dir, "result.json"), result.to_json())
-
-
-def write_atomically(path: str, text: str) -> None:
-    """A new file renamed over the old: a reader sees the old or the new, never half."""
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 class signals_held:

@@ -26,6 +26,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 
+from scen.files import write_atomically
 from scen.runner import BACKENDS, fresh_dir, python_module, subprocess_env
 from scen.scenario import ScenError
 from scen.script import ScriptResult, ScriptSpec
@@ -284,7 +285,5 @@ def _stop(live: set, grace_seconds: float = 10.0) -> None:
 def _write(result: ScriptSweepResult) -> None:
     doc = dict(spec=asdict(result.spec), status=result.status, summary=result.summary(),
                seeds=[asdict(s) for s in result.seeds])
-    tmp = os.path.join(result.run_dir, "sweep.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=1, default=float)
-    os.replace(tmp, os.path.join(result.run_dir, "sweep.json"))
+    write_atomically(os.path.join(result.run_dir, "sweep.json"),
+                     json.dumps(doc, indent=1, default=float))

@@ -175,11 +175,13 @@ class Diagnostics(Observer):
         return format_report(self.findings(), len(self.records))
 
     def to_json(self, path: str) -> None:
-        with open(path, "w") as f:
-            json.dump(dict(findings=[x.as_dict() for x in self.findings()],
-                           facts=asdict(self.facts), status=self.status, error=self.error,
-                           records=[asdict(r) for r in self.records], skipped=SKIPPED),
-                      f, indent=1, default=float)
+        from scen.files import write_atomically
+
+        write_atomically(path, json.dumps(
+            dict(findings=[x.as_dict() for x in self.findings()], facts=asdict(self.facts),
+                 status=self.status, error=self.error,
+                 records=[asdict(r) for r in self.records], skipped=SKIPPED),
+            indent=1, default=float))
 
     # -- helpers --
 

@@ -6,12 +6,14 @@ table as text) and sweep.png.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
 
 import numpy as np
 
+from scen.files import write_atomically
 from scen.sweep.stats import ConfigResult, SweepResult, epochs_text
 
 DEFINITIONS = {
@@ -27,13 +29,6 @@ CSV_FIELDS = ("learning_rate", "seed", "status", "epochs_run", "epochs_to_thresh
               "stuck_epochs", "chance", "final_loss", "final_accuracy")
 
 
-def _atomic_write(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def write_tables(result: SweepResult) -> None:
     """sweep.json (settings, definitions, one summary per configuration with its seeds) and
     seeds.csv (one row per seed and configuration); rewritten after every configuration."""
@@ -46,20 +41,19 @@ def write_tables(result: SweepResult) -> None:
         vectorised=result.vectorised, definitions=DEFINITIONS, spec=spec.as_dict(),
         configurations=[dict(c.summary, seed_results=c.records) for c in result.configs],
     )
-    _atomic_write(os.path.join(result.run_dir, "sweep.json"),
+    write_atomically(os.path.join(result.run_dir, "sweep.json"),
                   json.dumps(_finite(doc), indent=1, default=json_default, allow_nan=False))
     write_seeds_csv(result)
 
 
 def write_seeds_csv(result: SweepResult) -> None:
     """seeds.csv: one row per seed and configuration (CSV_FIELDS)."""
-    tmp = os.path.join(result.run_dir, "seeds.csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in result.seed_records():
-            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in CSV_FIELDS})
-    os.replace(tmp, os.path.join(result.run_dir, "seeds.csv"))
+    rows = io.StringIO(newline="")
+    w = csv.DictWriter(rows, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    for r in result.seed_records():
+        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in CSV_FIELDS})
+    write_atomically(os.path.join(result.run_dir, "seeds.csv"), rows.getvalue())
 
 
 def _finite(o):
@@ -90,7 +84,8 @@ def write_histories(result: SweepResult) -> None:
         arrays[f"loss_{i}"] = c.loss.astype("float32")
         arrays[f"accuracy_{i}"] = c.accuracy.astype("float32")
         arrays[f"seeds_{i}"] = np.asarray(c.seeds, dtype="int64")
-    np.savez_compressed(os.path.join(result.run_dir, "histories.npz"), **arrays)
+    write_atomically(os.path.join(result.run_dir, "histories.npz"),
+                     lambda f: np.savez_compressed(f, **arrays))
 
 
 def config_run_name(lr: float) -> str:
@@ -244,5 +239,5 @@ def write_plot(result: SweepResult) -> str | None:
     fig.suptitle(f"{spec.name}: {len(configs[0].seeds)} seeds, backend "
                  f"{spec.backend}, {E} epochs ({result.status})")
     path = os.path.join(result.run_dir, "sweep.png")
-    fig.savefig(path, dpi=90)
+    write_atomically(path, lambda f: fig.savefig(f, dpi=90, format="png"))
     return path
