@@ -401,6 +401,70 @@ def test_unsupported_graph_ops_and_nested_models_and_subclasses():
 
     with pytest.raises(ValueError, match="build"):
         translate(keras.Sequential([L.Dense(2)]))
+    with pytest.raises(UnsupportedLayerError, match="not built"):
+        translate(ResidualBlocks())
+
+
+# ---- subclassed models -------------------------------------------------------------------------
+class ResidualBlocks(keras.Model):
+    """A keras-io-style subclassed model: layers made in __init__, wired in call with ops."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stem = L.Dense(6, activation="relu")
+        self.block = L.Dense(6, activation="tanh")
+        self.norm = L.LayerNormalization()
+        self.drop = L.Dropout(0.3)
+        self.head = L.Dense(3, activation="softmax")
+
+    def call(self, inputs, training=None):
+        h = self.stem(inputs)
+        h = self.norm(h + self.block(h))
+        h = self.drop(h, training=training)
+        return self.head(keras.ops.concatenate([h, inputs], axis=-1))
+
+
+def test_a_subclassed_model_is_traced_into_its_own_layers():
+    """Its call, run once on a symbolic input, is a graph of the model's own layers (and the
+    ops between them): outputs, gradients and weights are the model's, and the names Keras
+    gives later layers are what they would be without the trace."""
+    model = ResidualBlocks()
+    x = rand(5, 4, scale=2.0)
+    model(x)  # built on its first batch, as fit builds it
+    number = lambda name: int(name.rpartition("_")[2]) if "_" in name else 0  # noqa: E731
+    before = number(L.Add().name)  # "add_3": Keras numbers each name's uses
+    ported = translate(model)
+    assert number(L.Add().name) == before + 1  # the trace's own Add took no number
+    ported.eval()
+    with torch.no_grad():
+        assert max_diff(keras_out(model, x), ported(x)) <= TOL
+    assert list(ported.keras_paths) == [v.path for v in model.weights]
+    assert translate(model) is not None  # traced once, kept
+
+
+def test_a_subclassed_model_that_cannot_be_one_graph_is_refused_with_why():
+    class TrainingOnly(ResidualBlocks):  # another layer in training: no one graph
+        def call(self, inputs, training=None):
+            h = self.stem(inputs)
+            if training:
+                h = self.drop(h)
+            return self.head(h)
+
+    class Constant(ResidualBlocks):  # h * 2.0: the constant is not in the graph
+        def call(self, inputs):
+            return self.head(self.stem(inputs) * 2.0)
+
+    class TwoInputs(ResidualBlocks):
+        def call(self, inputs):
+            return self.head(self.stem(inputs[0]) + self.stem(inputs[1]))
+
+    x = rand(5, 4)
+    for cls, says in ((TrainingOnly, "other layers in training"), (Constant, "on a constant"),
+                      (TwoInputs, "not built on one input tensor")):
+        model = cls()
+        model([x, x] if cls is TwoInputs else x)
+        with pytest.raises(UnsupportedLayerError, match=says):
+            translate(model)
 
 
 # ---- other backends --------------------------------------------------------------------------------

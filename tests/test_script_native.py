@@ -457,3 +457,53 @@ def test_models_used_as_layers_train_on_the_port(tmp_path, logdir, capfd):
     sigmoid's logits reach the loss through it), with dropout: Keras's numbers."""
     path = write(tmp_path, NESTED)
     assert_the_port_steps_as_keras(path, logdir)
+
+
+SUBCLASSED = '''
+import numpy as np
+import keras
+from keras import layers, ops
+
+
+class Residual(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.stem = layers.Dense(16, activation="relu")
+        self.block = layers.Dense(16, activation="relu")
+        self.norm = layers.LayerNormalization()
+        self.drop = layers.Dropout(0.25)
+        self.head = layers.Dense(3)
+
+    def call(self, inputs, training=False):
+        h = self.norm(self.stem(inputs) + self.block(self.stem(inputs)))
+        return self.head(ops.concatenate([self.drop(h, training=training), inputs], axis=-1))
+
+
+keras.utils.set_random_seed(4)
+x = np.random.default_rng(4).normal(size=(300, 5)).astype("float32")
+y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 1).astype("int64")
+def batches():
+    while True:
+        for i in range(0, 300, 30):
+            yield x[i:i + 30], y[i:i + 30]
+for data, kw in ((x, dict(y=y, batch_size=25)), (batches(), dict(steps_per_epoch=10))):
+    model = Residual()
+    model.compile(keras.optimizers.Adam(5e-3),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    h = model.fit(data, epochs=3, verbose=0, **kw)
+    print([round(v, 4) for v in h.history["loss"]], model.count_params())
+'''
+
+
+def test_subclassed_models_train_on_the_port_from_arrays_and_a_generator(tmp_path, logdir):
+    """Built by the first batch as Keras's fit builds it (the generator's peeked batches
+    stay where Keras keeps them), traced into its own layers, dropout and all: Keras's
+    numbers, step for step."""
+    path = write(tmp_path, SUBCLASSED)
+    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                   verbose=0)).runs
+    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)

@@ -231,6 +231,7 @@ class KerasBatches:
         for _, _, data in self.iterator:
             x, y, sample_weight = unpack_x_y_sample_weight(data[0])
             xs = standardized_inputs(self.model, x)
+            xs = xs if isinstance(xs, (list, tuple)) else [xs]  # a subclassed model's one x
             yield [as_port(a) for a in xs], as_port(y), as_port(sample_weight)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 
 import numpy as np
 
@@ -89,8 +90,6 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         return "the model is not compiled with a loss and an optimizer"
     if not model.built:  # built by its first batch, as Keras's fit builds it
-        if x is None:
-            return "a model built by its first batch, given a dataset: Keras's fit builds it"
         build_as_keras_fit_would(model, a)
     if not model.trainable_weights:
         return "no weight is trainable: Keras's fit runs the loss alone"
@@ -135,21 +134,35 @@ def _empty_split(x, validation_split: float, validation) -> str | None:
     return None
 
 
+# A dataset's epoch iterator that built its model (build_as_keras_fit_would), kept for the
+# port's fit to train from: a generator's batches that the build peeked at live in it alone.
+_BUILT_FROM: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def build_as_keras_fit_would(model, a: dict) -> None:
     """Build an unbuilt model (a Sequential without an Input, a subclassed model) the way
     Keras's fit does, and with the same random draws: Keras's own epoch iterator over the
-    fit's arrays, peeked at by Trainer._symbolic_build. Keras's fit, or the port's, then finds
-    it built and peeks no more (model._scen_peeked says so to the port's data order). Its
-    errors are left for fit to raise."""
+    fit's data, peeked at by Trainer._symbolic_build. Keras's fit, or the port's, then finds
+    it built and peeks no more (model._scen_peeked says so to the port's data order; a
+    dataset's iterator is kept for the port's fit, `batches_that_built`). Its errors are left
+    for fit to raise."""
+    from scen.intercept import is_arrays
     from scen.keras_fit import KerasBatches
 
     try:
-        KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"), a.get("batch_size"),
-                     a.get("steps_per_epoch"), bool(a.get("shuffle")), a.get("class_weight"),
-                     build=True)
+        batches = KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"),
+                               a.get("batch_size"), a.get("steps_per_epoch"),
+                               bool(a.get("shuffle")), a.get("class_weight"), build=True)
         model._scen_peeked = True
+        if not is_arrays(a["x"]):
+            _BUILT_FROM[model] = batches
     except Exception:
         pass
+
+
+def batches_that_built(model):
+    """The KerasBatches whose peek built `model` for this fit (None: none did); once."""
+    return _BUILT_FROM.pop(model, None)
 
 
 def keras_trainer():
@@ -215,10 +228,10 @@ def fit_natively(run, model, a: dict, keras):
         state_from_keras(trainer, model)  # an earlier Keras fit's, or a loaded model's
     trainer.validation_steps = a.get("validation_steps")
     if dataset:
-        trainer.source = KerasBatches(model, a["x"], a.get("y"), a.get("sample_weight"),
-                                      a.get("batch_size"), a.get("steps_per_epoch"),
-                                      bool(a.get("shuffle")), a.get("class_weight"),
-                                      build=previous is None)
+        trainer.source = batches_that_built(model) or KerasBatches(
+            model, a["x"], a.get("y"), a.get("sample_weight"), a.get("batch_size"),
+            a.get("steps_per_epoch"), bool(a.get("shuffle")), a.get("class_weight"),
+            build=previous is None)
         trainer.steps_per_epoch = trainer.source.num_batches or 0
     else:
         # Keras's fit draws its data order's seeds, then calls on_train_begin, where the

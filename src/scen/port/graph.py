@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import weakref
 from dataclasses import dataclass
 
 import keras
@@ -17,9 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from scen.observe import warnings_hidden
 from scen.port.base import LOGIT_ACTIVATIONS, Claim, UnsupportedLayerError, layer_error, refuse
 from scen.port.dense import ActivationLayer, Dense, Embedding
-from scen.port.merge import Concatenate
+from scen.port.merge import Concatenate, concatenate, merge
 from scen.port.noise import Dropout
 from scen.port.registry import BUILDERS
 from scen.port.shape import Flatten
@@ -27,13 +29,22 @@ from scen.port.shape import Flatten
 __all__ = ["PortedModel", "LayerInfo", "translate", "keras_weights", "count_params"]
 
 
+# keras.ops calls between tensors that a graph may hold (`h + block(h)` in a subclassed
+# model's call, keras.ops.concatenate in a functional one): the merging layers' modules.
+OPS = {"Add": merge("add"), "Subtract": merge("subtract"), "Multiply": merge("multiply"),
+       "Concatenate": concatenate}
+
+
 def _make_module(layer) -> tuple[nn.Module, list[Claim]]:
     """One torch module for one Keras layer (called once per layer, so sharing is preserved)."""
-    if not isinstance(layer, keras.layers.Layer):  # e.g. keras.ops.add(x, 1.0) in a Functional
-        raise UnsupportedLayerError(
-            f"cannot port operation '{layer.name}' ({type(layer).__name__}): only layers are "
-            "translated, not keras.ops calls in the graph"
-        )
+    if not isinstance(layer, keras.layers.Layer):
+        build = OPS.get(type(layer).__name__) if type(layer).__module__.startswith(
+            "keras.src.ops.") else None
+        if build is None:  # e.g. keras.ops.exp(x) in a Functional
+            raise UnsupportedLayerError(
+                f"cannot port operation '{layer.name}' ({type(layer).__name__}): of the "
+                f"keras.ops calls in a graph, the port takes {', '.join(OPS)} between tensors")
+        return build(layer)
     build = BUILDERS.get(type(layer).__name__)
     if build is None:
         raise layer_error(layer, "unsupported layer class")
@@ -77,11 +88,64 @@ def _graph_of(model):
             )
         return graph
     if getattr(model, "_nodes_by_depth", None) is None:
-        raise UnsupportedLayerError(
-            f"cannot port model '{model.name}' ({type(model).__name__}): only Sequential and "
-            "functional models have a graph to translate (subclassed models do not)"
-        )
+        return _traced(model)
     return model
+
+
+_TRACED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> its Functional
+
+
+def _traced(model):
+    """A subclassed model's graph: its own `call` run once on a symbolic input, as a
+    Functional whose nodes are the model's own layers (so its weights are the model's).
+
+    Keras's fit builds a subclassed model by calling it on the first batch
+    (Trainer._symbolic_build); the shape it recorded (`_build_shapes_dict`) is the input's.
+    The trace runs with training left at the call's default, and again with training=True:
+    a call that takes other layers in training (`if training: ...`) has no one graph and is
+    refused. Keras names what the trace makes (the input, the model, each ops call) from
+    per-name counters; they are put back, so that the script's later layers keep the names
+    `python train.py` gives them."""
+    if model in _TRACED:
+        return _TRACED[model]
+    from keras.src.backend.common import global_state
+
+    name = f"{model.name} ({type(model).__name__})"
+    shapes = dict(getattr(model, "_build_shapes_dict", None) or {})
+    shape = next(iter(shapes.values())) if len(shapes) == 1 else None
+    if not model.built or not isinstance(shape, (tuple, list)) or not all(
+            d is None or isinstance(d, int) for d in shape):
+        raise UnsupportedLayerError(
+            f"cannot port subclassed model {name}: it is not built on one input tensor")
+    uids = global_state.get_global_attribute("object_name_uids")
+    saved = dict(uids) if uids is not None else None
+    try:
+        takes_training = "training" in inspect.signature(model.call).parameters
+        try:
+            with warnings_hidden():
+                inputs = keras.Input(batch_shape=(None, *shape[1:]), name=f"{model.name}_input")
+                graph = keras.Model(inputs, model.call(inputs), name=f"{model.name}_traced")
+                in_training = graph if not takes_training else keras.Model(
+                    inputs, model.call(inputs, training=True), name=f"{model.name}_training")
+        except Exception as e:  # ops on concrete values, Python on tensors, several inputs
+            raise UnsupportedLayerError(
+                f"cannot port subclassed model {name}: its call cannot be traced into a graph "
+                f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
+        if _layers_in_order(graph) != _layers_in_order(in_training):
+            raise UnsupportedLayerError(
+                f"cannot port subclassed model {name}: its call runs other layers in training")
+    finally:
+        if saved is not None:
+            uids.clear()
+            uids.update(saved)
+    _TRACED[model] = graph
+    return graph
+
+
+def _layers_in_order(graph) -> list[str]:
+    """The graph's layers (by name) and ops (by kind: each trace names them anew), in order."""
+    return [type(n.operation).__name__ + (":" + n.operation.name if isinstance(
+        n.operation, keras.layers.Layer) else "") for n in _node_order(graph)]
 
 
 def _node_order(graph) -> list:
@@ -174,6 +238,12 @@ class PortedModel(nn.Module):
             # Keras records the symbolic call's `training` value in the node (False unless the
             # graph was built with `layer(x, training=True)`); other keyword arguments would
             # change what a layer computes, and the translated layers take none.
+            if not isinstance(layer, keras.layers.Layer) and not all(
+                    isinstance(a, keras.KerasTensor) for a in keras.tree.flatten(
+                        node.arguments.args)):  # x + 1.0: the constant is not in the graph
+                raise UnsupportedLayerError(
+                    f"cannot port operation '{layer.name}' ({type(layer).__name__}) on a "
+                    "constant: the port takes keras.ops calls between tensors only")
             kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None}
             baked_training = bool(kwargs.pop("training", False))
             kwargs.pop("mask", None)  # Keras passes masks itself; handled below
