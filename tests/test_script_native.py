@@ -507,3 +507,33 @@ def test_subclassed_models_train_on_the_port_from_arrays_and_a_generator(tmp_pat
     assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)
+
+
+REGULARIZED = '''
+import numpy as np
+import keras
+from keras import layers, regularizers
+
+keras.utils.set_random_seed(1)
+x = np.random.default_rng(1).normal(size=(400, 10)).astype("float32")
+y = (x[:, :3].sum(1) > 0).astype("float32")
+model = keras.Sequential([
+    keras.Input((10,)),
+    layers.Dense(32, activation="relu", kernel_regularizer=regularizers.l2(0.01)),
+    layers.Dense(16, activation="relu", kernel_regularizer=regularizers.L1L2(l1=1e-3, l2=1e-2),
+                 bias_regularizer="l1"),
+    layers.Dropout(0.3),
+    layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.L1(0.005))])
+model.compile(keras.optimizers.SGD(0.05, momentum=0.9), "binary_crossentropy")
+model.fit(x, y, epochs=4, batch_size=32, validation_split=0.25, verbose=0)
+'''
+
+
+def test_weight_regularizers_train_on_the_port_as_keras_adds_them(tmp_path, logdir):
+    """l2, L1L2 and l1 given by name: Keras's compute_loss adds each weight's penalty to the
+    compiled loss, in training and validation; so does the port, step for step."""
+    assert_the_port_steps_as_keras(write(tmp_path, REGULARIZED), logdir)
+    path = write(tmp_path, REGULARIZED.replace("regularizers.l2(0.01)",
+                                               "regularizers.OrthogonalRegularizer(0.01)"))
+    (run,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    assert run.spec.backend == "keras-torch" and "OrthogonalRegularizer" in run.engine

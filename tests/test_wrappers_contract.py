@@ -67,8 +67,8 @@ def test_time_distributed_dense_then_lstm():
     (lambda: lambda x: L.Concatenate()(L.Bidirectional(L.LSTM(3), merge_mode=None)(x)),
      r"Bidirectional.*several outputs"),
     (lambda: L.Bidirectional(L.LSTM(3, dropout=0.1)), r"LSTM\(dropout=0.1\)"),
-    (lambda: L.TimeDistributed(L.Dense(3, kernel_regularizer="l2")),
-     r"Dense\(kernel_regularizer=...\)"),
+    (lambda: L.TimeDistributed(L.Dense(3, activity_regularizer="l2")),
+     r"Dense\(activity_regularizer=...\)"),
 ])
 def test_refusals_name_the_layer_and_setting(make, says):
     inp = keras.Input((4, 2))

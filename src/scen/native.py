@@ -300,7 +300,18 @@ class Trainer:
 
     def _loss_and_output(self, xb, yb, swb=None):
         out, logits = self._forward(xb)
-        return self.loss_fn(yb, out, logits, sample_weight=swb), out.detach()
+        return self._with_penalties(self.loss_fn(yb, out, logits, sample_weight=swb)), \
+            out.detach()
+
+    def _with_penalties(self, loss, params: dict | None = None):
+        """Keras's compute_loss: the compiled loss plus the weight regularizers' losses
+        (model.losses), summed as ops.sum sums their list; in validation too. params: the
+        parameters being differentiated (torch.func), else the net's own."""
+        if not self.net.penalized:
+            return loss
+        extra = self.net.penalties(params if params is not None
+                                   else dict(self.net.named_parameters()))
+        return torch.stack([loss, *extra]).sum()
 
     def _steps(self, chunk):
         """CHUNK consecutive steps (one row of batch indices each) in one compiled call: the
@@ -334,8 +345,8 @@ class Trainer:
             out, logits = torch.func.functional_call(self.net, params, tuple(xb),
                                                      {"with_logits": True})
         out = out.float()
-        loss = self.loss_fn(yb, out, logits.float() if logits is not None else None,
-                            sample_weight=swb)
+        loss = self._with_penalties(self.loss_fn(
+            yb, out, logits.float() if logits is not None else None, sample_weight=swb), params)
         return loss, (loss, out.detach())
 
     def matches(self, y, out) -> torch.Tensor:
@@ -520,7 +531,8 @@ class Trainer:
         losses, sizes, labels, outputs, weights = [], [], [], [], []
         for xb, yb, swb in batches:
             out, logits = self._forward(xb)
-            losses.append(self.loss_fn(yb, out, logits, sample_weight=swb))
+            losses.append(self._with_penalties(self.loss_fn(yb, out, logits,
+                                                            sample_weight=swb)))
             sizes.append(len(yb))
             labels.append(yb)
             outputs.append(out)
@@ -547,7 +559,8 @@ class Trainer:
         total, correct = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
         for xb, yb, swb in batches:
             out, logits = self._forward(xb)
-            total += self.loss_fn(yb, out, logits, sample_weight=swb) * len(yb)
+            total += self._with_penalties(self.loss_fn(yb, out, logits,
+                                                       sample_weight=swb)) * len(yb)
             correct += self.matches(yb, out)
         self.net.train()
         logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}

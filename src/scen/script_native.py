@@ -96,8 +96,9 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     outputs = getattr(model, "outputs", None)  # None: a subclassed model (translate says)
     if outputs is not None and len(outputs) != 1:
         return f"{len(outputs)} outputs: the port trains one output"
-    if model.losses:
-        return "the model adds losses of its own (add_loss, a regularizer): Keras's fit sums them"
+    regularized = sum(v.regularizer is not None for v in model.trainable_weights)
+    if len(model.losses) > regularized:  # the port adds weight regularizers' (penalties())
+        return "the model adds losses of its own (add_loss): Keras's fit sums them"
     if (int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer")
             and type(model.optimizer).__name__ not in KERAS_SLOTS):
         return "the optimizer took steps in an earlier Keras fit and carries state the port " \

@@ -191,11 +191,17 @@ def check_plain(layer, *, regularizers=("kernel_regularizer", "bias_regularizer"
                                         "gamma_regularizer", "beta_regularizer"),
                 constraints=("kernel_constraint", "bias_constraint", "recurrent_constraint",
                              "embeddings_constraint", "gamma_constraint", "beta_constraint")):
-    """Refuse what changes training outside the layer's call: weight regularizers add to the
-    loss (Layer.losses), constraints rewrite weights after each step (optimizer.apply)."""
-    for name in ("activity_regularizer",) + tuple(regularizers):
-        if getattr(layer, name, None) is not None:
-            raise refuse(layer, f"{name}=...")
+    """Refuse what changes training outside the layer's call that the port does not do:
+    activity regularizers and weight regularizers other than L1, L2 and L1L2 add to the loss
+    (Layer.losses; the port adds those three, PortedModel.penalties), constraints rewrite
+    weights after each step (optimizer.apply)."""
+    if getattr(layer, "activity_regularizer", None) is not None:
+        raise refuse(layer, "activity_regularizer=...")
+    for name in regularizers:
+        if type(getattr(layer, name, None)) not in (type(None), keras.regularizers.L1,
+                                                    keras.regularizers.L2,
+                                                    keras.regularizers.L1L2):
+            raise refuse(layer, f"{name}={type(getattr(layer, name)).__name__}(...)")
     for name in constraints:
         if getattr(layer, name, None) is not None:
             raise refuse(layer, f"{name}=...")

@@ -142,6 +142,19 @@ def _traced(model):
     return graph
 
 
+def weight_penalty(regularizer, where: str) -> tuple[float, float]:
+    """(l1, l2) of Keras's L1, L2 or L1L2 regularizer; UnsupportedLayerError for any other."""
+    kind = type(regularizer)
+    if kind is keras.regularizers.L1:
+        return float(regularizer.l1), 0.0
+    if kind is keras.regularizers.L2:
+        return 0.0, float(regularizer.l2)
+    if kind is keras.regularizers.L1L2:
+        return float(regularizer.l1), float(regularizer.l2)
+    raise UnsupportedLayerError(f"cannot port the regularizer {kind.__name__} of {where}: the "
+                                "port computes Keras's L1, L2 and L1L2")
+
+
 def _layers_in_order(graph) -> list[str]:
     """The graph's layers (by name) and ops (by kind: each trace names them anew), in order."""
     return [type(n.operation).__name__ + (":" + n.operation.name if isinstance(
@@ -309,12 +322,39 @@ class PortedModel(nn.Module):
         self.keras_paths: dict[str, torch.Tensor] = {
             w.path: w.param for w in self._weights if w.param is not None
         }
+        # Weight regularizers: (parameter name, l1, l2) in Keras's order, that of
+        # Layer._get_regularization_losses (model.trainable_weights); see penalties().
+        names = {id(p): n for n, p in self.named_parameters()}
+        self.penalized: list[tuple[str, float, float]] = []
+        for v in model.trainable_weights:
+            if v.regularizer is not None and v.path in self.keras_paths:
+                l1, l2 = weight_penalty(v.regularizer, v.path)
+                self.penalized.append((names[id(self.keras_paths[v.path])], l1, l2))
         # Where inputs go: parameters() walks every module, too slow for every step. (A list,
         # so that nn.Module does not register it; .to() moves the parameter itself.)
         self._first_parameter = [next(self.parameters(), None)]
         # Keras's `model(x)` runs with training=False (Dropout off): start in eval mode to match.
         # Call .train() for training, as with any torch module.
         self.eval()
+
+    def penalties(self, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        """The weight regularizers' losses, each a 0-d tensor, as Keras's L1, L2 and L1L2
+        compute them (keras/src/regularizers/regularizers.py: l1 * sum(|w|) + l2 * sum(w**2),
+        a term only where its factor is not 0), from `params` (named_parameters()' names:
+        the parameters being differentiated). Keras's compute_loss adds them to the compiled
+        loss, in training and in validation alike."""
+        out = []
+        for name, l1, l2 in self.penalized:
+            w = params[name]
+            factor = lambda f: torch.tensor(f, dtype=w.dtype, device=w.device)  # ops.cast
+            if l1 and l2:  # L1L2: 0.0 + l1 * sum(|w|) + l2 * sum(w**2), in that order
+                out.append(w.new_zeros(()) + factor(l1) * torch.sum(torch.abs(w))
+                           + factor(l2) * torch.sum(torch.square(w)))
+            elif l1:
+                out.append(factor(l1) * torch.sum(torch.abs(w)))
+            else:
+                out.append(factor(l2) * torch.sum(torch.square(w)))
+        return out
 
     @staticmethod
     def _mask_for(layer, module, node, mask_of, mask_ids) -> int | None:
