@@ -117,6 +117,20 @@ def test_masked_sequence_from_embedding(layer):
     check_model(model, xs, label=f"masked {layer}")
 
 
+@pytest.mark.parametrize("layer", ["lstm", "gru", "simple"])
+@pytest.mark.parametrize("masked", [False, True], ids=["dense", "masked"])
+def test_return_state_gives_the_last_carried_states(layer, masked):
+    """[output, h] (and c for an LSTM), each feeding the head: forward, gradients and steps."""
+    inp = keras.Input((6,))
+    x = L.Embedding(8, 3, mask_zero=masked)(inp)
+    rnn = {"lstm": L.LSTM, "gru": L.GRU, "simple": L.SimpleRNN}[layer]
+    _, *states = rnn(4, return_state=True, return_sequences=True)(x)
+    model = keras.Model(inp, L.Dense(1)(L.Concatenate()(states)))
+    xs = make_inputs([(6,)], 4, 2, ints=(1, 8))
+    xs[0][1, 3:] = 0  # padding at the end: the states stop at the last real step
+    check_model(model, xs, label=f"{layer} return_state {'masked' if masked else ''}")
+
+
 def test_masked_return_sequences_into_a_second_lstm():
     inp = keras.Input((6,))
     x = L.Embedding(8, 3, mask_zero=True)(inp)

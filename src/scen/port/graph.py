@@ -66,6 +66,8 @@ class _Step:
     output: int  # tensor slot written
     many: bool  # the module takes a list (Concatenate) rather than one tensor
     mask: int | None = None  # slot of the Embedding whose (x != 0) mask the module takes
+    outputs: int = 1  # a layer of several outputs (LSTM(return_state=True)) writes them from
+    # slot `output` on, in Keras's order
 
 
 @dataclass(frozen=True)
@@ -262,8 +264,6 @@ class PortedModel(nn.Module):
             kwargs.pop("mask", None)  # Keras passes masks itself; handled below
             if kwargs:
                 raise layer_error(layer, f"called with keyword arguments {sorted(kwargs)}")
-            if len(node.outputs) != 1:
-                raise layer_error(layer, "layers with several outputs are not supported")
             if id(layer) not in keys:
                 key = layer.name.replace(".", "_")  # ModuleDict keys cannot contain dots
                 module, claims = _make_module(layer)
@@ -272,13 +272,16 @@ class PortedModel(nn.Module):
                 owner.update({id(c.variable): c for c in claims})
             key = keys[id(layer)]
             module = self.layer_modules[key]
+            if len(node.outputs) != getattr(module, "n_outputs", 1):
+                raise layer_error(layer, "layers with several outputs are not supported")
             if baked_training and isinstance(module, Dropout):
                 # `Dropout(r)(x, training=True)` in the graph: Keras's `model(x)` keeps it on
                 # (Monte-Carlo dropout); only an explicit model(x, training=False) turns it off.
                 module.always = True
             ins = tuple(slots[id(t)] for t in node.input_tensors if id(t) not in mask_ids)
             out = len(slots)
-            slots[id(node.outputs[0])] = out
+            for i, t in enumerate(node.outputs):
+                slots[id(t)] = out + i
             many = getattr(module, "many", False)
             if not many and len(ins) != 1:
                 raise layer_error(layer, f"expected one input tensor, got {len(ins)}")
@@ -289,7 +292,7 @@ class PortedModel(nn.Module):
                     mask_of[id(out_mask)] = out
                 else:
                     raise refuse(layer, "...) on a masked input, making a new mask (")
-            steps.append(_Step(key, ins, out, many, mask))
+            steps.append(_Step(key, ins, out, many, mask, len(node.outputs)))
             if hasattr(module, "act"):
                 final_act[out] = module.act.name
             elif isinstance(module, Dropout) and not module.always:
@@ -392,7 +395,7 @@ class PortedModel(nn.Module):
     def forward_with_logits(self, *inputs) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(output, logits): logits are the final sigmoid/softmax's input, else None."""
         values: list[torch.Tensor | None] = self._inputs(inputs)
-        values += [None] * len(self._steps)
+        values += [None] * sum(s.outputs for s in self._steps)
         pre: dict[int, torch.Tensor] = {}
         masks: dict[int, torch.Tensor] = {}
         for s in self._steps:
@@ -413,7 +416,10 @@ class PortedModel(nn.Module):
                     # backend still finds `_keras_logits` on it; keep the logits too.
                     if s.inputs[0] in pre:
                         pre[s.output] = pre[s.inputs[0]]
-            values[s.output] = y
+            if s.outputs == 1:
+                values[s.output] = y
+            else:
+                values[s.output:s.output + s.outputs] = y
         out = values[self._output_slot]
         logits = pre.get(self._output_slot) if self.final_activation in LOGIT_ACTIVATIONS else None
         return out, logits

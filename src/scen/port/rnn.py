@@ -4,7 +4,8 @@ Kernels stay in Keras's layout: kernel (in, gates * units), recurrent_kernel (un
 gates * units), gates in Keras's order (LSTM i, f, c, o; GRU z, r, h). GRU's bias is
 (2, 3 * units) with reset_after (input and recurrent biases), else (3 * units,).
 Input (batch, time, features) -> (batch, units), or (batch, time, units) with
-return_sequences. go_backwards reads the sequence from the end and, like Keras, returns the
+return_sequences; return_state adds the last carried states: [output, h] (and c for an
+LSTM), as Keras's RNN returns them. go_backwards reads the sequence from the end and, like Keras, returns the
 outputs in that (reversed) order. A mask (Embedding(mask_zero=True)) keeps the previous state
 at masked steps and the previous output (zeros with zero_output_for_mask), as the torch
 backend's rnn() does.
@@ -23,8 +24,11 @@ class Recurrent(PortLayer):
     takes_mask = True
 
     def __init__(self, kind, units, kernel, recurrent, bias, act, rec_act, return_sequences,
-                 go_backwards, zero_output_for_mask, reset_after):
+                 go_backwards, zero_output_for_mask, reset_after, return_state=False):
         super().__init__()
+        # return_state: [output, h] (and c for an LSTM), Keras's order (rnn.py, RNN.call)
+        self.return_state = return_state
+        self.n_outputs = 1 + (1 + (kind == "lstm")) * return_state
         self.kind, self.units = kind, units
         self.kernel, self.recurrent_kernel, self.bias = kernel, recurrent, bias
         self.act, self.rec_act = act, rec_act
@@ -82,18 +86,18 @@ class Recurrent(PortLayer):
                 c = torch.where(m, new_c, c) if c is not None else None
                 prev = out
             outputs.append(out)
-        if self.return_sequences:
-            return torch.stack(outputs, dim=1)
-        return outputs[-1]
+        out = torch.stack(outputs, dim=1) if self.return_sequences else outputs[-1]
+        if self.return_state:  # the last carried states (masked steps keep the carry)
+            return (out, h, c) if self.kind == "lstm" else (out, h)
+        return out
 
 
 def _build(kind):
     def build(layer):
         check_plain(layer)
         cell = layer.cell
-        for setting in ("return_state", "stateful"):
-            if getattr(layer, setting):
-                raise refuse(layer, f"{setting}=True")
+        if layer.stateful:
+            raise refuse(layer, "stateful=True")
         if cell.dropout > 0:
             raise refuse(layer, f"dropout={cell.dropout}")
         if cell.recurrent_dropout > 0:
@@ -106,7 +110,7 @@ def _build(kind):
         m = Recurrent(kind, int(cell.units), kernel, recurrent, bias,
                       activation_for(layer, cell.activation), rec_act,
                       bool(layer.return_sequences), bool(layer.go_backwards),
-                      bool(layer.zero_output_for_mask), reset_after)
+                      bool(layer.zero_output_for_mask), reset_after, bool(layer.return_state))
         claims = [Claim(cell.kernel, kernel), Claim(cell.recurrent_kernel, recurrent)]
         if bias is not None:
             claims.append(Claim(cell.bias, bias))
