@@ -537,3 +537,50 @@ def test_weight_regularizers_train_on_the_port_as_keras_adds_them(tmp_path, logd
                                                "regularizers.OrthogonalRegularizer(0.01)"))
     (run,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
     assert run.spec.backend == "keras-torch" and "OrthogonalRegularizer" in run.engine
+
+
+TWO_OUTPUTS = '''
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(6)
+rng = np.random.default_rng(6)
+x = rng.normal(size=(240, 6)).astype("float32")
+kind = (x[:, 0] + x[:, 1] > 0).astype("int64") + (x[:, 2] > 1).astype("int64")
+score = (x[:, 3:5].sum(1, keepdims=True) * 2.0).astype("float32")
+inputs = keras.Input((6,), name="features")
+h = layers.Dropout(0.2)(layers.Dense(16, activation="relu")(inputs))
+outputs = {"kind": layers.Dense(3, activation="softmax", name="kind")(h),
+           "score": layers.Dense(1, name="score")(h)}
+model = keras.Model(inputs, outputs)
+model.compile(keras.optimizers.Adam(1e-2),
+              loss={"kind": "sparse_categorical_crossentropy", "score": keras.losses.Huber()},
+              loss_weights={"kind": 1.0, "score": 0.25},
+              metrics={"kind": ["accuracy"], "score": [keras.metrics.MeanAbsoluteError()]})
+h = model.fit(x, {"kind": kind, "score": score}, epochs=4, batch_size=32,
+              validation_split=0.25, verbose=0)
+listed = keras.Model(inputs, [outputs["kind"], outputs["score"]])
+listed.compile("rmsprop", ["sparse_categorical_crossentropy", "mse"], loss_weights=[0.5, 1.0])
+listed.fit(x, [kind, score], sample_weight=np.linspace(0.5, 1.5, 240), epochs=3,
+           batch_size=48, verbose=0)
+'''
+
+
+def test_models_of_several_outputs_train_on_the_port_with_keras_losses_and_metrics(
+        tmp_path, logdir):
+    """Outputs as a dict with loss, loss_weights and metric dicts and a validation split, then
+    as a list with sample weights: every history key (the per-output losses included) and
+    every step's loss as Keras's fit on torch gives them."""
+    path = write(tmp_path, TWO_OUTPUTS)
+    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                   verbose=0)).runs
+    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
+    assert "val_score_mean_absolute_error" in ours[0].history
+    for a, b in zip(ours, theirs):
+        assert a.history.keys() == b.history.keys()
+        np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)
+        for key in a.history:
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5, atol=1e-6,
+                                       err_msg=key)

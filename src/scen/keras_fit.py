@@ -77,6 +77,7 @@ class KerasFitSide:
         self.logs: dict = {}
         self.counted = 0  # the epoch's steps whose outputs the metrics have counted already
         self.checked = False  # the fit's first step was counted on its own (see count)
+        self.packing = None  # a model of several outputs: the Trainer's PackedOutputs
 
     def attach(self, trainer) -> None:
         self.trainer = trainer
@@ -144,11 +145,15 @@ class KerasFitSide:
     def should_validate(self, epoch: int) -> bool:
         return self.model._should_eval(epoch, self.validation_freq)
 
-    def validation_logs(self, losses: list, sizes: list, y, out, sample_weight) -> dict:
-        """Keras's evaluate() inside fit: the metrics reset, counted over the validation data,
-        with the callbacks' test hooks around it; keys prefixed val_."""
+    def before_validation(self) -> None:
+        """Keras's evaluate() inside fit begins: the test hooks, the metrics reset (before the
+        validation losses, which count in the compiled loss's per-output trackers)."""
         self.callbacks.on_test_begin()
         self.model.reset_metrics()
+
+    def validation_logs(self, losses: list, sizes: list, y, out, sample_weight) -> dict:
+        """Keras's evaluate() inside fit ends: the metrics counted over the validation data
+        (after before_validation), the test hooks' end; keys prefixed val_."""
         self._update(losses, sizes, y, out, sample_weight)
         logs = self._results()
         self.callbacks.on_test_end(logs)
@@ -178,6 +183,8 @@ class KerasFitSide:
         model._loss_tracker.update_state(losses, sample_weight=torch.tensor(sizes,
                                                                             dtype=torch.float32))
         if model._compile_metrics is not None and y is not None:
+            if self.packing is not None:  # several outputs: in Keras's structures
+                y, out = self.packing.labels(y), self.packing.outputs(out)
             model._compile_metrics.update_state(y, out, sample_weight=sample_weight)
 
     def _results(self) -> dict:
@@ -242,11 +249,60 @@ class KerasCompiledLoss:
     autograd differentiates it as Keras's fit does. Called as the port's losses are:
     (y_true, y_pred, logits, sample_weight) -> a 0-d float32 tensor."""
 
-    def __init__(self, model):
+    def __init__(self, model, packing: "PackedOutputs | None" = None):
         self.model = model
+        self.packing = packing  # several outputs: y_true and y_pred come packed
 
     def __call__(self, y_true, y_pred, logits=None, sample_weight=None):
+        if self.packing is not None:  # logits: one per output, or None
+            y_true = self.packing.labels(y_true)
+            y_pred = self.packing.outputs(y_pred, logits)
         return self.model._compile_loss(y_true, y_pred, sample_weight)
 
     def __repr__(self) -> str:
         return f"KerasCompiledLoss({self.model.loss!r})"
+
+
+class PackedOutputs:
+    """A model of several outputs on the port: each batch's labels, and the outputs, packed
+    side by side into one (rows, columns) float32 tensor, so that the Trainer's batches,
+    epochs, validation split and output stacking handle them as one output's. Keras's compiled
+    loss and metrics get them back in the structures Keras's fit gives them: the script's own
+    y (a list or a dict by output name) and the model's output structure (`_outputs_struct`),
+    each output carrying its logits as Keras's activations leave them (`_keras_logits`).
+
+    model: a functional model of several outputs; y: fit's labels, one array per output."""
+
+    def __init__(self, model, y):
+        import keras
+
+        self.tree = keras.tree
+        self.labels_structure = y
+        self.label_shapes = [np.shape(a)[1:] for a in keras.tree.flatten(y)]
+        self.outputs_structure = model._outputs_struct
+        self.output_shapes = [tuple(t.shape[1:]) for t in model.outputs]
+
+    def pack_labels(self, y) -> np.ndarray:
+        """fit's labels (the structure it was given) as (rows, columns) float32."""
+        parts = [np.asarray(a, dtype="float32") for a in self.tree.flatten(y)]
+        return np.concatenate([a.reshape(len(a), -1) for a in parts], axis=1)
+
+    def pack_outputs(self, outputs: list) -> torch.Tensor:
+        return torch.cat([o.reshape(len(o), -1) for o in outputs], dim=1)
+
+    def _unpack(self, packed, shapes, structure):
+        sizes = [int(np.prod(s)) for s in shapes]
+        parts = torch.split(packed, sizes, dim=1)
+        return self.tree.pack_sequence_as(
+            structure, [p.reshape(len(p), *s) for p, s in zip(parts, shapes)])
+
+    def labels(self, packed):
+        return self._unpack(packed, self.label_shapes, self.labels_structure)
+
+    def outputs(self, packed, logits=None):
+        flat = self.tree.flatten(self._unpack(packed, self.output_shapes,
+                                              self.outputs_structure))
+        for out, lg in zip(flat, logits or [None] * len(flat)):
+            if lg is not None:  # Keras's cross-entropies read them (backend/torch/nn.py)
+                out._keras_logits = lg
+        return self.tree.pack_sequence_as(self.outputs_structure, flat)

@@ -169,17 +169,22 @@ class Trainer:
         self.device = torch.device(device)
         with torch.random.fork_rng(devices=[]):  # a translation must not use up Keras's draws
             self.net = translate(model).to(self.device)
+        from scen.keras_fit import KerasCompiledLoss, PackedOutputs
+
+        # Several outputs: their labels and outputs packed side by side (one tensor each),
+        # their losses Keras's compiled loss's (its dicts, loss_weights, per-output trackers).
+        self.packing = PackedOutputs(model, data.y) if self.net.several_outputs else None
         try:
+            if self.packing is not None:
+                raise ValueError("several outputs")
             self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
         except ValueError:  # the script's own loss: Keras's compiled loss, on torch tensors
-            from scen.keras_fit import KerasCompiledLoss
-
-            self.loss_fn = KerasCompiledLoss(model)
+            self.loss_fn = KerasCompiledLoss(model, self.packing)
         self.params = list(self.net.parameters())
         self.optimizer = keras_exact.get_optimizer(model.optimizer, self.params)
         self._compiled_step = None
         self.precision, self.compiled = precision, False
-        if compile:
+        if compile and self.packing is None:  # Keras's compiled loss updates its trackers
             self.compile()
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
@@ -192,18 +197,19 @@ class Trainer:
         n_train = train_size(data, fit)
         xs = list(data.x) if isinstance(data.x, (list, tuple)) else [data.x]
         as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype="float32"), device=self.device)
+        labels = (lambda y: self.packing.pack_labels(y)) if self.packing else (lambda y: y)
+        y = labels(data.y)
         self.x = [as_tensor(a[:n_train]) for a in xs]
-        self.y = as_tensor(data.y[:n_train])
+        self.y = as_tensor(y[:n_train])
         # fit(sample_weight=/class_weight=): (n_train,) weights, indexed with the batches.
-        sw, val_sw = fit_sample_weights(data.y, data.sample_weight, fit.class_weight,
-                                        n_train)
+        sw, val_sw = fit_sample_weights(y, data.sample_weight, fit.class_weight, n_train)
         self.sw = as_tensor(sw) if sw is not None else None
         if data.validation is not None:
             vx, vy = data.validation
             vxs = list(vx) if isinstance(vx, (list, tuple)) else [vx]
-            self.val = ([as_tensor(a) for a in vxs], as_tensor(vy), None)
+            self.val = ([as_tensor(a) for a in vxs], as_tensor(labels(vy)), None)
         elif fit.validation_split:
-            self.val = ([as_tensor(a[n_train:]) for a in xs], as_tensor(data.y[n_train:]),
+            self.val = ([as_tensor(a[n_train:]) for a in xs], as_tensor(y[n_train:]),
                         as_tensor(val_sw) if val_sw is not None else None)
         else:
             self.val = None
@@ -212,7 +218,8 @@ class Trainer:
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
         metrics = compile_arguments(model).get("metrics") or []
         self.accuracy = (accuracy_kind(data.y, tuple(self.net(*[a[:1] for a in self.x]).shape))
-                         if set(ACCURACY) & set(map(str, metrics)) else None)
+                         if set(ACCURACY) & set(map(str, metrics)) and not self.packing
+                         else None)
         self.validation_batch_size = fit.validation_batch_size or fit.batch_size
         self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
         self.source = None  # a script's dataset: scen.keras_fit.KerasBatches (else the arrays)
@@ -295,6 +302,9 @@ class Trainer:
                else contextlib.nullcontext())
         with ctx:
             out, logits = self.net.forward_with_logits(*xs)
+        if self.packing is not None:  # one tensor of them all; each output's logits
+            return (self.packing.pack_outputs(out).float(),
+                    [lg.float() if lg is not None else None for lg in logits])
         # Keras computes losses in float32 under mixed precision too.
         return out.float(), (logits.float() if logits is not None else None)
 
@@ -528,6 +538,7 @@ class Trainer:
         through Keras's epoch iterator): the losses and outputs go to Keras's metrics
         (self.side)."""
         self.net.eval()
+        self.side.before_validation()
         losses, sizes, labels, outputs, weights = [], [], [], [], []
         for xb, yb, swb in batches:
             out, logits = self._forward(xb)

@@ -60,9 +60,18 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         x, y = None, None
     elif y is None:
         return "fit takes x without y: the labels come from the model's own train_step"
-    if x is not None and (not is_arrays(y) or isinstance(y, dict)
-                          or isinstance(y, (list, tuple)) and len(y) > 1):
-        return "several label arrays (one per output): the port trains one output"
+    outputs = getattr(model, "outputs", None) or [None]  # None: a subclassed model's one
+    several = isinstance(y, dict) or isinstance(y, (list, tuple)) and len(y) > 1
+    if x is not None and not is_arrays(y):
+        return "labels that are not arrays: Keras's fit reads them"
+    if several and len(outputs) == 1:
+        return "several label arrays for one output: Keras's fit decides what they mean"
+    if len(outputs) > 1:
+        if x is None:
+            return f"{len(outputs)} outputs, given a dataset: the port packs arrays' labels"
+        if not several or a.get("class_weight") is not None:
+            return (f"{len(outputs)} outputs with one label array, or class_weight: Keras's "
+                    "fit decides what they mean")
     own = [m for m in ("train_step", "test_step", "compute_loss", "compute_metrics")
            if getattr(type(model), m) is not getattr(keras_trainer(), m)]
     if own:
@@ -93,9 +102,6 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         build_as_keras_fit_would(model, a)
     if not model.trainable_weights:
         return "no weight is trainable: Keras's fit runs the loss alone"
-    outputs = getattr(model, "outputs", None)  # None: a subclassed model (translate says)
-    if outputs is not None and len(outputs) != 1:
-        return f"{len(outputs)} outputs: the port trains one output"
     regularized = sum(v.regularizer is not None for v in model.trainable_weights)
     if len(model.losses) > regularized:  # the port adds weight regularizers' (penalties())
         return "the model adds losses of its own (add_loss): Keras's fit sums them"
@@ -252,6 +258,7 @@ def fit_natively(run, model, a: dict, keras):
         trainer.optimizer.learning_rate = rate
     side = KerasFitSide(model, list(a.get("callbacks") or [])[:-1], fit.epochs,
                         trainer.steps_per_epoch, a.get("validation_freq") or 1)
+    side.packing = trainer.packing
     run.started = time.perf_counter()
     try:
         trainer.fit(fit.epochs, run.observers, started=True,

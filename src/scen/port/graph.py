@@ -225,11 +225,6 @@ class PortedModel(nn.Module):
     def __init__(self, model):
         super().__init__()
         graph = _graph_of(model)
-        if len(graph.outputs) != 1:
-            raise ValueError(
-                f"cannot port model '{model.name}': it has {len(graph.outputs)} outputs, "
-                "only single-output models are supported"
-            )
         self.name = model.name
         self.input_names = [t.name for t in graph.inputs]
         self.layer_modules = nn.ModuleDict()
@@ -297,18 +292,20 @@ class PortedModel(nn.Module):
                 final_act[out] = module.act.name
             elif isinstance(module, Dropout) and not module.always:
                 final_act[out] = final_act.get(ins[0])  # identity at eval keeps the logits
-        if getattr(graph.outputs[0], "_keras_mask", None) is not None:
+        if any(getattr(t, "_keras_mask", None) is not None for t in graph.outputs):
             raise UnsupportedLayerError(
                 f"cannot port model '{model.name}': its output carries a mask from "
                 "Embedding(mask_zero=True), which Keras applies to the loss; the port does not"
             )
         self._steps = steps
-        out_tensor = graph.outputs[0]
-        if id(out_tensor) not in slots:
+        if any(id(t) not in slots for t in graph.outputs):
             raise ValueError(f"cannot port model '{model.name}': its output is not connected to its inputs")
-        self._output_slot = slots[id(out_tensor)]
-        self.output_name = out_tensor.name
-        self.final_activation = final_act.get(self._output_slot)
+        # Several outputs come in the order of model.outputs (Keras's flattened structure).
+        self._output_slots = [slots[id(t)] for t in graph.outputs]
+        self._output_slot = self._output_slots[0]
+        self.output_name = graph.outputs[0].name
+        self.final_activations = [final_act.get(i) for i in self._output_slots]
+        self.final_activation = self.final_activations[0]
 
         # Record the weights in model.weights order, which is exactly the order of
         # model.get_weights() / set_weights() (Layer.get_weights), matched by variable identity.
@@ -392,8 +389,13 @@ class PortedModel(nn.Module):
         # as_tensor neither copies nor detaches a tensor that already has the right dtype/device.
         return [torch.as_tensor(x, dtype=torch.float32, device=device) for x in inputs]
 
+    @property
+    def several_outputs(self) -> bool:
+        return len(self._output_slots) > 1
+
     def forward_with_logits(self, *inputs) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(output, logits): logits are the final sigmoid/softmax's input, else None."""
+        """(output, logits): logits are the final sigmoid/softmax's input, else None. A model
+        of several outputs gives a list of each (in model.outputs' order)."""
         values: list[torch.Tensor | None] = self._inputs(inputs)
         values += [None] * sum(s.outputs for s in self._steps)
         pre: dict[int, torch.Tensor] = {}
@@ -420,9 +422,11 @@ class PortedModel(nn.Module):
                 values[s.output] = y
             else:
                 values[s.output:s.output + s.outputs] = y
-        out = values[self._output_slot]
-        logits = pre.get(self._output_slot) if self.final_activation in LOGIT_ACTIVATIONS else None
-        return out, logits
+        pairs = [(values[i], pre.get(i) if act in LOGIT_ACTIVATIONS else None)
+                 for i, act in zip(self._output_slots, self.final_activations)]
+        if len(pairs) == 1:
+            return pairs[0]
+        return [o for o, _ in pairs], [lg for _, lg in pairs]  # several outputs: lists
 
     def layers(self) -> list[LayerInfo]:
         """The graph's steps in execution order; the output is slot `output_slot`. Layers other
@@ -529,8 +533,9 @@ class _FinalActivation:
 def nested_model(layer) -> tuple[nn.Module, list[Claim]]:
     """The BUILDERS entry for a model used as a layer (one input)."""
     inner = PortedModel(layer)
-    if len(inner.input_names) != 1:
-        raise layer_error(layer, "a nested model with several inputs is not supported")
+    if len(inner.input_names) != 1 or inner.several_outputs:
+        raise layer_error(layer, "a nested model with several inputs or outputs is not "
+                                 "supported")
     return NestedModel(inner), [Claim(v, inner.keras_paths.get(v.path)) for v in layer.weights]
 
 
