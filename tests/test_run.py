@@ -308,3 +308,26 @@ def test_a_write_interrupted_midway_leaves_the_old_file_and_no_temporary(tmp_pat
         assert old["a"].tolist() == [0, 1, 2]
     write_atomically(str(path), "text")
     assert path.read_text() == "text"
+
+
+def test_an_interrupt_inside_an_import_waits_for_the_import_to_end(tmp_path, monkeypatch):
+    """Keras imports JAX, whose C++ set-up calls back into Python: a KeyboardInterrupt raised
+    there aborts the process ('terminate called ... nanobind::python_error'). The handler
+    lets the import finish and sends the signal again; outside an import it raises."""
+    import importlib
+    import signal
+    import sys
+
+    from scen import observe
+
+    again = []
+    monkeypatch.setattr(observe, "_deliver_again", lambda signum, seconds=0.1: again.append(signum))
+    monkeypatch.setattr(observe, "_interrupt_pending", False)
+    (tmp_path / "slow_to_import.py").write_text(
+        "import signal, sys\nfrom scen import observe\n"
+        "observe._on_interrupt(signal.SIGINT, sys._getframe())\nREACHED_THE_END = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("slow_to_import")
+    assert module.REACHED_THE_END and again == [signal.SIGINT] and observe.interrupt_pending()
+    with pytest.raises(KeyboardInterrupt):
+        observe._on_interrupt(signal.SIGINT, sys._getframe())

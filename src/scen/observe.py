@@ -85,9 +85,35 @@ _interrupt_pending = False
 def _on_interrupt(signum, frame):
     global _interrupt_pending
     _interrupt_pending = True
-    if _inside_autograd_tracing():
-        return  # raised at the next batch or epoch end instead (see below)
+    if _inside_autograd_tracing() or _inside_import(frame):
+        _deliver_again(signum)  # and at the next batch or epoch end, whichever comes first
+        return
     raise KeyboardInterrupt
+
+
+def _inside_import(frame) -> bool:
+    """An import is running (Python's importlib frames are on the stack). Keras's callbacks
+    package imports JAX where it is installed, and jaxlib's C++ module set-up calls back into
+    Python: a KeyboardInterrupt raised in there is a C++ exception that ends the process with
+    "terminate called after throwing an instance of 'nanobind::python_error'" (abort, no logs).
+    An interrupt that lands in an import waits for it to end (_deliver_again)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _deliver_again(signum, seconds: float = 0.1) -> None:
+    """Send the deferred signal again shortly: the handler raises it the first time it lands
+    outside an import or a compilation, so no interrupt waits for a batch end that may never
+    come (an interrupt during start-up)."""
+    import os
+    import threading
+
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
 
 
 def _inside_autograd_tracing() -> bool:
@@ -95,7 +121,7 @@ def _inside_autograd_tracing() -> bool:
     (torch/_functorch/_aot_autograd/graph_capture_wrappers.py), and an exception raised there
     makes autograd print "Error detected in ... Traceback of forward call that caused the
     error" onto the user's terminal. An interrupt that lands there waits for the compilation
-    to end: the observers raise it at the next batch or epoch end. scen never turns anomaly
+    to end (_deliver_again, or the observers at the next batch or epoch end). scen never turns anomaly
     mode on outside a compilation; a script that does gets its interrupt there too."""
     torch = sys.modules.get("torch")
     return torch is not None and torch.is_anomaly_enabled()
