@@ -338,7 +338,7 @@ def resolve_device(spec: RunSpec) -> str:
         why = "this torch is a CPU build" if torch.version.cuda is None else "no GPU is visible"
         raise ScenError(
             f"--device cuda: CUDA is not available ({why}, torch {torch.__version__}); "
-            "use --device cpu, or install a CUDA build of torch (see the README)"
+            "use --device cpu, or install a CUDA build of torch (see docs/backends.md)"
         )
     if spec.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
