@@ -155,3 +155,31 @@ def test_loss_name_names_settings_that_change_the_loss():
                        (L.Huber(delta=2.0, reduction="sum"), "huber_loss(delta=2.0, reduction='sum')")]:
         model.compile(loss=loss)
         assert loss_name(model) == name
+
+
+@pytest.mark.parametrize("loss, labels, output_shape", [
+    (keras.losses.BinaryCrossentropy(), np.array([[1.0], [2.0], [0.0]]), (1,)),
+    ("sparse_categorical_crossentropy", np.array([0, 4, 1]), (3,)),
+    (keras.losses.SparseCategoricalCrossentropy(from_logits=True), np.array([0, 1, 5]), (3,)),
+    ("binary_crossentropy", np.array([[0.0], [1.0], [1.0]]), (1,)),  # fine: nothing raised
+])
+def test_labels_are_checked_on_the_host_with_the_cpus_own_message(loss, labels, output_shape):
+    """On CUDA a bad label is a device-side assert that poisons the process: the port checks
+    the labels on the host first and raises exactly what the CPU's training step raises."""
+    from scen.keras_exact import check_labels_as_the_cpu_does, get_loss
+
+    fn = get_loss(loss)
+    y = torch.as_tensor(labels, dtype=torch.float32)
+    pred = torch.full((len(y), *output_shape), 0.3)
+    try:
+        fn(y, pred, torch.zeros_like(pred))
+        cpu = None
+    except Exception as e:
+        cpu = (type(e), str(e))
+    try:
+        check_labels_as_the_cpu_does(fn, labels, output_shape)
+        host = None
+    except Exception as e:
+        host = (type(e), str(e))
+    assert host == cpu
+    assert (cpu is None) == (loss == "binary_crossentropy")

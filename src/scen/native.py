@@ -199,6 +199,12 @@ class Trainer:
         as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype="float32"), device=self.device)
         labels = (lambda y: self.packing.pack_labels(y)) if self.packing else (lambda y: y)
         y = labels(data.y)
+        if self.device.type != "cpu" and isinstance(self.loss_fn, keras_exact.KerasLoss):
+            with torch.no_grad():  # a device-side assert would poison the process: raise here
+                shape = tuple(self.net(*[torch.as_tensor(np.asarray(a[:1], "float32"),
+                                                         device=self.device)
+                                         for a in xs]).shape[1:])
+            keras_exact.check_labels_as_the_cpu_does(self.loss_fn, y[:n_train], shape)
         self.x = [as_tensor(a[:n_train]) for a in xs]
         self.y = as_tensor(y[:n_train])
         # fit(sample_weight=/class_weight=): (n_train,) weights, indexed with the batches.

@@ -19,6 +19,7 @@ step in float32 (bit-for-bit on the same device, outside torch.compile). The rul
 from scen.keras_exact.base import KerasOptimizer
 from scen.keras_exact.losses import (LOSS_NAMES, KerasLoss, binary_crossentropy,
                                      canonical_loss_name, categorical_crossentropy,
+                                     check_labels_as_the_cpu_does,
                                      categorical_hinge, cosine_similarity, get_loss, hinge,
                                      huber, kl_divergence, log_cosh, mean_absolute_error,
                                      mean_absolute_percentage_error, mean_squared_error,
@@ -32,6 +33,7 @@ from scen.keras_exact.reduction import EPSILON, FLAVOURS, reduce_values
 __all__ = [
     "EPSILON", "FLAVOURS", "LOSS_NAMES", "KerasLoss", "KerasOptimizer", "ReduceLROnPlateau",
     "get_loss", "get_optimizer", "keras_config", "canonical_loss_name", "reduce_values",
+    "check_labels_as_the_cpu_does",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh",

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+import torch
+
 from scen.keras_exact import crossentropy, elementwise
 from scen.keras_exact.reduction import REDUCTIONS, check_flavour, prepare, reduce_values
 
@@ -145,6 +148,21 @@ def get_loss(identifier, flavour: str = "torch") -> KerasLoss:
         raise ValueError(f"loss {name!r} (Keras picks the cross-entropy from the label shape) "
                          "is not supported: name the cross-entropy")
     return KerasLoss(name, flavour, reduction, **settings)
+
+
+def check_labels_as_the_cpu_does(loss: KerasLoss, y_true, output_shape: tuple) -> None:
+    """Raise what `loss` raises on the CPU for these labels, before any reaches a GPU: the
+    range check of F.binary_cross_entropy ("all elements of target should be between 0 and
+    1"), an out-of-range class index ("index 4 is out of bounds ..."), a shape Keras's rank
+    fix cannot reconcile. On CUDA those are asynchronous device-side asserts that poison the
+    process, and every later CUDA call fails with them. y_true: the training labels, (n, ...);
+    output_shape: one sample's output shape. The formula runs on uniform predictions, so an
+    index error names the first bad label in data order (the CPU names the first in its
+    first batch)."""
+    y = torch.as_tensor(np.asarray(y_true, dtype="float32"))
+    classes = output_shape[-1] if output_shape else 1
+    pred = torch.full((len(y), *output_shape), 1.0 / classes if classes > 1 else 0.5)
+    loss.values(y, pred, torch.zeros_like(pred))
 
 
 def _reduced(name):
