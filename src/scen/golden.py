@@ -121,8 +121,11 @@ def record(backend: str, todo: list[tuple[str, str]], logdir: str,
     out = {}
     for scenario, variant in todo:
         key = f"{scenario}/{variant}"
-        r = run(RunSpec(scenario, variant, backend=backend, seed=0, logdir=logdir, verbose=0,
-                        initial_weights=(starts or {}).get(key), **SHORT[scenario]))
+        # On the CPU on every machine: a golden is the CPU's behaviour (a GPU's rounding,
+        # TF32 and kernels differ), whatever --device a user's runs take.
+        r = run(RunSpec(scenario, variant, backend=backend, device="cpu", seed=0,
+                        logdir=logdir, verbose=0, initial_weights=(starts or {}).get(key),
+                        **SHORT[scenario]))
         if r.status == "interrupted":
             raise KeyboardInterrupt
         out[key] = {

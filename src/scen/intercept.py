@@ -29,7 +29,8 @@ import numpy as np
 from scen.diagnose import Diagnostics
 from scen.diagnose.model import n_rows
 from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change, load_weights,
-                            loss_name, precision_of, save_weights, start_from, versions)
+                            loss_name, numerics, precision_of, save_weights, start_from,
+                            versions)
 from scen.observe import LOG, Observers, RunInfo, error_message
 from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
 from scen.scenario import Dataset, Fit, ScenError
@@ -200,7 +201,8 @@ class FitRun:
             policy=self.keras.config.dtype_policy().name, seed=self.spec.seed,
             epochs=params.get("epochs") or self.fit.epochs,
             steps_per_epoch=params.get("steps") or 0, run_dir=self.run_dir,
-            loss=self._safe(lambda: loss_name(self.model), ""), versions=versions(self.keras))
+            loss=self._safe(lambda: loss_name(self.model), ""), versions=versions(self.keras),
+            numerics=numerics())
         self.observers.on_train_begin(self.info)
         self.started = time.perf_counter()
 

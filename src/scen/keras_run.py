@@ -156,7 +156,7 @@ def _fit(keras, spec, scenario, run_dir, observers) -> dict:
         steps_per_epoch=steps_per_epoch(data, fit),
         run_dir=run_dir,
         loss=loss_name(model),
-        versions=versions(keras),
+        versions=versions(keras), numerics=numerics(),
     )
     hooks = hooks_class(keras)(observers, model, data, fit)
     callbacks = [hooks]
@@ -261,6 +261,17 @@ def versions(keras) -> dict:
         if module is not None and hasattr(module, "__version__"):
             out[name] = module.__version__
     return out
+
+
+def numerics() -> dict:
+    """torch's settings that change float32 results on a GPU, recorded with every run:
+    torch.get_float32_matmul_precision() ("highest": true float32; "high"/"medium": TF32 or
+    bfloat16 passes) and the TF32 switches for CUDA matmuls and cuDNN convolutions."""
+    import torch
+
+    return {"float32_matmul_precision": torch.get_float32_matmul_precision(),
+            "cuda_matmul_allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
+            "cudnn_allow_tf32": bool(torch.backends.cudnn.allow_tf32)}
 
 
 def compile_arguments(model) -> dict:

@@ -27,8 +27,8 @@ import torch
 from scen import keras_exact
 from scen.keras_exact.reduction import fit_sample_weights
 from scen.keras_run import (compile_arguments, cpu_threads_for, fit_for, largest_change,
-                            loss_name, save_weights, seed_everything, start_from, train_size,
-                            versions)
+                            loss_name, numerics, save_weights, seed_everything, start_from,
+                            train_size, versions)
 from scen.observe import Observers, RunInfo, error_message
 from scen.port import translate
 from scen.scenario import Dataset, Fit, Scenario
@@ -68,7 +68,7 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
         scenario=scenario.name, variant=spec.variant, backend=spec.backend, device=spec.device,
         precision=spec.precision, policy=trainer.policy, seed=spec.seed, epochs=epochs,
         steps_per_epoch=trainer.steps_per_epoch, run_dir=run_dir, loss=loss_name(model),
-        versions=versions(keras),
+        versions=versions(keras), numerics=numerics(),
     )
     initial = trainer.probe().weights()
     observers.before_training(model, data)
@@ -82,12 +82,18 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
     except RuntimeError as e:  # e.g. torch's label check in binary cross-entropy, as in Keras
         status, error = "raised", f"{type(e).__name__}: {error_message(e)}"
     seconds = time.perf_counter() - started
-    save_weights(trainer.net.keras_weights(), f"{run_dir}/final_weights.npz")
+    change = float("nan")
+    try:  # a device that failed (a CUDA error is sticky) cannot give its weights back
+        save_weights(trainer.net.keras_weights(), f"{run_dir}/final_weights.npz")
+        change = largest_change(initial, trainer.probe().weights())
+    except RuntimeError as e:
+        if error is None:
+            status, error = "raised", f"{type(e).__name__}: {error_message(e)}"
     observers.on_train_end(status, error)
     return dict(
         info=info, status=status, error=error, history=trainer.history, engine_note=compile_note,
-        step_losses=trainer.step_losses, seconds=seconds,
-        weight_change=largest_change(initial, trainer.probe().weights()), data_note=data.note,
+        step_losses=trainer.step_losses, seconds=seconds, weight_change=change,
+        data_note=data.note,
     )
 
 

@@ -33,6 +33,7 @@ class RunInfo:
     run_dir: str
     loss: str = ""  # the compiled loss, by Keras name
     versions: dict = field(default_factory=dict)
+    numerics: dict = field(default_factory=dict)  # float32 matmul precision, TF32 (numerics())
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -244,14 +245,29 @@ LOG = logging.getLogger("scen")
 
 def show_own_failures(verbose: int) -> None:
     """With --verbose 2, print what scen skipped ("scen: skipped ...") on stderr, in this
-    process and in a worker alike; below that, never. Idempotent."""
+    process and in a worker alike; below that, never (a run's setting replaces the last
+    one's, in a process that makes several runs)."""
     LOG.propagate = False  # the script's own logging setup never prints scen's lines
-    if verbose >= 2 and not any(getattr(h, "_scen", False) for h in LOG.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    for handler in [h for h in LOG.handlers if isinstance(h, _ToStderr)]:
+        LOG.removeHandler(handler)
+    if verbose >= 2:
+        handler = _ToStderr()
         handler.setFormatter(logging.Formatter("scen: %(message)s"))
-        handler._scen = True
         LOG.addHandler(handler)
         LOG.setLevel(logging.INFO)
+
+
+class _ToStderr(logging.StreamHandler):
+    """Whatever sys.stderr is when a line is written (a test's capture, a redirect made
+    after scen started), not the one there when the handler was made."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
 
 
 @contextlib.contextmanager
