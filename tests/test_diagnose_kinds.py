@@ -1312,3 +1312,60 @@ def test_units_saturated_by_a_wide_initialiser_name_it(scale, init, blamed):
     assert sat, report(found)
     assert ("RandomUniform" in sat[0].fix) == blamed, report(found)
     assert ("Glorot's" in sat[0].evidence) == blamed
+
+
+# ---------------------------------------------------------------- runs that end too soon
+def _three_linear_classes(seed=3, noise=0.0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(600, 8)).astype("float32")
+    y = (x @ rng.normal(size=(8, 3))).argmax(1)
+    if noise:
+        y = np.where(rng.random(600) < noise, rng.integers(0, 3, 600), y)
+    return x, y
+
+
+def test_a_run_that_ends_still_learning_says_train_longer():
+    """Plain SGD on a separable 3-class problem, 6 epochs: accuracy climbs every epoch to
+    ~0.53 and the run ends; more epochs (or a higher rate) would go on."""
+    x, y = _three_linear_classes()
+    model = build(8, [], 3, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.SGD(0.01))
+    found = diagnose(model, x, y, 6, batch_size=64)
+    assert first(found).name == "still_improving_at_end", report(found)
+    assert "the last of the 6 asked" in first(found).evidence and "epochs" in first(found).fix
+
+
+@pytest.mark.parametrize("case", ["converged", "levelled_off_noisy_labels"])
+def test_a_run_that_levelled_off_or_learned_is_not_told_to_train_longer(case):
+    x, y = _three_linear_classes(noise=0.3 if case != "converged" else 0.0)
+    model = build(8, [], 3, "softmax", "sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.Adam(0.05 if case != "converged" else 0.01))
+    found = diagnose(model, x, y, 12 if case != "converged" else 30, batch_size=64)
+    assert "still_improving_at_end" not in names(found), report(found)
+
+
+def test_a_short_run_frozen_at_chance_with_a_falling_loss_is_a_slow_start():
+    """XOR-like labels, four tanh units, SGD at 0.003 for 5 epochs: accuracy never leaves
+    chance while the loss falls a little every epoch: learning, slowly."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 8)).astype("float32")
+    y = (x[:, 0] * x[:, 1] > 0).astype("float32")
+    model = build(8, [4], 1, "sigmoid", "binary_crossentropy",
+                  optimizer=keras.optimizers.SGD(0.003), hidden_activation="tanh")
+    found = diagnose(model, x, y, 5, batch_size=64)
+    top = first(found)
+    assert top.name == "slow_start" and "all 5 epochs" in top.summary, report(found)
+    assert "more epochs" in top.fix and "learning rate" in top.fix
+
+
+def test_a_short_run_at_chance_whose_loss_does_not_fall_is_not_called_slow():
+    """The same net with no signal in the labels: at chance, the loss wandering, not falling
+    every epoch, so nothing says 'train longer'."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(600, 8)).astype("float32")
+    y = rng.integers(0, 2, 600).astype("float32")
+    model = build(8, [4], 1, "sigmoid", "binary_crossentropy",
+                  optimizer=keras.optimizers.Adam(0.01), hidden_activation="tanh")
+    found = diagnose(model, x, y, 5, batch_size=64)
+    assert not any(f.name in ("slow_start", "still_improving_at_end") for f in found
+                   if f.severity != "info"), (report(found), model.history.history)

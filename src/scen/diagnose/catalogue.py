@@ -349,6 +349,13 @@ ENTRIES = [
     Entry("slow_start:few_steps", "warning", "accuracy stuck at chance for {epochs} epochs",
           "Take smaller batches (batch_size=32): at {per_epoch} step(s) per epoch those "
           "epochs made {steps} updates in all; or raise the learning rate{lr_hint}."),
+    Entry("slow_start:short_run", "warning",
+          "accuracy at chance in all {epochs} epochs, with the loss still falling",
+          "It is learning, slowly: train for more epochs, or raise the learning "
+          "rate{lr_hint}."),
+    Entry("still_improving_at_end", "warning", "the run ended while still improving",
+          "Train for more epochs (fit(epochs=...)), or raise the learning rate: the "
+          "accuracy had not levelled off after {epochs} epochs."),
     Entry("loss_levelled_off", "info", "the loss has levelled off",
           "If the level is higher than the task should allow, add capacity; otherwise stop "
           "earlier (EarlyStopping(monitor='val_loss', restore_best_weights=True))."),
@@ -382,7 +389,7 @@ LABEL_FINDINGS = {"labels_out_of_range", "label_shape_mismatch", "sparse_label_o
                   "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets",
                   "output_has_extra_axes", "sparse_labels_not_integer"}
 # Symptoms rather than causes: shown as info when an error-level cause is found.
-SECONDARY = {"slow_start", "plateau", "loss_levelled_off", "oscillating_loss", "overfitting",
+SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_off", "oscillating_loss", "overfitting",
              "train_val_gap", "vanishing_gradients", "weights_without_gradient",
              "worse_than_constant", "mean_predictor"}
 
@@ -408,11 +415,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
     "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
-    "slow_start": ("nothing_to_train", "regularisation_dominates", "learning_rate_decayed",
-                   "clipping_too_tight", "cross_entropy_on_unbounded_output",
-                   "majority_class_predictor", "learning_rate_too_low",
-                   "unscaled_inputs", "saturated_units", "vanishing_gradients",
-                   "dropout_too_high", "symmetric_units", "linear_model",
+    "still_improving_at_end": ("learning_rate_too_low", "learning_rate_decayed",
+                               "clipping_too_tight", "regularisation_dominates",
+                               "unscaled_inputs", "saturated_units", "vanishing_gradients"),
+    # Faults in the model's make-up come before the rate: units that cannot differ make any
+    # rate look too low.
+    "slow_start": ("nothing_to_train", "regularisation_dominates", "symmetric_units",
+                   "linear_model", "learning_rate_decayed", "clipping_too_tight",
+                   "cross_entropy_on_unbounded_output", "majority_class_predictor",
+                   "learning_rate_too_low", "unscaled_inputs", "saturated_units",
+                   "vanishing_gradients", "dropout_too_high",
                    "sparse_labels_not_integer", "classification_with_regression_loss"),
     "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",

@@ -22,6 +22,7 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_learning_rate_decayed, detect_oscillation,
                                       detect_overfitting, detect_plateau,
                                       detect_regularisation_dominates, detect_slow_start,
+                                      detect_still_improving_at_end,
                                       detect_stopped_while_improving, detect_validation_at_chance,
                                       detect_validation_shift,
                                       detect_worse_than_constant)
@@ -170,7 +171,7 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_shift, detect_validation_at_chance,
-             detect_stopped_while_improving,
+             detect_stopped_while_improving, detect_still_improving_at_end,
              detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]
 
 

@@ -58,6 +58,9 @@ PLATEAU_TREND_NOISE = 3.0  # the late half still falls: its linear trend drops b
 PLATEAU_DECAY = 0.5  # ...and whose progress does not keep halving within the late half (a
 # loss converging geometrically to the data's floor does; a crawl keeps a steady pace).
 VAL_FOLLOWS = 0.25  # the validation loss follows the training loss if it gains over 1/4 as much.
+STILL_LEARNING_EPOCHS = 3  # accuracy rising in each of the last 3 epochs...
+STILL_LEARNING_GAIN = 0.01  # ...by a point or more each...
+STILL_LEARNING_BELOW = 0.9  # ...and still under 0.9 at the end: the run stopped too soon.
 OVERFIT_MIN_EPOCHS = 5  # a best epoch, and epochs after it, need a run this long.
 OVERFIT_RISE = 0.1  # validation loss 10% above its best...
 OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after its best, while
@@ -214,9 +217,11 @@ def detect_slow_start(t: Trace) -> list[Finding]:
     learned = (np.flatnonzero(acc >= chance + LEARNED_SHARE * (top - chance))
                if top > chance + CHANCE_MARGIN else [])
     span = int(learned[0]) + 1 if len(learned) else n
-    if stuck < SLOW_START_EPOCHS or stuck < SLOW_START_SHARE * span:
-        return []
     loss = t.series("loss")
+    short = (stuck == n and MIN_EPOCHS_TREND <= n < SLOW_START_EPOCHS
+             and np.all(np.diff(loss) < 0))  # a short run at chance whose loss fell every epoch
+    if not short and (stuck < SLOW_START_EPOCHS or stuck < SLOW_START_SHARE * span):
+        return []
     base = t.facts.baseline_loss
     if base and loss[stuck - 1] < SLOW_START_LOSS_SHARE * base:
         return []  # the loss fell below the class prior's: learning, the accuracy lags behind
@@ -230,7 +235,7 @@ def detect_slow_start(t: Trace) -> list[Finding]:
     later = (f"it rose above chance at epoch {stuck + 1} and reached {acc.max():.2f}"
              if stuck < n else f"it never left chance in {n} epochs")
     return [finding(
-        "slow_start:few_steps" if few else "slow_start",
+        "slow_start:few_steps" if few else "slow_start:short_run" if short else "slow_start",
         f"{key} stayed at or below chance ({chance:.2f}, the majority-class share, + "
         f"{CHANCE_MARGIN}) for epochs 1-{stuck} while the loss crept from {fmt(loss[0])} to "
         f"{fmt(loss[stuck - 1])}"
@@ -415,6 +420,29 @@ def detect_stopped_while_improving(t: Trace) -> list[Finding]:
         f"fit stopped after {n} of the {asked} epochs asked, with val_loss at its best at epoch "
         f"{best + 1} ({fmt(val[best])}, from {fmt(val[0])} at epoch 1): a callback ended a run "
         "that was still improving.", epoch=n)]
+
+
+def detect_still_improving_at_end(t: Trace) -> list[Finding]:
+    """fit ran every epoch it was asked for and ended still learning: the training accuracy,
+    short of STILL_LEARNING_BELOW, rose in each of the last STILL_LEARNING_EPOCHS epochs by
+    STILL_LEARNING_GAIN or more, and the last rise is no smaller than half the rises before
+    it (the curve had not levelled off). More epochs, or a higher rate, would go on."""
+    key, n, asked = t.accuracy_key(), len(t.records), t.epochs_asked
+    if key is None or t.status != "completed" or (asked and n < asked) \
+            or n < STILL_LEARNING_EPOCHS + 1:
+        return []
+    acc = t.series(key)
+    if not np.all(np.isfinite(acc)) or acc[-1] >= STILL_LEARNING_BELOW:
+        return []
+    gains = np.diff(acc[-STILL_LEARNING_EPOCHS - 1:])
+    if np.any(gains < STILL_LEARNING_GAIN) or gains[-1] < 0.5 * np.mean(gains[:-1]):
+        return []
+    return [finding(
+        "still_improving_at_end",
+        f"{key} rose in each of the last {STILL_LEARNING_EPOCHS} epochs, from "
+        f"{acc[-STILL_LEARNING_EPOCHS - 1]:.3f} to {acc[-1]:.3f} (+{gains[-1]:.3f} in epoch "
+        f"{n}, the last of the {n} asked; {acc[0]:.3f} at epoch 1): the run ended while it was "
+        "still learning.", epoch=n, epochs=n)]
 
 
 def detect_overfitting(t: Trace) -> list[Finding]:
