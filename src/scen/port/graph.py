@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import weakref
 from dataclasses import dataclass
 
 import keras
@@ -94,9 +93,6 @@ def _graph_of(model):
     return model
 
 
-_TRACED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> its Functional
-
-
 def _traced(model):
     """A subclassed model's graph: its own `call` run once on a symbolic input, as a
     Functional whose nodes are the model's own layers (so its weights are the model's).
@@ -105,14 +101,18 @@ def _traced(model):
     (Trainer._symbolic_build); the shape it recorded (`_build_shapes_dict`) is the input's.
     The trace runs with training left at the call's default, and again with training=True:
     a call that takes other layers in training (`if training: ...`) has no one graph and is
-    refused. Keras names what the trace makes (the input, the model, each ops call) from
-    per-name counters; they are put back, so that the script's later layers keep the names
-    `python train.py` gives them."""
-    if model in _TRACED:
-        return _TRACED[model]
+    refused. The trace must leave no mark on the model the script goes on using: Keras names
+    what it makes (the input, the model, each ops call) from per-name counters, which are put
+    back, so later layers keep the names `python train.py` gives them; and the nodes it adds
+    to the layers are taken off again (forget_trace) once the graph has been read, so that
+    `model.summary()` and `layer.output` read as after Keras's own fit."""
     from keras.src.backend.common import global_state
 
     name = f"{model.name} ({type(model).__name__})"
+    if _call_prints(type(model).call):
+        raise UnsupportedLayerError(
+            f"cannot port subclassed model {name}: its call prints, and Keras's fit calls it "
+            "every batch")
     shapes = dict(getattr(model, "_build_shapes_dict", None) or {})
     shape = next(iter(shapes.values())) if len(shapes) == 1 else None
     if not model.built or not isinstance(shape, (tuple, list)) or not all(
@@ -133,15 +133,51 @@ def _traced(model):
             raise UnsupportedLayerError(
                 f"cannot port subclassed model {name}: its call cannot be traced into a graph "
                 f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
-        if _layers_in_order(graph) != _layers_in_order(in_training):
+        same = _layers_in_order(graph) == _layers_in_order(in_training)
+        if in_training is not graph:
+            forget_trace(in_training)
+        if not same:
+            forget_trace(graph)
             raise UnsupportedLayerError(
                 f"cannot port subclassed model {name}: its call runs other layers in training")
     finally:
         if saved is not None:
             uids.clear()
             uids.update(saved)
-    _TRACED[model] = graph
+    graph._scen_trace = True
     return graph
+
+
+def _call_prints(call) -> bool:
+    """The call's source calls print (or tf.print, keras.ops.print, a logger): output that
+    Keras's fit makes on every batch, and a graph of layers would not."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(call)))
+    except (OSError, TypeError, SyntaxError):  # no source to read (a REPL, exec)
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
+                f, ast.Attribute) else ""
+            if called in ("print", "info", "debug", "warning"):
+                return True
+    return False
+
+
+def forget_trace(graph) -> None:
+    """Take a traced graph's nodes off its layers' inbound and outbound node lists (keras
+    ops/node.py puts them there), as if the symbolic call had never been made."""
+    nodes = {id(n) for depth in graph._nodes_by_depth.values() for n in depth}
+    for depth in graph._nodes_by_depth.values():
+        for node in depth:
+            for op in [node.operation] + [t._keras_history.operation
+                                          for t in node.input_tensors]:
+                op._inbound_nodes[:] = [n for n in op._inbound_nodes if id(n) not in nodes]
+                op._outbound_nodes[:] = [n for n in op._outbound_nodes if id(n) not in nodes]
 
 
 def weight_penalty(regularizer, where: str) -> tuple[float, float]:
@@ -225,6 +261,44 @@ class PortedModel(nn.Module):
     def __init__(self, model):
         super().__init__()
         graph = _graph_of(model)
+        try:
+            owner = self._read_graph(model, graph)
+        finally:
+            if getattr(graph, "_scen_trace", False):  # a subclassed model's: leave no mark
+                forget_trace(graph)
+        # Record the weights in model.weights order, which is exactly the order of
+        # model.get_weights() / set_weights() (Layer.get_weights), matched by variable identity.
+        self._weights: list[_WeightSpec] = []
+        for v in model.weights:
+            claim = owner.get(id(v))
+            if claim is not None and claim.tensor is not None:
+                self._weights.append(_WeightSpec(v.path, claim.tensor, None))
+            else:
+                # A layer attached to the model object but not used by its graph, or state the
+                # call does not read (Normalization's adapt counters): it cannot change the
+                # output, so carry its value unchanged for set_weights round-trips.
+                self._weights.append(_WeightSpec(v.path, None, np.array(v.numpy())))
+        self.keras_paths: dict[str, torch.Tensor] = {
+            w.path: w.param for w in self._weights if w.param is not None
+        }
+        # Weight regularizers: (parameter name, l1, l2) in Keras's order, that of
+        # Layer._get_regularization_losses (model.trainable_weights); see penalties().
+        names = {id(p): n for n, p in self.named_parameters()}
+        self.penalized: list[tuple[str, float, float]] = []
+        for v in model.trainable_weights:
+            if v.regularizer is not None and v.path in self.keras_paths:
+                l1, l2 = weight_penalty(v.regularizer, v.path)
+                self.penalized.append((names[id(self.keras_paths[v.path])], l1, l2))
+        # Where inputs go: parameters() walks every module, too slow for every step. (A list,
+        # so that nn.Module does not register it; .to() moves the parameter itself.)
+        self._first_parameter = [next(self.parameters(), None)]
+        # Keras's `model(x)` runs with training=False (Dropout off): start in eval mode to match.
+        # Call .train() for training, as with any torch module.
+        self.eval()
+
+    def _read_graph(self, model, graph) -> dict:
+        """Walk the graph's nodes in execution order: a module per layer, a step per call.
+        The claims on the Keras variables, by id(variable)."""
         self.name = model.name
         self.input_names = [t.name for t in graph.inputs]
         self.layer_modules = nn.ModuleDict()
@@ -306,36 +380,7 @@ class PortedModel(nn.Module):
         self.output_name = graph.outputs[0].name
         self.final_activations = [final_act.get(i) for i in self._output_slots]
         self.final_activation = self.final_activations[0]
-
-        # Record the weights in model.weights order, which is exactly the order of
-        # model.get_weights() / set_weights() (Layer.get_weights), matched by variable identity.
-        self._weights: list[_WeightSpec] = []
-        for v in model.weights:
-            claim = owner.get(id(v))
-            if claim is not None and claim.tensor is not None:
-                self._weights.append(_WeightSpec(v.path, claim.tensor, None))
-            else:
-                # A layer attached to the model object but not used by its graph, or state the
-                # call does not read (Normalization's adapt counters): it cannot change the
-                # output, so carry its value unchanged for set_weights round-trips.
-                self._weights.append(_WeightSpec(v.path, None, np.array(v.numpy())))
-        self.keras_paths: dict[str, torch.Tensor] = {
-            w.path: w.param for w in self._weights if w.param is not None
-        }
-        # Weight regularizers: (parameter name, l1, l2) in Keras's order, that of
-        # Layer._get_regularization_losses (model.trainable_weights); see penalties().
-        names = {id(p): n for n, p in self.named_parameters()}
-        self.penalized: list[tuple[str, float, float]] = []
-        for v in model.trainable_weights:
-            if v.regularizer is not None and v.path in self.keras_paths:
-                l1, l2 = weight_penalty(v.regularizer, v.path)
-                self.penalized.append((names[id(self.keras_paths[v.path])], l1, l2))
-        # Where inputs go: parameters() walks every module, too slow for every step. (A list,
-        # so that nn.Module does not register it; .to() moves the parameter itself.)
-        self._first_parameter = [next(self.parameters(), None)]
-        # Keras's `model(x)` runs with training=False (Dropout off): start in eval mode to match.
-        # Call .train() for training, as with any torch module.
-        self.eval()
+        return owner
 
     def penalties(self, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
         """The weight regularizers' losses, each a 0-d tensor, as Keras's L1, L2 and L1L2
