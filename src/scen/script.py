@@ -212,6 +212,7 @@ def import_what_scen_needs() -> None:
     is never taken for one of scen's: the port, Keras's side of the fit, the progress bars,
     the diagnosis and TensorBoard's writer."""
     import scen.diagnose  # noqa: F401
+    import scen.fit_data  # noqa: F401
     import scen.keras_fit  # noqa: F401
     import scen.native  # noqa: F401
     import scen.progress  # noqa: F401

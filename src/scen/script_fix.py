@@ -27,10 +27,10 @@ class FixNotApplicable(ScenError):
 
 
 def _arrays(value, what: str):
-    from scen.intercept import _kind, is_arrays
+    from scen.fit_data import data_kind, is_arrays
 
     if isinstance(value, (list, tuple, dict)) or not is_arrays(value):
-        raise FixNotApplicable(f"fit's {what} is {_kind(value)}, not one array: scen cannot "
+        raise FixNotApplicable(f"fit's {what} is {data_kind(value)}, not one array: scen cannot "
                                "transform it")
     return np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value)
 

@@ -37,12 +37,11 @@ LOOP_CALLBACKS = ("BackupAndRestore", "SwapEMAWeights")
 
 def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -> str | None:
     """Why the native port cannot run this fit (None: it can). `a`: fit's bound arguments;
-    `precision`: the run's (fp32 | fp16 | bf16); sample: scen.intercept.fit_data's Dataset
+    `precision`: the run's (fp32 | fp16 | bf16); sample: scen.fit_data.fit_data's Dataset
     (for a dataset, its first batch)."""
     import torch
 
-    from scen.intercept import is_arrays
-    from scen.keras_run import compile_arguments
+    from scen.fit_data import is_arrays
     from scen.port import UnsupportedLayerError, translate
 
     for name, default in DEFAULTS.items():
@@ -153,7 +152,7 @@ def build_as_keras_fit_would(model, a: dict) -> None:
     it built and peeks no more (model._scen_peeked says so to the port's data order; a
     dataset's iterator is kept for the port's fit, `batches_that_built`). Its errors are left
     for fit to raise."""
-    from scen.intercept import is_arrays
+    from scen.fit_data import is_arrays
     from scen.keras_fit import KerasBatches
 
     try:
@@ -210,7 +209,7 @@ def fit_natively(run, model, a: dict, keras):
     observers itself). Raises as Keras's fit would (the error goes into the script);
     KeyboardInterrupt is left to the caller."""
     from scen.diagnose.model import n_rows
-    from scen.intercept import is_arrays, load_by_structure
+    from scen.fit_data import is_arrays, load_by_structure
     from scen.keras_fit import KerasBatches, KerasFitSide
     from scen.native import Trainer
 

@@ -249,7 +249,7 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
         result.status = "interrupted"
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-        _stop(live)
+        stop_workers(live)
     _write(result)
     _write_reports(result.as_sweep_result(time.perf_counter() - started))
     return result
@@ -268,7 +268,7 @@ def _write_reports(sweep) -> None:
     sweep.plot = write_plot(sweep)
 
 
-def _stop(live: set, grace_seconds: float = 10.0) -> None:
+def stop_workers(live: set, grace_seconds: float = 10.0) -> None:
     """Interrupt the running workers once (each keeps its interrupted fit's logs), then kill
     what is left after the grace: no worker outlives the sweep."""
     procs = list(live)

@@ -81,7 +81,7 @@ class ScriptTrial:
                 except ScenError as e:
                     done[s] = (None, str(e))
             return done
-        from scen.script_sweep import _stop, run_worker
+        from scen.script_sweep import run_worker, stop_workers
 
         live: set = set()
         pool = cf.ThreadPoolExecutor(max_workers=self.workers or os.cpu_count() or 1)
@@ -91,7 +91,7 @@ class ScriptTrial:
             return {s: f.result() for s, f in futures.items()}
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-            _stop(live)
+            stop_workers(live)
 
 
 def root_causes(result: ScriptResult) -> list[tuple[int, dict]]:

@@ -101,7 +101,7 @@ class TensorBoardLogger(Observer):
         validation = {f"epoch_{k[4:]}": v for k, v in logs.items() if k.startswith("val_")}
         for sub, values in (("train", train), ("validation", validation)):
             if values:
-                self._writer(sub).file_writer.add_summary(_scalars(values), epoch)
+                self._writer(sub).file_writer.add_summary(scalars_summary(values), epoch)
         self.last_logs = logs
         last = epoch == self.info.epochs - 1
         if not self.cadence or (epoch % self.cadence and not last):
@@ -122,7 +122,7 @@ class TensorBoardLogger(Observer):
         finite = np.isfinite(v)
         if not finite.all():
             self.train.file_writer.add_summary(
-                _scalars({f"nonfinite/{tag}": float(v.size - finite.sum())}), epoch)
+                scalars_summary({f"nonfinite/{tag}": float(v.size - finite.sum())}), epoch)
             v = v[finite]
         if not v.size:
             return
@@ -139,7 +139,7 @@ class TensorBoardLogger(Observer):
     def _batch_point(self) -> None:
         # A Summary made here, not add_scalar's (a third of its cost is converting the value).
         self.train.file_writer.add_summary(
-            _scalars({"batch_loss": sum(self.pending) / len(self.pending)}), self.step - 1)
+            scalars_summary({"batch_loss": sum(self.pending) / len(self.pending)}), self.step - 1)
         self.pending = []
 
     def add_text(self, tag: str, markdown: str) -> None:
@@ -175,7 +175,7 @@ def add_hparams(file_writer, settings: dict, metrics: dict[str, float]) -> None:
     file_writer.add_summary(session_end)
 
 
-def _scalars(values: dict[str, float]):
+def scalars_summary(values: dict[str, float]):
     """A Summary of several scalars, read by TensorBoard as add_scalar's are (simple_value)."""
     from tensorboard.compat.proto.summary_pb2 import Summary
 

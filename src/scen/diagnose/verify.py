@@ -356,7 +356,7 @@ class _Refused(Exception):
 def write_seed_scalars(run_dir: str, history: dict[str, list[float]]) -> None:
     """A seed's per-epoch history as a run's TensorBoard scalars: epoch_* in train/ and
     validation/ (val_*), so that it lines up with single runs and the other side's seeds."""
-    from scen.tensorboard import _scalars, summary_writer_class
+    from scen.tensorboard import scalars_summary, summary_writer_class
 
     writer_class = summary_writer_class()
     train = {k: v for k, v in history.items() if not k.startswith("val_")}
@@ -369,7 +369,7 @@ def write_seed_scalars(run_dir: str, history: dict[str, list[float]]) -> None:
                 row = {f"epoch_{k}": v[epoch] for k, v in values.items()
                        if epoch < len(v) and math.isfinite(v[epoch])}
                 if row:
-                    writer.file_writer.add_summary(_scalars(row), epoch)
+                    writer.file_writer.add_summary(scalars_summary(row), epoch)
 
 
 def scenario_trial(name: str, variant: str = "as-posted", epochs: int | None = None,

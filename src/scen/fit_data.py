@@ -1,0 +1,190 @@
+"""What a fit was given, as scen reads it without changing it: arrays or a dataset, a sample
+of its data for the diagnosis (a dataset's first batch, taken so that the fit still sees every
+batch and every random draw it would have: first_batch), the weights fit gives each row, and
+another backend's initial weights loaded by structure. Used by the interception of a script's
+fits (scen.intercept), the port's side of them (scen.script_native) and the fixes --verify
+applies (scen.script_fix)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scen.diagnose.model import n_rows
+from scen.keras_run import load_weights
+from scen.scenario import Dataset, Fit, ScenError
+
+
+def fit_weights(a: dict, y) -> np.ndarray | None:
+    """The weight fit gives each row of arrays x/y (keras_exact's copy of Keras's rule: its
+    sample_weight, or its class_weight per label); None without either, or for other data."""
+    from scen.keras_exact.reduction import fit_sample_weights
+
+    try:
+        weights, _ = fit_sample_weights(y, a.get("sample_weight"),
+                                        a.get("class_weight") or None, len(y))
+    except Exception:  # weights fit itself will refuse: its error says why
+        return None
+    return weights.reshape(-1) if weights is not None else None
+
+
+def load_by_structure(model, path: str) -> None:
+    """Another backend's initial weights, in model.get_weights() order; ScenError naming the
+    first weight whose shape differs when the models differ."""
+    weights = load_weights(path)
+    mine = model.get_weights()
+    if len(weights) != len(mine):
+        raise ScenError(f"the models differ: {len(mine)} weights here, {len(weights)} in the "
+                        "first backend's model")
+    for i, (v, w) in enumerate(zip(model.weights, weights)):
+        if tuple(v.shape) != tuple(w.shape):
+            raise ScenError(f"the models differ: weight {i} ({v.path}) is {tuple(v.shape)} here, "
+                            f"{tuple(w.shape)} in the first backend's model")
+    model.set_weights(weights)
+
+
+def data_digest(a: dict) -> str:
+    """A sha256 of fit's x, y, sample_weight and validation_data (NumPy arrays, lists or dicts
+    of them): equal on two backends when the script made the same data there. ScenError for
+    other data, which compare cannot replay identically on every backend."""
+    import hashlib
+
+    digest = hashlib.sha256()
+
+    def add(name, value):
+        if value is None:
+            return
+        if isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                add(f"{name}[{i}]", v)
+        elif isinstance(value, dict):
+            for k in sorted(value):
+                add(f"{name}[{k!r}]", value[k])
+        elif isinstance(value, np.ndarray):
+            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            raise ScenError(f"compare needs fit's data as NumPy arrays, and {name} is "
+                            f"{data_kind(value)}: it cannot be replayed identically on every backend")
+
+    for name in ("x", "y", "sample_weight", "validation_data"):
+        add(name, a.get(name))
+    return digest.hexdigest()
+
+
+def is_arrays(x) -> bool:
+    """An array, or a list/tuple/dict of arrays, as fit takes them (NumPy or a backend tensor)."""
+    if isinstance(x, (list, tuple)):
+        return len(x) > 0 and all(is_arrays(a) for a in x)
+    if isinstance(x, dict):
+        return len(x) > 0 and all(is_arrays(a) for a in x.values())
+    return hasattr(x, "shape") and hasattr(x, "__array__") and len(getattr(x, "shape", ())) > 0
+
+
+def fit_data(a: dict):
+    """(x to pass on to fit, Dataset for the observers, Fit settings, a note on the data).
+
+    The Dataset holds the arrays themselves, or the first batch of any other input; its y is
+    None where no sample could be taken (the diagnosis then samples nothing)."""
+    x, y = a.get("x"), a.get("y")
+    epochs = a.get("epochs", 1)  # fit(epochs=0) trains nothing, as in Keras
+    if is_arrays(x) and (y is None or is_arrays(y)):
+        validation = a.get("validation_data")
+        validation = tuple(validation[:2]) if isinstance(validation, (list, tuple)) else None
+        batch = a.get("batch_size") or 32
+        fit = Fit(epochs, batch, a.get("steps_per_epoch"), a.get("validation_split") or 0.0,
+                  bool(a.get("shuffle")))
+        note = f"arrays: x {_shape(x)}" + ("" if y is None else f", y {_shape(y)}")
+        return x, Dataset(_numpy(x), None if y is None else _numpy(y), validation, note), fit, note
+    first, x = first_batch(x)
+    kind = type(x).__name__ if first is None else data_kind(a.get("x"))
+    if first is None or not isinstance(first, (list, tuple)) or len(first) < 2:
+        note = f"{kind}: no (x, y) sample for the diagnosis"
+        return x, Dataset(None, None, note=note), Fit(epochs, 32), note
+    bx, by = _numpy(first[0]), _numpy(first[1])
+    note = f"{kind}; diagnosis samples its first batch, x {_shape(bx)}"
+    return x, Dataset(bx, by, note=note), Fit(epochs, n_rows(bx), shuffle=False), note
+
+
+def first_batch(x):
+    """(the first batch or None, the input to pass on to fit). Looking must not change what
+    the script's fit then sees: a generator is consumed by looking, so a new generator that
+    yields that batch first takes its place; a PyDataset's or DataLoader's look is undone on
+    the global random generators it may draw from (a shuffling DataLoader's iterator draws its
+    order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
+    shuffling one takes the next shuffle), so the diagnosis has no sample of it."""
+    import types
+
+    try:
+        if isinstance(x, types.GeneratorType):
+            first = next(x)
+
+            def replay(rest=x):
+                yield first
+                yield from rest
+
+            return first, replay()
+        if type(x).__module__.startswith("tensorflow"):
+            return None, x
+        with _random_state_kept(x):
+            if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
+                return x[0], x
+            if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # a DataLoader
+                return next(iter(x)), x
+    except Exception:  # an input we cannot look into: fit will say what it makes of it
+        pass
+    return None, x
+
+
+class _random_state_kept:
+    """Python's, NumPy's and torch's global random states as they were, after the block, and
+    those of the torch Generators a DataLoader `data` shuffles with (its own, its sampler's)."""
+
+    def __init__(self, data=None):
+        import torch
+
+        self.generators = [g for g in (getattr(data, "generator", None),
+                                       getattr(getattr(data, "sampler", None), "generator", None))
+                           if isinstance(g, torch.Generator)]
+
+    def __enter__(self):
+        import random
+
+        import torch
+
+        self.python, self.numpy = random.getstate(), np.random.get_state()
+        self.states = [g.get_state() for g in self.generators]
+        self.torch = torch.random.fork_rng(devices=[])
+        self.torch.__enter__()
+
+    def __exit__(self, *exc):
+        import random
+
+        self.torch.__exit__(*exc)
+        for g, state in zip(self.generators, self.states):
+            g.set_state(state)
+        random.setstate(self.python)
+        np.random.set_state(self.numpy)
+
+
+def data_kind(x) -> str:
+    import types
+
+    return "a generator" if isinstance(x, types.GeneratorType) else f"a {type(x).__name__}"
+
+
+def _numpy(x):
+    if isinstance(x, (list, tuple)):
+        return [_numpy(a) for a in x]
+    if isinstance(x, dict):
+        return {k: _numpy(v) for k, v in x.items()}
+    if hasattr(x, "detach"):  # a torch tensor, perhaps on the GPU
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _shape(x) -> str:
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_shape(a) for a in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in x.items()) + "}"
+    return f"{getattr(x, 'dtype', '?')} {tuple(getattr(x, 'shape', ()))}"
