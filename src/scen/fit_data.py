@@ -188,3 +188,17 @@ def _shape(x) -> str:
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {_shape(v)}" for k, v in x.items()) + "}"
     return f"{getattr(x, 'dtype', '?')} {tuple(getattr(x, 'shape', ()))}"
+
+
+def standardized_inputs(model, x):
+    """fit's x as the model's inputs, in order, as Keras's Functional._standardize_inputs
+    makes them (a dict matched to the Input names, a 1-D array given its last axis of 1):
+    a list of NumPy arrays. x as given where the model has no such method (the port then
+    refuses it, or takes it as it is)."""
+    from keras import ops
+
+    functional = getattr(model, "_functional", None) or model  # a Sequential's Functional
+    standardize = getattr(functional, "_standardize_inputs", None)
+    if standardize is None or x is None:
+        return x
+    return [ops.convert_to_numpy(t) for t in standardize(x)]

@@ -201,7 +201,7 @@ class KerasBatches:
     (TorchEpochIterator over the data adapter for a generator, a PyDataset, a tf.data.Dataset
     or a torch DataLoader), so that the port trains on the very batches, in the very order,
     that Keras's fit would. Each batch's inputs are standardized as Keras's Functional does
-    (scen.script_native.standardized_inputs) and moved to the port's device as float32.
+    (scen.fit_data.standardized_inputs) and moved to the port's device as float32.
 
     model: the Keras model (its first fit builds it from the iterator, as Keras's does);
     shuffle, steps, class_weight ...: fit's arguments for this data."""
@@ -228,7 +228,7 @@ class KerasBatches:
         from keras.src.trainers.data_adapters.data_adapter_utils import (
             unpack_x_y_sample_weight)
 
-        from scen.script_native import standardized_inputs
+        from scen.fit_data import standardized_inputs
 
         as_port = lambda t: None if t is None else torch.as_tensor(
             np.asarray(t.detach().cpu() if hasattr(t, "detach") else t), dtype=torch.float32,

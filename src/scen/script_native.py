@@ -209,7 +209,7 @@ def fit_natively(run, model, a: dict, keras):
     observers itself). Raises as Keras's fit would (the error goes into the script);
     KeyboardInterrupt is left to the caller."""
     from scen.diagnose.model import n_rows
-    from scen.fit_data import is_arrays, load_by_structure
+    from scen.fit_data import is_arrays, load_by_structure, standardized_inputs
     from scen.keras_fit import KerasBatches, KerasFitSide
     from scen.native import Trainer
 
@@ -268,20 +268,6 @@ def fit_natively(run, model, a: dict, keras):
         state_into_keras(trainer, model)
         run.hooks.history, run.hooks.step_losses = trainer.history, trainer.step_losses
     return side.history
-
-
-def standardized_inputs(model, x):
-    """fit's x as the model's inputs, in order, as Keras's Functional._standardize_inputs
-    makes them (a dict matched to the Input names, a 1-D array given its last axis of 1):
-    a list of NumPy arrays. x as given where the model has no such method (the port then
-    refuses it, or takes it as it is)."""
-    from keras import ops
-
-    functional = getattr(model, "_functional", None) or model  # a Sequential's Functional
-    standardize = getattr(functional, "_standardize_inputs", None)
-    if standardize is None or x is None:
-        return x
-    return [ops.convert_to_numpy(t) for t in standardize(x)]
 
 
 # Where Keras keeps each optimizer's slots (keras/src/optimizers/*.py, build()), by the names
