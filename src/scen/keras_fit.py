@@ -84,11 +84,12 @@ class KerasFitSide:
 
     # ---- the Keras model kept current -----------------------------------------------------
     def to_keras(self) -> None:
-        """The port's weights and step count into the Keras model, for callbacks to see."""
+        """The port's weights and optimizer state (step count and slots) into the Keras model,
+        for callbacks to see: a ModelCheckpoint saves the optimizer Keras's fit would."""
         if not self.user:
             return
         self.model.set_weights(self.trainer.net.keras_weights())
-        self.model.optimizer.iterations.assign(self.trainer.optimizer.iterations)
+        state_into_keras(self.trainer, self.model)
 
     def from_keras(self) -> None:
         """What callbacks changed (weights, learning rate) back into the port."""
@@ -194,6 +195,63 @@ class KerasFitSide:
             logs.update(result if isinstance(result, dict) else {metric.name: result})
         return {k: float(np.asarray(v.detach().cpu() if hasattr(v, "detach") else v))
                 for k, v in logs.items()}
+
+
+# Where Keras keeps each optimizer's slots (keras/src/optimizers/*.py, build()), by the names
+# scen.keras_exact.optimizers gives them; each list is aligned with the variables it was built on.
+KERAS_SLOTS = {
+    "Adam": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
+    "AdamW": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
+    "SGD": {"momentum": "momentums"},
+    "RMSprop": {"velocity": "_velocities", "momentum": "_momentums",
+                "average_gradient": "_average_gradients"},
+    "Adagrad": {"accumulator": "_accumulators"},
+    "Adamax": {"m": "_m", "u": "_u"},
+    "Lion": {"m": "_momentums"},
+    "Nadam": {"momentum": "_momentums", "velocity": "_velocities"},
+    "Adadelta": {"accumulated_grad": "_accumulated_grads",
+                 "accumulated_delta_var": "_accumulated_delta_vars"},
+}
+
+
+def state_from_keras(trainer, model) -> None:
+    """The Keras optimizer's state into the port's (state_into_keras the other way round): a
+    model whose optimizer took steps in a Keras fit, or that load_model brought back, goes on
+    from its iterations and slots, as Keras's fit would."""
+    import torch
+
+    optimizer = model.optimizer
+    trainer.optimizer.iterations = int(np.asarray(optimizer.iterations))
+    params = trainer.net.parameters_by_path()
+    for name, attribute in KERAS_SLOTS.get(type(optimizer).__name__, {}).items():
+        for variable, slot in zip(model.trainable_variables, getattr(optimizer, attribute, None)
+                                  or []):
+            p = params.get(variable.path)
+            if p is not None:
+                trainer.optimizer.state[p][name] = torch.as_tensor(
+                    np.array(slot.numpy(), dtype="float32"), device=p.device)
+    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
+        trainer.optimizer._u_product.fill_(float(np.asarray(optimizer._u_product)))
+
+
+def state_into_keras(trainer, model) -> None:
+    """The port's optimizer state into the Keras optimizer, as Keras's fit would have left it:
+    its iterations and every slot (momentum, velocity, ...) in Keras's layout, so that a later
+    Keras fit, model.save() or a look at optimizer.variables sees what it would without scen."""
+    optimizer = model.optimizer
+    optimizer.iterations.assign(trainer.optimizer.iterations)
+    slots = KERAS_SLOTS.get(type(optimizer).__name__, {})
+    variables = model.trainable_variables
+    if not optimizer.built:
+        optimizer.build(variables)
+    state = trainer.optimizer.state
+    for name, attribute in slots.items():
+        values = trainer.net.named_keras_values(lambda p: state.get(p, {}).get(name))
+        for variable, slot in zip(variables, getattr(optimizer, attribute, None) or []):
+            if variable.path in values:
+                slot.assign(values[variable.path])
+    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
+        optimizer._u_product.assign(float(trainer.optimizer._u_product))
 
 
 class KerasBatches:

@@ -549,19 +549,18 @@ class Trainer:
         """Validation over (inputs, labels, weights) batches (the arrays', or a dataset's
         through Keras's epoch iterator): the losses and outputs go to Keras's metrics
         (self.side)."""
-        self.net.eval()
         self.side.before_validation()
         losses, sizes, labels, outputs, weights = [], [], [], [], []
-        for xb, yb, swb in batches:
-            out, logits = self._forward(xb)
-            losses.append(self._with_penalties(self.loss_fn(yb, out, logits,
-                                                            sample_weight=swb)))
-            sizes.append(len(yb))
-            labels.append(yb)
-            outputs.append(out)
-            if swb is not None:
-                weights.append(swb)
-        self.net.train()
+        with self.net.evaluating():
+            for xb, yb, swb in batches:
+                out, logits = self._forward(xb)
+                losses.append(self._with_penalties(self.loss_fn(yb, out, logits,
+                                                                sample_weight=swb)))
+                sizes.append(len(yb))
+                labels.append(yb)
+                outputs.append(out)
+                if swb is not None:
+                    weights.append(swb)
         return self.side.validation_logs(losses, sizes, *self._joined((labels, outputs, weights)))
 
     @torch.no_grad()
@@ -578,14 +577,13 @@ class Trainer:
                     sw[start:start + b] if sw is not None else None) for start in range(0, n, b))
         if self.side is not None:  # a script's fit: Keras's metrics count them
             return self.evaluate_batches(batches)
-        self.net.eval()
         total, correct = torch.zeros((), device=self.device), torch.zeros((), device=self.device)
-        for xb, yb, swb in batches:
-            out, logits = self._forward(xb)
-            total += self._with_penalties(self.loss_fn(yb, out, logits,
-                                                       sample_weight=swb)) * len(yb)
-            correct += self.matches(yb, out)
-        self.net.train()
+        with self.net.evaluating():
+            for xb, yb, swb in batches:
+                out, logits = self._forward(xb)
+                total += self._with_penalties(self.loss_fn(yb, out, logits,
+                                                           sample_weight=swb)) * len(yb)
+                correct += self.matches(yb, out)
         logs = {f"{prefix}accuracy": float(correct) / n} if self.accuracy else {}
         return {**logs, f"{prefix}loss": float(total) / n}
 

@@ -24,6 +24,7 @@ import weakref
 
 import numpy as np
 
+from scen.keras_fit import KERAS_SLOTS, state_from_keras, state_into_keras
 from scen.keras_run import layers_of
 from scen.scenario import Dataset, Fit
 
@@ -85,6 +86,11 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     validation = a.get("validation_data")
     if isinstance(validation, (list, tuple)) and len(validation) != 2:
         return "validation_data with sample weights, or not an (x, y) pair"
+    if x is not None and len(_row_counts(x, y, a.get("sample_weight"))) > 1:
+        return (f"arrays of {' and '.join(map(str, sorted(_row_counts(x, y))))} rows: Keras's "
+                "fit says what it makes of them")
+    if isinstance(a.get("sample_weight"), (list, tuple, dict)):
+        return "sample weights per output: Keras's fit weighs each output's loss with them"
     empty = _empty_split(x, a.get("validation_split") or 0.0, validation)
     if empty:
         return f"{empty}: Keras's fit decides what that means (it differs by backend)"
@@ -114,6 +120,15 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     except UnsupportedLayerError as e:
         return str(e)
     return _loss_or_optimizer_refusal(model)
+
+
+def _row_counts(*structures) -> set[int]:
+    """The distinct row counts of every array in x, y (and sample_weight), structures of any
+    nesting; Keras's fit refuses more than one ("Data cardinality is ambiguous")."""
+    import keras
+
+    return {int(np.shape(a)[0]) for s in structures if s is not None
+            for a in keras.tree.flatten(s) if np.ndim(a) > 0}
 
 
 def _empty_split(x, validation_split: float, validation) -> str | None:
@@ -270,23 +285,6 @@ def fit_natively(run, model, a: dict, keras):
     return side.history
 
 
-# Where Keras keeps each optimizer's slots (keras/src/optimizers/*.py, build()), by the names
-# scen.keras_exact.optimizers gives them; each list is aligned with the variables it was built on.
-KERAS_SLOTS = {
-    "Adam": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
-    "AdamW": {"m": "_momentums", "v": "_velocities", "v_hat": "_velocity_hats"},
-    "SGD": {"momentum": "momentums"},
-    "RMSprop": {"velocity": "_velocities", "momentum": "_momentums",
-                "average_gradient": "_average_gradients"},
-    "Adagrad": {"accumulator": "_accumulators"},
-    "Adamax": {"m": "_m", "u": "_u"},
-    "Lion": {"m": "_momentums"},
-    "Nadam": {"momentum": "_momentums", "velocity": "_velocities"},
-    "Adadelta": {"accumulated_grad": "_accumulated_grads",
-                 "accumulated_delta_var": "_accumulated_delta_vars"},
-}
-
-
 def keras_built(model, data: Dataset, fit: Fit) -> None:
     """Build what Keras's first fit builds (the compiled loss and metrics, the optimizer) from a
     batch's shapes, as Keras's Trainer._symbolic_build does when handed a batch, which draws no
@@ -300,46 +298,6 @@ def keras_built(model, data: Dataset, fit: Fit) -> None:
         model._symbolic_build(data_batch=(xb, data.y[:b]))
     except Exception:  # a private method: where it changed, Keras builds them itself
         pass
-
-
-def state_from_keras(trainer, model) -> None:
-    """The Keras optimizer's state into the port's (state_into_keras the other way round): a
-    model whose optimizer took steps in a Keras fit, or that load_model brought back, goes on
-    from its iterations and slots, as Keras's fit would."""
-    import torch
-
-    optimizer = model.optimizer
-    trainer.optimizer.iterations = int(np.asarray(optimizer.iterations))
-    params = trainer.net.parameters_by_path()
-    for name, attribute in KERAS_SLOTS.get(type(optimizer).__name__, {}).items():
-        for variable, slot in zip(model.trainable_variables, getattr(optimizer, attribute, None)
-                                  or []):
-            p = params.get(variable.path)
-            if p is not None:
-                trainer.optimizer.state[p][name] = torch.as_tensor(
-                    np.array(slot.numpy(), dtype="float32"), device=p.device)
-    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
-        trainer.optimizer._u_product.fill_(float(np.asarray(optimizer._u_product)))
-
-
-def state_into_keras(trainer, model) -> None:
-    """The port's optimizer state into the Keras optimizer, as Keras's fit would have left it:
-    its iterations and every slot (momentum, velocity, ...) in Keras's layout, so that a later
-    Keras fit, model.save() or a look at optimizer.variables sees what it would without scen."""
-    optimizer = model.optimizer
-    optimizer.iterations.assign(trainer.optimizer.iterations)
-    slots = KERAS_SLOTS.get(type(optimizer).__name__, {})
-    variables = model.trainable_variables
-    if not optimizer.built:
-        optimizer.build(variables)
-    state = trainer.optimizer.state
-    for name, attribute in slots.items():
-        values = trainer.net.named_keras_values(lambda p: state.get(p, {}).get(name))
-        for variable, slot in zip(variables, getattr(optimizer, attribute, None) or []):
-            if variable.path in values:
-                slot.assign(values[variable.path])
-    if hasattr(optimizer, "_u_product") and hasattr(trainer.optimizer, "_u_product"):  # Nadam
-        optimizer._u_product.assign(float(trainer.optimizer._u_product))
 
 
 def _array(value):

@@ -17,8 +17,8 @@ import contextlib
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding
-from scen.diagnose.model import activation_of, layer_tensors
-from scen.observe import warnings_hidden
+from scen.diagnose.model import activation_of, layer_tensors, looked_at
+
 
 SIGMOID_SATURATED = 0.0025  # sigmoid'(z) = s(1-s) below 1% of its maximum 0.25: |z| > ~6.
 TANH_SATURATED = 0.01  # tanh'(z) = 1 - t^2 below 1% of its maximum 1: |z| > ~3.
@@ -58,7 +58,7 @@ class ActivationExtractor:
             import torch
 
             context = torch.no_grad()
-        with context, warnings_hidden():  # Keras warns about input structure and batch size
+        with context, looked_at(model):  # Keras warns about input structure and batch size
             values = model(x, training=False)
         values = values if isinstance(values, (list, tuple)) else [values]
         return [np.asarray(self.keras.ops.convert_to_numpy(v), dtype=np.float32) for v in values]

@@ -7,6 +7,7 @@ Inputs and targets may be arrays, lists or dicts of arrays, as Keras's fit takes
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -195,7 +196,8 @@ def output_specs(model, x=None) -> list[OutputSpec]:
     else:  # subclassed: units from a forward pass, activation unknown
         import keras
 
-        y = model(take_rows(x, slice(0, 2))) if x is not None else None
+        with looked_at(model):
+            y = model(take_rows(x, slice(0, 2)), training=False) if x is not None else None
         tensors = [keras.ops.convert_to_numpy(t) for t in flatten(y)]
     names = list(getattr(model, "output_names", None) or [])
     if isinstance(loss, dict):
@@ -219,3 +221,73 @@ def output_specs(model, x=None) -> list[OutputSpec]:
                                 activation_of(layer) if layer is not None else None,
                                 units, kind, name, logits, tuple(t.shape[1:])))
     return specs
+
+
+class CallHasSideEffects(RuntimeError):
+    """The diagnosis does not call a model whose call leaves marks the script could see."""
+
+
+def call_side_effects(model) -> str | None:
+    """What a call of `model` would leave behind that the script could see, judged from the
+    source of every `call` written outside Keras (a subclassed model's, a custom layer's):
+    "prints" (print or a logger: Keras's fit prints it every batch, a look would print it
+    again) or "keeps state on self" (an assignment to self.<name>, a counter). None where
+    the calls are Keras's own, or their source cannot be read."""
+    import ast
+    import inspect
+    import textwrap
+
+    layers = model._flatten_layers(include_self=True) if hasattr(
+        model, "_flatten_layers") else [model]
+    for cls in {type(layer) for layer in layers}:
+        if cls.__module__.startswith("keras.") or "call" not in vars(cls):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
+        except (OSError, TypeError, SyntaxError):  # no source to read (a REPL, exec)
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
+                if name in ("print", "info", "debug", "warning"):
+                    return f"its call prints ({cls.__name__}.call)"
+            targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                       if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+            if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                   and t.value.id == "self" for t in targets):
+                return f"its call keeps state on self ({cls.__name__}.call)"
+    return None
+
+
+@contextlib.contextmanager
+def looked_at(model):
+    """Around every call the diagnosis makes of the user's model (a sample's predictions, its
+    activations, the initial loss): what that call would leave behind, the script does not
+    see. Its warnings are hidden (scen.observe.warnings_hidden), what its call prints goes
+    nowhere (Keras's fit prints a printing call's lines itself), and the losses its layers
+    add (activity regularizers, add_loss) are put back as the script's last call left them,
+    so that `model.losses` after fit reads as under `python train.py`. Callers pass
+    training=False, which draws no random number."""
+    import io
+
+    from scen.observe import warnings_hidden
+
+    why = call_side_effects(model)
+    if why:
+        raise CallHasSideEffects(f"the diagnosis does not call this model: {why}")
+
+    layers = list(model._flatten_layers(include_self=True)) if hasattr(
+        model, "_flatten_layers") else []
+    kept = [(layer, list(layer._losses), set(layer._loss_ids)) for layer in layers
+            if hasattr(layer, "_losses") and hasattr(layer, "_loss_ids")]
+    sink = io.StringIO()
+    try:
+        with warnings_hidden(), contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            yield
+    finally:
+        for layer, losses, ids in kept:
+            layer._losses[:] = losses
+            layer._loss_ids.clear()
+            layer._loss_ids.update(ids)

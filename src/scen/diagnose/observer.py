@@ -82,7 +82,10 @@ class Diagnostics(Observer):
     # -- events --
 
     def _take_sample(self, x, y, sample_weight=None) -> None:
-        self.x, self.y = sample(x, y, self.sample_size) if y is not None else (None, None)
+        try:
+            self.x, self.y = sample(x, y, self.sample_size) if y is not None else (None, None)
+        except (IndexError, ValueError, TypeError):  # x and y of different lengths, ragged:
+            self.x = self.y = None  # Keras's fit says what is wrong with them
         if self.x is not None and n_rows(self.x) == 0:  # empty arrays: nothing to look at
             self.x = self.y = None
         self._weights = (sample(sample_weight, None, self.sample_size)[0]

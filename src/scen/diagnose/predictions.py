@@ -14,9 +14,9 @@ import contextlib
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.model import ONE_OF_K
+from scen.diagnose.model import ONE_OF_K, looked_at
 from scen.diagnose.trace import Facts, Trace, unlearned
-from scen.observe import warnings_hidden
+
 
 MAJORITY_SHARE = 0.6  # a class this large makes "always predict it" score 60% accuracy or
 # more, which reads as learning; below, predicting one class is at chance (detect_slow_start).
@@ -39,7 +39,7 @@ def predict_sample(model, x) -> np.ndarray:
         import torch
 
         context = torch.no_grad()
-    with context, warnings_hidden():
+    with context, looked_at(model):
         y = model(x, training=False)
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("several outputs")

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scen.diagnose.model import CROSS_ENTROPY, OutputSpec, activation_of, output_specs
+from scen.diagnose.model import (CROSS_ENTROPY, OutputSpec, activation_of, looked_at,
+                               output_specs)
 from scen.diagnose.precision import float16_throughout
-from scen.observe import warnings_hidden
+
 
 FLOOR_SHARE = 0.1  # a loss under 10% of the constant prediction's loss has learned the task.
 UNLEARNED = 0.5  # a loss at half or more of it is far from learned (for MSE: R^2 under 0.5).
@@ -165,7 +166,7 @@ def initial_loss(model, x, y, sample_weight=None) -> float | None:
     if loss is None or isinstance(loss, (list, tuple, dict)) or isinstance(y, (list, dict)):
         return None
     fn = keras.losses.get(loss) if isinstance(loss, str) else loss
-    with warnings_hidden():
+    with looked_at(model):
         y_pred = model(x, training=False)
         y = np.asarray(y)
         if not isinstance(fn, keras.losses.Loss) and y.ndim == len(y_pred.shape) - 1:

@@ -8,6 +8,7 @@ built on.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 from dataclasses import dataclass
@@ -99,20 +100,22 @@ def _traced(model):
 
     Keras's fit builds a subclassed model by calling it on the first batch
     (Trainer._symbolic_build); the shape it recorded (`_build_shapes_dict`) is the input's.
-    The trace runs with training left at the call's default, and again with training=True:
-    a call that takes other layers in training (`if training: ...`) has no one graph and is
-    refused. The trace must leave no mark on the model the script goes on using: Keras names
-    what it makes (the input, the model, each ops call) from per-name counters, which are put
+    The trace runs with training left at the call's default, and again with training=True
+    and False: a call that takes other layers in training or in evaluation (`if training:`,
+    `if training is False:`) has no one graph and is refused. The trace must leave no mark
+    on the model the script goes on using: Keras names what it makes (the input, the model, each ops call) from per-name counters, which are put
     back, so later layers keep the names `python train.py` gives them; and the nodes it adds
     to the layers are taken off again (forget_trace) once the graph has been read, so that
     `model.summary()` and `layer.output` read as after Keras's own fit."""
     from keras.src.backend.common import global_state
 
     name = f"{model.name} ({type(model).__name__})"
-    if _call_prints(type(model).call):
-        raise UnsupportedLayerError(
-            f"cannot port subclassed model {name}: its call prints, and Keras's fit calls it "
-            "every batch")
+    from scen.diagnose.model import call_side_effects
+
+    why = call_side_effects(model)
+    if why:  # Keras's fit calls it every batch; a graph of its layers would not
+        raise UnsupportedLayerError(f"cannot port subclassed model {name}: {why}, and Keras's "
+                                    "fit calls it every batch")
     shapes = dict(getattr(model, "_build_shapes_dict", None) or {})
     shape = next(iter(shapes.values())) if len(shapes) == 1 else None
     if not model.built or not isinstance(shape, (tuple, list)) or not all(
@@ -127,15 +130,16 @@ def _traced(model):
             with warnings_hidden():
                 inputs = keras.Input(batch_shape=(None, *shape[1:]), name=f"{model.name}_input")
                 graph = keras.Model(inputs, model.call(inputs), name=f"{model.name}_traced")
-                in_training = graph if not takes_training else keras.Model(
-                    inputs, model.call(inputs, training=True), name=f"{model.name}_training")
+                others = [] if not takes_training else [  # fit's call, and evaluate's
+                    keras.Model(inputs, model.call(inputs, training=mode),
+                                name=f"{model.name}_{mode}") for mode in (True, False)]
         except Exception as e:  # ops on concrete values, Python on tensors, several inputs
             raise UnsupportedLayerError(
                 f"cannot port subclassed model {name}: its call cannot be traced into a graph "
                 f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
-        same = _layers_in_order(graph) == _layers_in_order(in_training)
-        if in_training is not graph:
-            forget_trace(in_training)
+        same = all(_layers_in_order(graph) == _layers_in_order(o) for o in others)
+        for other in others:
+            forget_trace(other)
         if not same:
             forget_trace(graph)
             raise UnsupportedLayerError(
@@ -146,26 +150,6 @@ def _traced(model):
             uids.update(saved)
     graph._scen_trace = True
     return graph
-
-
-def _call_prints(call) -> bool:
-    """The call's source calls print (or tf.print, keras.ops.print, a logger): output that
-    Keras's fit makes on every batch, and a graph of layers would not."""
-    import ast
-    import textwrap
-
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(call)))
-    except (OSError, TypeError, SyntaxError):  # no source to read (a REPL, exec)
-        return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
-                f, ast.Attribute) else ""
-            if called in ("print", "info", "debug", "warning"):
-                return True
-    return False
 
 
 def forget_trace(graph) -> None:
@@ -381,6 +365,22 @@ class PortedModel(nn.Module):
         self.final_activations = [final_act.get(i) for i in self._output_slots]
         self.final_activation = self.final_activations[0]
         return owner
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """As Keras's evaluate (and predict) call the model: training=False, which turns off
+        even a Dropout the graph pins on (`Dropout(r)(x, training=True)`, Monte-Carlo
+        dropout, which a plain `model(x)` keeps on); back to training mode after."""
+        pinned = [m for m in self.modules() if isinstance(m, Dropout) and m.always]
+        for m in pinned:
+            m.always = False
+        self.eval()
+        try:
+            yield
+        finally:
+            for m in pinned:
+                m.always = True
+            self.train()
 
     def penalties(self, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
         """The weight regularizers' losses, each a 0-d tensor, as Keras's L1, L2 and L1L2
