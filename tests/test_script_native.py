@@ -584,3 +584,81 @@ def test_models_of_several_outputs_train_on_the_port_with_keras_losses_and_metri
         for key in a.history:
             np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5, atol=1e-6,
                                        err_msg=key)
+
+
+DROPOUT_PINNED = '''
+import numpy as np
+import keras
+from keras import layers
+
+keras.utils.set_random_seed(8)
+x = np.random.default_rng(8).normal(size=(300, 10)).astype("float32")
+y = (np.abs(x[:, 0]) + x[:, 1] > 1).astype("float32")
+inp = keras.Input((10,))
+h = layers.Dropout(0.5)(layers.Dense(32, activation="relu")(inp), training=True)  # MC dropout
+model = keras.Model(inp, layers.Dense(1, activation="sigmoid")(h))
+model.compile("adam", "binary_crossentropy")
+model.fit(x, y, epochs=2, batch_size=30, validation_split=0.2, verbose=0)
+
+
+class Net(keras.Model):  # Dropout on by the call's own default: training=True
+    def __init__(self):
+        super().__init__()
+        self.d1, self.mid = layers.Dense(16, activation="relu"), layers.Dropout(0.4)
+        self.d2 = layers.Dense(1, activation="sigmoid")
+
+    def call(self, x, training=True):
+        return self.d2(self.mid(self.d1(x), training=training))
+
+
+net = Net()
+net.compile("adam", "binary_crossentropy")
+net.fit(x, y, epochs=2, batch_size=30, validation_split=0.2, verbose=0)
+'''
+
+
+def test_dropout_pinned_on_trains_and_validates_as_keras_fit_does(tmp_path, logdir):
+    """A graph's Dropout(..., training=True) and a call whose training defaults to True:
+    on in training, off in validation (Keras's evaluate passes training=False), and no
+    random draw taken by scen's look before fit: Keras's numbers, val_loss included."""
+    path = write(tmp_path, DROPOUT_PINNED)
+    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                   verbose=0)).runs
+    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
+    for a, b in zip(ours, theirs):
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5, err_msg=key)
+
+
+CHECKPOINTED = '''
+import numpy as np
+import keras
+
+keras.utils.set_random_seed(0)
+x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(x, x[:, :1], epochs=2, batch_size=32, verbose=0,
+          callbacks=[keras.callbacks.ModelCheckpoint("during.keras")])
+restored = keras.models.load_model("during.keras")
+print("iterations", int(restored.optimizer.iterations), "slots",
+      [round(float(np.abs(v.numpy()).sum()), 5) for v in restored.optimizer.variables[2:]])
+'''
+
+
+def test_a_checkpoint_saved_during_a_port_fit_holds_the_optimizer_keras_would(tmp_path):
+    """ModelCheckpoint saves the optimizer too: its step count and every slot (Adam's
+    moments) as Keras's fit has them at that epoch, so a resumed fit goes on the same."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, CHECKPOINTED)
+    py = subprocess.run([sys.executable, path], capture_output=True, text=True, cwd=tmp_path,
+                        env={**__import__("os").environ, "KERAS_BACKEND": "torch"}, timeout=300)
+    ours = subprocess.run([sys.executable, "-m", "scen.cli.main", "run", path, "-q", "--logdir",
+                           str(tmp_path / "runs")], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert py.returncode == ours.returncode == 0, ours.stderr
+    assert "iterations 4" in py.stdout and "native PyTorch port" in ours.stdout
+    assert ours.stdout.startswith(py.stdout)

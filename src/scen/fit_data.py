@@ -201,4 +201,7 @@ def standardized_inputs(model, x):
     standardize = getattr(functional, "_standardize_inputs", None)
     if standardize is None or x is None:
         return x
-    return [ops.convert_to_numpy(t) for t in standardize(x)]
+    from scen.observe import warnings_hidden
+
+    with warnings_hidden():  # Keras warns of a list-of-one structure its own fit accepts
+        return [ops.convert_to_numpy(t) for t in standardize(x)]

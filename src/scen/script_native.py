@@ -64,6 +64,8 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     several = isinstance(y, dict) or isinstance(y, (list, tuple)) and len(y) > 1
     if x is not None and not is_arrays(y):
         return "labels that are not arrays: Keras's fit reads them"
+    if several and getattr(model, "outputs", None) is None:
+        return "a subclassed model given several label arrays: the port traces one output"
     if several and len(outputs) == 1:
         return "several label arrays for one output: Keras's fit decides what they mean"
     if len(outputs) > 1:
