@@ -206,7 +206,7 @@ class Trainer:
         labels = (lambda y: self.packing.pack_labels(y)) if self.packing else (lambda y: y)
         y = labels(data.y)
         if self.device.type != "cpu" and isinstance(self.loss_fn, keras_exact.KerasLoss):
-            with torch.no_grad():  # a device-side assert would poison the process: raise here
+            with torch.no_grad(), self.net.evaluating():  # an assert would poison the device
                 shape = tuple(self.net(*[torch.as_tensor(np.asarray(a[:1], "float32"),
                                                          device=self.device)
                                          for a in xs]).shape[1:])
@@ -229,9 +229,11 @@ class Trainer:
         self.batches = math.ceil(n_train / fit.batch_size)
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
         metrics = compile_arguments(model).get("metrics") or []
-        self.accuracy = (accuracy_kind(data.y, tuple(self.net(*[a[:1] for a in self.x]).shape))
-                         if set(ACCURACY) & set(map(str, metrics)) and not self.packing
-                         else None)
+        self.accuracy = None
+        if set(ACCURACY) & set(map(str, metrics)) and not self.packing:
+            with self.net.evaluating(), torch.no_grad():  # a pinned Dropout must not draw
+                shape = tuple(self.net(*[a[:1] for a in self.x]).shape)
+            self.accuracy = accuracy_kind(data.y, shape)
         self.validation_batch_size = fit.validation_batch_size or fit.batch_size
         self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
         self.source = None  # a script's dataset: scen.keras_fit.KerasBatches (else the arrays)

@@ -370,8 +370,10 @@ class PortedModel(nn.Module):
     def evaluating(self):
         """As Keras's evaluate (and predict) call the model: training=False, which turns off
         even a Dropout the graph pins on (`Dropout(r)(x, training=True)`, Monte-Carlo
-        dropout, which a plain `model(x)` keeps on); back to training mode after."""
+        dropout, which a plain `model(x)` keeps on), drawing no random number; the mode it
+        was in after."""
         pinned = [m for m in self.modules() if isinstance(m, Dropout) and m.always]
+        was_training = self.training
         for m in pinned:
             m.always = False
         self.eval()
@@ -380,7 +382,7 @@ class PortedModel(nn.Module):
         finally:
             for m in pinned:
                 m.always = True
-            self.train()
+            self.train(was_training)
 
     def penalties(self, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
         """The weight regularizers' losses, each a 0-d tensor, as Keras's L1, L2 and L1L2
