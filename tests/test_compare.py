@@ -120,3 +120,14 @@ def test_bad_backends_fail_before_any_run(backends, says, logdir):
     with pytest.raises(ScenError, match=says):
         compare("toy-blobs", "as-posted", backends, logdir=logdir)
     assert not Path(logdir).exists()
+
+
+def test_losses_that_go_nan_together_agree():
+    """TerminateOnNaN stops both runs at the step whose loss is NaN: the same loss, not a
+    'relative nan' parting."""
+    from scen.compare import first_parting
+
+    nan = float("nan")
+    assert first_parting([1.0, 0.5, nan], [1.0, 0.5, nan], 1e-4) == (3, 0.0)
+    assert first_parting([1.0, 0.5, nan], [1.0, 0.5, 0.4], 1e-4)[0] == 2
+    assert first_parting([1.0, float("inf")], [1.0, float("inf")], 1e-4)[0] == 2

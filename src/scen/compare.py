@@ -105,8 +105,11 @@ def check_backends(backends: list[str]) -> None:
 def first_parting(a, b, tolerance: float) -> tuple[int, float]:
     """How many leading steps agree within `tolerance` (relative), and the largest difference."""
     n = min(len(a), len(b))
-    a, b = np.asarray(a[:n]), np.asarray(b[:n])
-    diff = np.abs(a - b) / np.maximum(1.0, np.abs(a))
+    a, b = np.asarray(a[:n], dtype=float), np.asarray(b[:n], dtype=float)
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(a - b) / np.maximum(1.0, np.abs(a))
+    # NaN in both (TerminateOnNaN's last step), or the same infinity: the same loss
+    diff[(np.isnan(a) & np.isnan(b)) | (np.isinf(a) & (a == b))] = 0.0
     beyond = np.flatnonzero(~(diff <= tolerance))
     return (int(beyond[0]) if len(beyond) else n), float(np.nanmax(diff)) if n else math.nan
 
@@ -132,7 +135,7 @@ def explain(c: Comparison) -> list[str]:
     if len(agreeing) > 1:
         lines.append(f"{', '.join(agreeing)} agree within {c.tolerance:g} at every step.")
     for label, step in parting.items():
-        if label == PORT_AS_TF or any(label in x for x in lines):
+        if label in (PORT_AS_TF, reference) or any(label in x for x in lines):
             continue  # the port-as-TF run speaks in TensorFlow's line; raised/negative said
         ours, theirs = c.runs[reference].step_losses, c.runs[label].step_losses
         gap = abs(theirs[step - 1] - ours[step - 1]) / max(1.0, abs(ours[step - 1]))
