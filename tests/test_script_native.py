@@ -111,13 +111,22 @@ print("csv", open("log.csv").read().count("\\n"))
 '''
 
 
+def port_and_keras_runs(path: str, logdir) -> tuple[list, list]:
+    """The script's fits on the port (auto) and on Keras's fit on torch: every fit of ours ran
+    on the port, step for step as Keras's; (ours, theirs) for further checks."""
+    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
+    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
+                                   verbose=0)).runs
+    assert [r.spec.backend for r in ours] == ["torch"] * len(theirs), [r.engine for r in ours]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)
+    return ours, theirs
+
+
 def assert_the_port_steps_as_keras(path: str, logdir) -> None:
     """The script's one fit trains on the port (auto), step for step as Keras's fit on torch."""
-    (ours,) = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    (theirs,) = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                      verbose=0)).runs
-    assert ours.spec.backend == "torch", ours.engine
-    np.testing.assert_allclose(ours.step_losses, theirs.step_losses, rtol=1e-5, atol=1e-7)
+    ours, _ = port_and_keras_runs(path, logdir)
+    assert len(ours) == 1
 
 
 def write(tmp_path, text: str, name: str = "train.py") -> str:
@@ -500,13 +509,8 @@ def test_subclassed_models_train_on_the_port_from_arrays_and_a_generator(tmp_pat
     """Built by the first batch as Keras's fit builds it (the generator's peeked batches
     stay where Keras keeps them), traced into its own layers, dropout and all: Keras's
     numbers, step for step."""
-    path = write(tmp_path, SUBCLASSED)
-    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                   verbose=0)).runs
-    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)
+    ours, _ = port_and_keras_runs(write(tmp_path, SUBCLASSED), logdir)
+    assert len(ours) == 2
 
 
 REGULARIZED = '''
@@ -572,15 +576,10 @@ def test_models_of_several_outputs_train_on_the_port_with_keras_losses_and_metri
     """Outputs as a dict with loss, loss_weights and metric dicts and a validation split, then
     as a list with sample weights: every history key (the per-output losses included) and
     every step's loss as Keras's fit on torch gives them."""
-    path = write(tmp_path, TWO_OUTPUTS)
-    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                   verbose=0)).runs
-    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
-    assert "val_score_mean_absolute_error" in ours[0].history
+    ours, theirs = port_and_keras_runs(write(tmp_path, TWO_OUTPUTS), logdir)
+    assert len(ours) == 2 and "val_score_mean_absolute_error" in ours[0].history
     for a, b in zip(ours, theirs):
         assert a.history.keys() == b.history.keys()
-        np.testing.assert_allclose(a.step_losses, b.step_losses, rtol=1e-5, atol=1e-7)
         for key in a.history:
             np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5, atol=1e-6,
                                        err_msg=key)
@@ -621,11 +620,8 @@ def test_dropout_pinned_on_trains_and_validates_as_keras_fit_does(tmp_path, logd
     """A graph's Dropout(..., training=True) and a call whose training defaults to True:
     on in training, off in validation (Keras's evaluate passes training=False), and no
     random draw taken by scen's look before fit: Keras's numbers, val_loss included."""
-    path = write(tmp_path, DROPOUT_PINNED)
-    ours = run_script(ScriptSpec(path, logdir=str(logdir), verbose=0)).runs
-    theirs = run_script(ScriptSpec(path, backend="keras-torch", logdir=str(logdir),
-                                   verbose=0)).runs
-    assert [r.spec.backend for r in ours] == ["torch", "torch"], [r.engine for r in ours]
+    ours, theirs = port_and_keras_runs(write(tmp_path, DROPOUT_PINNED), logdir)
+    assert len(ours) == 2
     for a, b in zip(ours, theirs):
         for key in ("loss", "val_loss"):
             np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-5, err_msg=key)

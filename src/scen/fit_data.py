@@ -64,7 +64,8 @@ def data_digest(a: dict) -> str:
             digest.update(np.ascontiguousarray(value).tobytes())
         else:
             raise ScenError(f"compare needs fit's data as NumPy arrays, and {name} is "
-                            f"{data_kind(value)}: it cannot be replayed identically on every backend")
+                            f"{data_kind(value)}: it cannot be replayed identically on every "
+                            "backend")
 
     for name in ("x", "y", "sample_weight", "validation_data"):
         add(name, a.get(name))

@@ -48,9 +48,9 @@ def fit_for(spec, scenario: Scenario, config: dict) -> Fit:
 
 
 def train_size(data: Dataset, fit: Fit) -> int:
-    y = data.y  # labels of several outputs: a dict or list of arrays, each with n rows
-    n = len(next(iter(y.values())) if isinstance(y, dict) else y[0]
-            if isinstance(y, (list, tuple)) else y)
+    from scen.diagnose.model import n_rows
+
+    n = n_rows(data.y)  # labels of several outputs: a dict or list of arrays of n rows each
     # Keras keeps the first int(n * (1 - split)) samples for training.
     return int(n * (1 - fit.validation_split)) if fit.validation_split else n
 

@@ -166,6 +166,15 @@ def accuracy_kind(y: np.ndarray, output_shape: tuple) -> str:
     return "categorical"
 
 
+def keras_exact_loss(identifier, semantics: str):
+    """The Keras-exact copy of compile's loss (scen.keras_exact.get_loss), or None where there
+    is none (the script's own function or Loss class)."""
+    try:
+        return keras_exact.get_loss(identifier, flavour=semantics)
+    except ValueError:
+        return None
+
+
 class Trainer:
     """fit() for a ported Keras model, step for step what Keras's torch trainer computes."""
 
@@ -180,13 +189,11 @@ class Trainer:
         # Several outputs: their labels and outputs packed side by side (one tensor each),
         # their losses Keras's compiled loss's (its dicts, loss_weights, per-output trackers).
         self.packing = PackedOutputs(model, data.y) if self.net.several_outputs else None
-        try:
-            if self.packing is not None:
-                raise ValueError("several outputs")
-            self.loss_fn = keras_exact.get_loss(model.loss, flavour=semantics)
-        except ValueError:  # the script's own loss: Keras's compiled loss, on torch tensors
+        self.loss_fn = None if self.packing else keras_exact_loss(model.loss, semantics)
+        if self.loss_fn is None:  # the script's own loss: Keras's compiled loss, on torch tensors
             self.loss_fn = KerasCompiledLoss(model, self.packing)
         self.params = list(self.net.parameters())
+        self.named_params = dict(self.net.named_parameters())  # what the penalties read
         self.optimizer = keras_exact.get_optimizer(model.optimizer, self.params)
         self._compiled_step = None
         self.precision, self.compiled = precision, False
@@ -206,11 +213,9 @@ class Trainer:
         labels = (lambda y: self.packing.pack_labels(y)) if self.packing else (lambda y: y)
         y = labels(data.y)
         if self.device.type != "cpu" and isinstance(self.loss_fn, keras_exact.KerasLoss):
-            with torch.no_grad(), self.net.evaluating():  # an assert would poison the device
-                shape = tuple(self.net(*[torch.as_tensor(np.asarray(a[:1], "float32"),
-                                                         device=self.device)
-                                         for a in xs]).shape[1:])
-            keras_exact.check_labels_as_the_cpu_does(self.loss_fn, y[:n_train], shape)
+            # on the host: a device-side assert would poison the process
+            keras_exact.check_labels_as_the_cpu_does(self.loss_fn, y[:n_train],
+                                                     self._output_shape(xs)[1:])
         self.x = [as_tensor(a[:n_train]) for a in xs]
         self.y = as_tensor(y[:n_train])
         # fit(sample_weight=/class_weight=): (n_train,) weights, indexed with the batches.
@@ -229,11 +234,9 @@ class Trainer:
         self.batches = math.ceil(n_train / fit.batch_size)
         self.steps_per_epoch = fit.steps_per_epoch or self.batches
         metrics = compile_arguments(model).get("metrics") or []
-        self.accuracy = None
-        if set(ACCURACY) & set(map(str, metrics)) and not self.packing:
-            with self.net.evaluating(), torch.no_grad():  # a pinned Dropout must not draw
-                shape = tuple(self.net(*[a[:1] for a in self.x]).shape)
-            self.accuracy = accuracy_kind(data.y, shape)
+        self.accuracy = (accuracy_kind(data.y, self._output_shape(xs))
+                         if set(ACCURACY) & set(map(str, metrics)) and not self.packing
+                         else None)
         self.validation_batch_size = fit.validation_batch_size or fit.batch_size
         self.side = None  # a script's fit: scen.keras_fit.KerasFitSide, set by fit()
         self.source = None  # a script's dataset: scen.keras_fit.KerasBatches (else the arrays)
@@ -242,6 +245,14 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.step_losses: list[float] = []
         self._order, self._seen, self._fresh = None, 0, True  # the pass over the data
+
+    def _output_shape(self, xs) -> tuple:
+        """The output's shape for the first row of inputs `xs`, computed as Keras's evaluate
+        would: a Dropout the graph pins on draws no random number (Keras's draws stay
+        Keras's)."""
+        with torch.no_grad(), self.net.evaluating():
+            return tuple(self.net(*[torch.as_tensor(np.asarray(a[:1], dtype="float32"),
+                                                    device=self.device) for a in xs]).shape)
 
     def compile(self) -> None:
         """The whole step - forward, loss, backward (torch.func) and the Keras-exact update -
@@ -333,8 +344,7 @@ class Trainer:
         parameters being differentiated (torch.func), else the net's own."""
         if not self.net.penalized:
             return loss
-        extra = self.net.penalties(params if params is not None
-                                   else dict(self.net.named_parameters()))
+        extra = self.net.penalties(params if params is not None else self.named_params)
         return torch.stack([loss, *extra]).sum()
 
     def _steps(self, chunk):

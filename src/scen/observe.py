@@ -122,8 +122,9 @@ def _inside_autograd_tracing() -> bool:
     (torch/_functorch/_aot_autograd/graph_capture_wrappers.py), and an exception raised there
     makes autograd print "Error detected in ... Traceback of forward call that caused the
     error" onto the user's terminal. An interrupt that lands there waits for the compilation
-    to end (_deliver_again, or the observers at the next batch or epoch end). scen never turns anomaly
-    mode on outside a compilation; a script that does gets its interrupt there too."""
+    to end (_deliver_again, or the observers at the next batch or epoch end). scen never
+    turns anomaly mode on outside a compilation; a script that does gets its interrupt there
+    too."""
     torch = sys.modules.get("torch")
     return torch is not None and torch.is_anomaly_enabled()
 

@@ -40,6 +40,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     """Why the native port cannot run this fit (None: it can). `a`: fit's bound arguments;
     `precision`: the run's (fp32 | fp16 | bf16); sample: scen.fit_data.fit_data's Dataset
     (for a dataset, its first batch)."""
+    import keras
     import torch
 
     from scen.fit_data import is_arrays
@@ -60,15 +61,15 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         x, y = None, None
     elif y is None:
         return "fit takes x without y: the labels come from the model's own train_step"
-    outputs = getattr(model, "outputs", None) or [None]  # None: a subclassed model's one
+    outputs = getattr(model, "outputs", None)  # None: a subclassed model (traced: one output)
     several = isinstance(y, dict) or isinstance(y, (list, tuple)) and len(y) > 1
     if x is not None and not is_arrays(y):
         return "labels that are not arrays: Keras's fit reads them"
-    if several and getattr(model, "outputs", None) is None:
+    if several and outputs is None:
         return "a subclassed model given several label arrays: the port traces one output"
     if several and len(outputs) == 1:
         return "several label arrays for one output: Keras's fit decides what they mean"
-    if len(outputs) > 1:
+    if outputs is not None and len(outputs) > 1:
         if x is None:
             return f"{len(outputs)} outputs, given a dataset: the port packs arrays' labels"
         if not several or a.get("class_weight") is not None:
@@ -79,21 +80,20 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     if own:
         return f"the model defines its own {own[0]}: Keras's fit runs it"
     for what, arrays in (("inputs", x), ("labels", y)) if x is not None else ():
-        kinds = {np.asarray(v).dtype for v in (list(arrays.values()) if isinstance(arrays, dict)
-                                                 else arrays if isinstance(arrays, (list, tuple))
-                                                 else [arrays])}
+        kinds = {np.asarray(v).dtype for v in keras.tree.flatten(arrays)}
         if any(k.kind not in "biuf" for k in kinds):
             return (f"{what} of dtype {', '.join(sorted(map(str, kinds)))}, not numbers: "
                     "Keras's fit takes (or refuses) them as they are")
     validation = a.get("validation_data")
     if isinstance(validation, (list, tuple)) and len(validation) != 2:
         return "validation_data with sample weights, or not an (x, y) pair"
-    if x is not None and len(_row_counts(x, y, a.get("sample_weight"))) > 1:
-        return (f"arrays of {' and '.join(map(str, sorted(_row_counts(x, y))))} rows: Keras's "
-                "fit says what it makes of them")
+    rows = _row_counts(x, y, a.get("sample_weight")) if x is not None else set()
+    if len(rows) > 1:
+        return (f"arrays of {' and '.join(map(str, sorted(rows)))} rows: Keras's fit says "
+                "what it makes of them")
     if isinstance(a.get("sample_weight"), (list, tuple, dict)):
         return "sample weights per output: Keras's fit weighs each output's loss with them"
-    empty = _empty_split(x, a.get("validation_split") or 0.0, validation)
+    empty = _empty_split(next(iter(rows), None), a.get("validation_split") or 0.0, validation)
     if empty:
         return f"{empty}: Keras's fit decides what that means (it differs by backend)"
     loop = [type(c).__name__ for c in user_callbacks if type(c).__name__ in LOOP_CALLBACKS]
@@ -129,30 +129,29 @@ def _row_counts(*structures) -> set[int]:
     nesting; Keras's fit refuses more than one ("Data cardinality is ambiguous")."""
     import keras
 
-    return {int(np.shape(a)[0]) for s in structures if s is not None
-            for a in keras.tree.flatten(s) if np.ndim(a) > 0}
-
-
-def _empty_split(x, validation_split: float, validation) -> str | None:
-    """What is empty about the fit's arrays, if anything: no rows, no rows left to train on
-    or to validate with after the split (Keras's train_validation_split takes the first
-    floor(n * (1 - split)) rows, negative included), or empty validation arrays."""
-    from scen.diagnose.model import n_rows
-
-    def rows(arrays) -> int:
+    def rows(a) -> int | None:
         try:
-            return n_rows(arrays)
-        except Exception:  # ragged or odd: Keras's fit will say
-            return -1
+            return int(np.shape(a)[0]) if np.ndim(a) > 0 else None
+        except ValueError:  # ragged: Keras's fit says what it makes of it
+            return None
 
-    n = rows(x) if x is not None else -1
+    counts = {rows(a) for s in structures if s is not None for a in keras.tree.flatten(s)}
+    return counts - {None}
+
+
+def _empty_split(n: int | None, validation_split: float, validation) -> str | None:
+    """What is empty about the fit's arrays of n rows (None: a dataset), if anything: no rows,
+    no rows left to train on or to validate with after the split (Keras's
+    train_validation_split takes the first floor(n * (1 - split)) rows, negative included), or
+    empty validation arrays."""
     if n == 0:
         return "empty arrays (0 rows)"
-    if n > 0 and validation_split and validation is None:
+    if n and validation_split and validation is None:
         split_at = math.floor(n * (1.0 - validation_split))
         if not 0 < split_at < n:
             return f"validation_split={validation_split} of {n} rows"
-    if isinstance(validation, (list, tuple)) and len(validation) == 2 and rows(validation[0]) == 0:
+    if isinstance(validation, (list, tuple)) and len(validation) == 2 and \
+            _row_counts(validation[0]) == {0}:
         return "empty validation arrays (0 rows)"
     return None
 

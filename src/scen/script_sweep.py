@@ -76,9 +76,12 @@ class ScriptSweepSpec:
     variant = "as written"
     stuck_margin = STUCK_MARGIN
 
+    @property
+    def goal(self) -> str:
+        return f"{self.metric} {'<=' if self.lower_is_better else '>='} {self.threshold:g}"
+
     def legend(self) -> str:
-        goal = f"{self.metric} {'<=' if self.lower_is_better else '>='} {self.threshold:g}"
-        return (f"reached: {goal} within the epochs run (the first fit that logs "
+        return (f"reached: {self.goal} within the epochs run (the first fit that logs "
                 f"{self.metric}); stuck: {self.metric} within {STUCK_MARGIN:g} of its first "
                 f"epoch's value (relative, at least 1) for {self.stuck_epochs}+ epochs from the "
                 "start, and never reached")
@@ -115,9 +118,7 @@ class ScriptSweepResult:
     def format_table(self) -> str:
         """The scenario sweep's table (lr, seeds, reached, epochs to it, stuck, status)."""
         if not self.seeds:  # interrupted before any seed finished: no share to give
-            spec = self.spec
-            return (f"{spec.metric} {'<=' if spec.lower_is_better else '>='} "
-                    f"{spec.threshold:g}: no seed finished")
+            return f"{self.spec.goal}: no seed finished"
         return self.as_sweep_result(0.0).format_table()
 
     def as_sweep_result(self, seconds: float):

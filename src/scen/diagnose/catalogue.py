@@ -389,7 +389,8 @@ LABEL_FINDINGS = {"labels_out_of_range", "label_shape_mismatch", "sparse_label_o
                   "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets",
                   "output_has_extra_axes", "sparse_labels_not_integer"}
 # Symptoms rather than causes: shown as info when an error-level cause is found.
-SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_off", "oscillating_loss", "overfitting",
+SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_off",
+             "oscillating_loss", "overfitting",
              "train_val_gap", "vanishing_gradients", "weights_without_gradient",
              "worse_than_constant", "mean_predictor"}
 

@@ -227,39 +227,6 @@ class CallHasSideEffects(RuntimeError):
     """The diagnosis does not call a model whose call leaves marks the script could see."""
 
 
-def call_side_effects(model) -> str | None:
-    """What a call of `model` would leave behind that the script could see, judged from the
-    source of every `call` written outside Keras (a subclassed model's, a custom layer's):
-    "prints" (print or a logger: Keras's fit prints it every batch, a look would print it
-    again) or "keeps state on self" (an assignment to self.<name>, a counter). None where
-    the calls are Keras's own, or their source cannot be read."""
-    import ast
-    import inspect
-    import textwrap
-
-    layers = model._flatten_layers(include_self=True) if hasattr(
-        model, "_flatten_layers") else [model]
-    for cls in {type(layer) for layer in layers}:
-        if cls.__module__.startswith("keras.") or "call" not in vars(cls):
-            continue
-        try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
-        except (OSError, TypeError, SyntaxError):  # no source to read (a REPL, exec)
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                f = node.func
-                name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
-                if name in ("print", "info", "debug", "warning"):
-                    return f"its call prints ({cls.__name__}.call)"
-            targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
-                       if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
-            if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
-                   and t.value.id == "self" for t in targets):
-                return f"its call keeps state on self ({cls.__name__}.call)"
-    return None
-
-
 @contextlib.contextmanager
 def looked_at(model):
     """Around every call the diagnosis makes of the user's model (a sample's predictions, its
@@ -272,6 +239,7 @@ def looked_at(model):
     import io
 
     from scen.observe import warnings_hidden
+    from scen.user_code import call_side_effects
 
     why = call_side_effects(model)
     if why:

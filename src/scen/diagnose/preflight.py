@@ -609,6 +609,7 @@ def _shape_mismatch(key: str, spec: OutputSpec, y: np.ndarray,
     """given: the labels' shape as the user gave them (y may have been expanded by a rank)."""
     return finding(
         key,
-        f"the labels have shape {given or y.shape} but output layer '{spec.layer}' ('{spec.activation}') "
+        f"the labels have shape {given or y.shape} but output layer '{spec.layer}' "
+        f"('{spec.activation}') "
         f"has {spec.units} units; {spec.loss_name} compares them element by element.",
         layer=spec.layer, width=y.shape[-1] if y.ndim > 1 else 1, units=spec.units)

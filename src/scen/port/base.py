@@ -186,6 +186,20 @@ def as_buffer(variable) -> torch.Tensor:
     return torch.from_numpy(value_of(variable))
 
 
+def weight_penalty(regularizer) -> tuple[float, float] | None:
+    """(l1, l2) of Keras's L1, L2 or L1L2 weight regularizer (keras/src/regularizers/
+    regularizers.py), which the port adds to the loss (PortedModel.penalties); None for any
+    other."""
+    kind = type(regularizer)
+    if kind is keras.regularizers.L1:
+        return float(regularizer.l1), 0.0
+    if kind is keras.regularizers.L2:
+        return 0.0, float(regularizer.l2)
+    if kind is keras.regularizers.L1L2:
+        return float(regularizer.l1), float(regularizer.l2)
+    return None
+
+
 def check_plain(layer, *, regularizers=("kernel_regularizer", "bias_regularizer",
                                         "recurrent_regularizer", "embeddings_regularizer",
                                         "gamma_regularizer", "beta_regularizer"),
@@ -198,10 +212,9 @@ def check_plain(layer, *, regularizers=("kernel_regularizer", "bias_regularizer"
     if getattr(layer, "activity_regularizer", None) is not None:
         raise refuse(layer, "activity_regularizer=...")
     for name in regularizers:
-        if type(getattr(layer, name, None)) not in (type(None), keras.regularizers.L1,
-                                                    keras.regularizers.L2,
-                                                    keras.regularizers.L1L2):
-            raise refuse(layer, f"{name}={type(getattr(layer, name)).__name__}(...)")
+        regularizer = getattr(layer, name, None)
+        if regularizer is not None and weight_penalty(regularizer) is None:
+            raise refuse(layer, f"{name}={type(regularizer).__name__}(...)")
     for name in constraints:
         if getattr(layer, name, None) is not None:
             raise refuse(layer, f"{name}=...")

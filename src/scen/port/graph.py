@@ -19,12 +19,14 @@ import torch
 from torch import nn
 
 from scen.observe import warnings_hidden
-from scen.port.base import LOGIT_ACTIVATIONS, Claim, UnsupportedLayerError, layer_error, refuse
+from scen.port.base import (LOGIT_ACTIVATIONS, Claim, UnsupportedLayerError, layer_error,
+                             refuse, weight_penalty)
 from scen.port.dense import ActivationLayer, Dense, Embedding
 from scen.port.merge import Concatenate, concatenate, merge
 from scen.port.noise import Dropout
 from scen.port.registry import BUILDERS
 from scen.port.shape import Flatten
+from scen.user_code import call_side_effects
 
 __all__ = ["PortedModel", "LayerInfo", "translate", "keras_weights", "count_params"]
 
@@ -103,15 +105,15 @@ def _traced(model):
     The trace runs with training left at the call's default, and again with training=True
     and False: a call that takes other layers in training or in evaluation (`if training:`,
     `if training is False:`) has no one graph and is refused. The trace must leave no mark
-    on the model the script goes on using: Keras names what it makes (the input, the model, each ops call) from per-name counters, which are put
-    back, so later layers keep the names `python train.py` gives them; and the nodes it adds
-    to the layers are taken off again (forget_trace) once the graph has been read, so that
-    `model.summary()` and `layer.output` read as after Keras's own fit."""
+    on the model the script goes on using: Keras names what it makes (the input, the model,
+    each ops call) from per-name counters, which are put back, so later layers keep the names
+    `python train.py` gives them; and the nodes it adds to the layers are taken off again
+    (forget_trace) once the graph has been read, so that `model.summary()` and `layer.output`
+    read as after Keras's own fit. A call that prints or keeps state on self is refused too
+    (scen.user_code): Keras's fit calls it every batch, a graph of its layers would not."""
     from keras.src.backend.common import global_state
 
     name = f"{model.name} ({type(model).__name__})"
-    from scen.diagnose.model import call_side_effects
-
     why = call_side_effects(model)
     if why:  # Keras's fit calls it every batch; a graph of its layers would not
         raise UnsupportedLayerError(f"cannot port subclassed model {name}: {why}, and Keras's "
@@ -162,19 +164,6 @@ def forget_trace(graph) -> None:
                                           for t in node.input_tensors]:
                 op._inbound_nodes[:] = [n for n in op._inbound_nodes if id(n) not in nodes]
                 op._outbound_nodes[:] = [n for n in op._outbound_nodes if id(n) not in nodes]
-
-
-def weight_penalty(regularizer, where: str) -> tuple[float, float]:
-    """(l1, l2) of Keras's L1, L2 or L1L2 regularizer; UnsupportedLayerError for any other."""
-    kind = type(regularizer)
-    if kind is keras.regularizers.L1:
-        return float(regularizer.l1), 0.0
-    if kind is keras.regularizers.L2:
-        return 0.0, float(regularizer.l2)
-    if kind is keras.regularizers.L1L2:
-        return float(regularizer.l1), float(regularizer.l2)
-    raise UnsupportedLayerError(f"cannot port the regularizer {kind.__name__} of {where}: the "
-                                "port computes Keras's L1, L2 and L1L2")
 
 
 def _layers_in_order(graph) -> list[str]:
@@ -271,8 +260,12 @@ class PortedModel(nn.Module):
         self.penalized: list[tuple[str, float, float]] = []
         for v in model.trainable_weights:
             if v.regularizer is not None and v.path in self.keras_paths:
-                l1, l2 = weight_penalty(v.regularizer, v.path)
-                self.penalized.append((names[id(self.keras_paths[v.path])], l1, l2))
+                factors = weight_penalty(v.regularizer)
+                if factors is None:  # a builder that does not check_plain its layer
+                    raise UnsupportedLayerError(
+                        f"cannot port the regularizer {type(v.regularizer).__name__} of "
+                        f"{v.path}: the port computes Keras's L1, L2 and L1L2")
+                self.penalized.append((names[id(self.keras_paths[v.path])], *factors))
         # Where inputs go: parameters() walks every module, too slow for every step. (A list,
         # so that nn.Module does not register it; .to() moves the parameter itself.)
         self._first_parameter = [next(self.parameters(), None)]

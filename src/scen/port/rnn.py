@@ -5,10 +5,10 @@ gates * units), gates in Keras's order (LSTM i, f, c, o; GRU z, r, h). GRU's bia
 (2, 3 * units) with reset_after (input and recurrent biases), else (3 * units,).
 Input (batch, time, features) -> (batch, units), or (batch, time, units) with
 return_sequences; return_state adds the last carried states: [output, h] (and c for an
-LSTM), as Keras's RNN returns them. go_backwards reads the sequence from the end and, like Keras, returns the
-outputs in that (reversed) order. A mask (Embedding(mask_zero=True)) keeps the previous state
-at masked steps and the previous output (zeros with zero_output_for_mask), as the torch
-backend's rnn() does.
+LSTM), as Keras's RNN returns them. go_backwards reads the sequence from the end and, like
+Keras, returns the outputs in that (reversed) order. A mask (Embedding(mask_zero=True)) keeps
+the previous state at masked steps and the previous output (zeros with zero_output_for_mask),
+as the torch backend's rnn() does.
 """
 
 from __future__ import annotations

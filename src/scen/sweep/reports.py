@@ -42,7 +42,7 @@ def write_tables(result: SweepResult) -> None:
         configurations=[dict(c.summary, seed_results=c.records) for c in result.configs],
     )
     write_atomically(os.path.join(result.run_dir, "sweep.json"),
-                  json.dumps(_finite(doc), indent=1, default=json_default, allow_nan=False))
+                     json.dumps(_finite(doc), indent=1, default=json_default, allow_nan=False))
     write_seeds_csv(result)
 
 
@@ -158,14 +158,10 @@ def write_tensorboard_summary(result: SweepResult) -> None:
                          f"{s['stuck_share']:.1%} |")
         spec = result.spec
         head = (f"**{spec.name}**, backend {spec.backend}, {result.epochs} epochs, "
-                f"{_goal(spec)}: **{result.status}**\n\n")
+                f"{spec.goal}: **{result.status}**\n\n")
         writer.add_text("sweep", head + "\n".join(lines), 0)
     finally:
         writer.close()
-
-
-def _goal(spec) -> str:
-    return f"{spec.metric} {'<=' if spec.lower_is_better else '>='} {spec.threshold:g}"
 
 
 def write_plot(result: SweepResult) -> str | None:
@@ -189,7 +185,7 @@ def write_plot(result: SweepResult) -> str | None:
     colours = [f"C{i % 10}" for i in range(len(configs))]
     summ = [c.summary for c in configs]
 
-    a.plot(lrs, [s["success_share"] for s in summ], "o-", label=f"reached {_goal(spec)}")
+    a.plot(lrs, [s["success_share"] for s in summ], "o-", label=f"reached {spec.goal}")
     a.plot(lrs, [s["stuck_share"] for s in summ], "s--", color="C3",
            label=f"stuck (>= {spec.stuck_epochs} epochs)")
     a.set(xscale="log", ylim=(-0.03, 1.03), xlabel="learning rate", ylabel="share of seeds",
@@ -203,7 +199,7 @@ def write_plot(result: SweepResult) -> str | None:
     b.fill_between(lrs, np.where(np.isnan(lo), E, lo), hi, alpha=0.25, label="10-90%")
     b.plot(lrs, med, "o-", label="median")
     b.set(xscale="log", xlabel="learning rate", ylabel="epochs",
-          title=f"Epochs to {_goal(spec)} (band top at {E}: not reached)")
+          title=f"Epochs to {spec.goal} (band top at {E}: not reached)")
     b.set_ylim(0.8, E * 1.15)
     b.set_yscale("log")
     b.legend(loc="best")
@@ -216,7 +212,7 @@ def write_plot(result: SweepResult) -> str | None:
                  for e in epochs]
         c_ax.plot(epochs, share, color=colour, label=f"lr {cfg.learning_rate:g}")
     c_ax.set(xlabel="epoch", ylabel="share of seeds", ylim=(-0.03, 1.03), xscale="log",
-             title=f"Seeds at {_goal(spec)} by epoch")
+             title=f"Seeds at {spec.goal} by epoch")
     c_ax.legend(loc="best")
     c_ax.grid(alpha=0.3)
 

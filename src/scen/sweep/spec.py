@@ -146,6 +146,10 @@ class SweepSpec:
     def name(self) -> str:
         return f"{self.scenario} {self.variant}"
 
+    @property
+    def goal(self) -> str:
+        return f"{self.metric} {'<=' if self.lower_is_better else '>='} {self.threshold:g}"
+
     def legend(self) -> str:
         """What `reached` and `stuck` mean, one line under the table."""
         return (f"reached: training accuracy >= {self.threshold:g} within the epochs run; "

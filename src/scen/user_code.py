@@ -1,0 +1,54 @@
+"""What the user's own Keras code does when it is called, read from its source.
+
+Keras's fit calls a model's `call` on every batch. The port replaces those calls with a graph
+of the model's layers, and the diagnosis calls the model on a sample of its own: neither may
+change what the script sees. A `call` written outside Keras that prints, or that keeps state
+on `self`, would show the difference, so the port leaves its fit to Keras, and the diagnosis
+does not call it.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+
+LOGGING = ("print", "info", "debug", "warning")  # print(...), logger.info(...), ...
+
+
+def call_side_effects(model) -> str | None:
+    """What a call of `model` would leave behind that the script could see, judged from the
+    source of every `call` written outside Keras (a subclassed model's, a custom layer's):
+    "its call prints" (print or a logger) or "its call keeps state on self" (an assignment
+    to self.<name>, a counter). None where the calls are Keras's own, or their source cannot
+    be read (a REPL, exec)."""
+    layers = model._flatten_layers(include_self=True) if hasattr(
+        model, "_flatten_layers") else [model]
+    for cls in {type(layer) for layer in layers}:
+        why = _class_side_effects(cls)
+        if why:
+            return why
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _class_side_effects(cls) -> str | None:
+    """call_side_effects for one class, read once (the diagnosis asks every epoch)."""
+    if cls.__module__.startswith("keras.") or "call" not in vars(cls):
+        return None
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")) in LOGGING:
+                return f"its call prints ({cls.__name__}.call)"
+        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                   if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+               and t.value.id == "self" for t in targets):
+            return f"its call keeps state on self ({cls.__name__}.call)"
+    return None
