@@ -72,6 +72,12 @@ class KerasFitSide:
             self.user, add_history=True, add_progbar=False, verbose=0, epochs=epochs,
             steps=steps, model=model)
         self.per_batch = any(needs_batch_logs(c) for c in self.user)
+        # Which callbacks can see the optimizer's slots: a ModelCheckpoint saving the whole
+        # model, and any callback written outside Keras. Only they make the per-batch sync
+        # copy the slots (a host copy of every moment, each step); epochs always sync them.
+        self.batch_sees_optimizer = any(
+            (isinstance(c, keras.callbacks.ModelCheckpoint) and not c.save_weights_only)
+            or not type(c).__module__.startswith("keras.") for c in self.user)
         self.validation_freq = validation_freq
         self.trainer = None
         self.logs: dict = {}
@@ -83,13 +89,17 @@ class KerasFitSide:
         self.trainer = trainer
 
     # ---- the Keras model kept current -----------------------------------------------------
-    def to_keras(self) -> None:
+    def to_keras(self, batch: bool = False) -> None:
         """The port's weights and optimizer state (step count and slots) into the Keras model,
-        for callbacks to see: a ModelCheckpoint saves the optimizer Keras's fit would."""
+        for callbacks to see: a ModelCheckpoint saves the optimizer Keras's fit would. After a
+        batch, the slots only where a callback can see them (batch_sees_optimizer)."""
         if not self.user:
             return
         self.model.set_weights(self.trainer.net.keras_weights())
-        state_into_keras(self.trainer, self.model)
+        if batch and not self.batch_sees_optimizer:
+            self.model.optimizer.iterations.assign(self.trainer.optimizer.iterations)
+        else:
+            state_into_keras(self.trainer, self.model)
 
     def from_keras(self) -> None:
         """What callbacks changed (weights, learning rate) back into the port."""
@@ -122,7 +132,7 @@ class KerasFitSide:
     def on_batch_end(self, step: int, loss: torch.Tensor, y, out, sample_weight) -> None:
         """After one step (per_batch only): Keras's running logs, then the callbacks."""
         self.count(loss, y, out, sample_weight)
-        self.to_keras()
+        self.to_keras(batch=True)
         self.callbacks.on_train_batch_end(step, self._results())
         self.from_keras()
 
