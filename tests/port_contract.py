@@ -136,6 +136,8 @@ def check_model(model, xs, *, optimizers=("sgd", "adam"), steps=3, label="", tra
             torch.manual_seed(11)
             loss = keras_exact.mean_squared_error(torch.from_numpy(target),
                                                   ported(*[torch.from_numpy(x) for x in xs]))
+            added = ported.added_losses()  # a layer's add_loss (activity regularizers)
+            loss = torch.stack([loss, *added]).sum() if added else loss
             for p in params:
                 p.grad = None
             loss.backward()

@@ -129,9 +129,10 @@ def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool,
     """Whether a native run of `steps` steps on the ported `net` should compile by itself, and
     the engine line's note when it does (or would, but cannot). key: Trainer.compile_key,
     whether torch's caches hold this step (AUTO_COMPILE_STEPS["again"]) or not ("first").
-    Left eager: short runs; random layers (compiled, their masks come from inductor's
+    Left eager: short runs; layers Keras runs (scen.port.keras_call); random layers (compiled, their masks come from inductor's
     generator, not Keras's draws); batch statistics (BatchNormalization is not yet proven
     under torch.func); a CPU without a C++ compiler (inductor needs one)."""
+    from scen.port.keras_call import KerasCall
     from scen.port.noise import Dropout
     from scen.port.norm import BatchNorm
 
@@ -142,6 +143,8 @@ def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool,
     would = f"; {steps:,} steps would pay for torch.compile, but "
     if any(isinstance(m, (Dropout, BatchNorm)) for m in net.modules()):
         return False, would + "a random or batch-statistics layer keeps the step eager"
+    if any(isinstance(m, KerasCall) for m in net.modules()):
+        return False, would + "a layer that Keras runs keeps the step eager"
     if device == "cpu" and not any(shutil.which(c) for c in
                                    (os.environ.get("CXX", "g++"), "c++", "clang++")):
         return False, would + "it needs a C++ compiler (g++ or clang++) on the CPU"
@@ -342,10 +345,10 @@ class Trainer:
         """Keras's compute_loss: the compiled loss plus the weight regularizers' losses
         (model.losses), summed as ops.sum sums their list; in validation too. params: the
         parameters being differentiated (torch.func), else the net's own."""
-        if not self.net.penalized:
-            return loss
-        extra = self.net.penalties(params if params is not None else self.named_params)
-        return torch.stack([loss, *extra]).sum()
+        extra = self.net.added_losses()  # a custom layer's add_loss values
+        if self.net.penalized:
+            extra += self.net.penalties(params if params is not None else self.named_params)
+        return torch.stack([loss, *extra]).sum() if extra else loss
 
     def _steps(self, chunk):
         """CHUNK consecutive steps (one row of batch indices each) in one compiled call: the

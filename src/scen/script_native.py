@@ -27,6 +27,7 @@ import numpy as np
 from scen.keras_fit import KERAS_SLOTS, state_from_keras, state_into_keras
 from scen.keras_run import layers_of
 from scen.scenario import Dataset, Fit
+from scen.user_code import adds_losses
 
 # fit() arguments the port does not replay, at their defaults (any other value: Keras's fit)
 DEFAULTS: dict = {}  # fit() arguments the port does not replay, at their defaults
@@ -109,9 +110,8 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         build_as_keras_fit_would(model, a)
     if not model.trainable_weights:
         return "no weight is trainable: Keras's fit runs the loss alone"
-    regularized = sum(v.regularizer is not None for v in model.trainable_weights)
-    if len(model.losses) > regularized:  # the port adds weight regularizers' (penalties())
-        return "the model adds losses of its own (add_loss): Keras's fit sums them"
+    if adds_losses(type(model)):  # a layer's add_loss: the port has Keras run that layer
+        return "the model's own call adds losses (add_loss): Keras's fit sums them"
     if (int(np.asarray(model.optimizer.iterations)) and not hasattr(model, "_scen_optimizer")
             and type(model.optimizer).__name__ not in KERAS_SLOTS):
         return "the optimizer took steps in an earlier Keras fit and carries state the port " \

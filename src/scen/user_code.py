@@ -52,3 +52,16 @@ def _class_side_effects(cls) -> str | None:
                and t.value.id == "self" for t in targets):
             return f"its call keeps state on self ({cls.__name__}.call)"
     return None
+
+
+def adds_losses(cls) -> bool:
+    """Whether a class's own `call` (a subclassed model's) calls `self.add_loss`: Keras's
+    compute_loss sums those into the loss, and a graph traced from the call does not hold
+    them. False for Keras's own classes, or where the source cannot be read."""
+    if cls.__module__.startswith("keras.") or "call" not in vars(cls):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    return any(isinstance(n, ast.Attribute) and n.attr == "add_loss" for n in ast.walk(tree))

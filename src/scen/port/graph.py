@@ -22,6 +22,7 @@ from scen.observe import warnings_hidden
 from scen.port.base import (LOGIT_ACTIVATIONS, Claim, UnsupportedLayerError, layer_error,
                              refuse, weight_penalty)
 from scen.port.dense import ActivationLayer, Dense, Embedding
+from scen.port.keras_call import KerasCall, keras_call
 from scen.port.merge import Concatenate, concatenate, merge
 from scen.port.noise import Dropout
 from scen.port.registry import BUILDERS
@@ -37,24 +38,27 @@ OPS = {"Add": merge("add"), "Subtract": merge("subtract"), "Multiply": merge("mu
        "Concatenate": concatenate}
 
 
-def _make_module(layer) -> tuple[nn.Module, list[Claim]]:
-    """One torch module for one Keras layer (called once per layer, so sharing is preserved)."""
+def _make_module(layer, node) -> tuple[nn.Module, list[Claim]]:
+    """One torch module for one Keras layer (called once per layer, so sharing is preserved):
+    its translation, or, where it has none or the translation refuses a setting, the layer
+    itself run by Keras on torch (scen.port.keras_call: a user's custom layer, `keras.ops.exp`
+    in a graph)."""
     if not isinstance(layer, keras.layers.Layer):
         build = OPS.get(type(layer).__name__) if type(layer).__module__.startswith(
             "keras.src.ops.") else None
-        if build is None:  # e.g. keras.ops.exp(x) in a Functional
-            raise UnsupportedLayerError(
-                f"cannot port operation '{layer.name}' ({type(layer).__name__}): of the "
-                f"keras.ops calls in a graph, the port takes {', '.join(OPS)} between tensors")
-        return build(layer)
+        between_tensors = all(isinstance(a, keras.KerasTensor)
+                              for a in keras.tree.flatten(node.arguments.args))
+        return build(layer) if build and between_tensors else keras_call(layer)  # x + 1.0
     build = BUILDERS.get(type(layer).__name__)
     if build is None:
-        raise layer_error(layer, "unsupported layer class")
-    module, claims = build(layer)
+        return keras_call(layer)
+    try:
+        module, claims = build(layer)
+    except UnsupportedLayerError:
+        return keras_call(layer)
     claimed = {id(c.variable) for c in claims}
-    for v in layer.weights:  # a layer with state this port does not know: refuse, never drop
-        if id(v) not in claimed:
-            raise layer_error(layer, f"it has a weight this port does not know about ({v.path})")
+    if any(id(v) not in claimed for v in layer.weights):  # state the translation does not know
+        return keras_call(layer)
     return module, claims
 
 
@@ -70,6 +74,8 @@ class _Step:
     mask: int | None = None  # slot of the Embedding whose (x != 0) mask the module takes
     outputs: int = 1  # a layer of several outputs (LSTM(return_state=True)) writes them from
     # slot `output` on, in Keras's order
+    node: object = None  # a KerasCall's Keras node: its arguments, filled in from...
+    tensor_slots: tuple[tuple[int, int], ...] = ()  # ...(id(KerasTensor), slot) pairs
 
 
 @dataclass(frozen=True)
@@ -296,28 +302,25 @@ class PortedModel(nn.Module):
             layer = node.operation
             if node.outputs and all(id(t) in mask_ids for t in node.outputs):
                 continue
-            # Keras records the symbolic call's `training` value in the node (False unless the
-            # graph was built with `layer(x, training=True)`); other keyword arguments would
-            # change what a layer computes, and the translated layers take none.
-            if not isinstance(layer, keras.layers.Layer) and not all(
-                    isinstance(a, keras.KerasTensor) for a in keras.tree.flatten(
-                        node.arguments.args)):  # x + 1.0: the constant is not in the graph
-                raise UnsupportedLayerError(
-                    f"cannot port operation '{layer.name}' ({type(layer).__name__}) on a "
-                    "constant: the port takes keras.ops calls between tensors only")
-            kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None}
-            baked_training = bool(kwargs.pop("training", False))
-            kwargs.pop("mask", None)  # Keras passes masks itself; handled below
-            if kwargs:
-                raise layer_error(layer, f"called with keyword arguments {sorted(kwargs)}")
             if id(layer) not in keys:
                 key = layer.name.replace(".", "_")  # ModuleDict keys cannot contain dots
-                module, claims = _make_module(layer)
+                module, claims = _make_module(layer, node)
                 self.layer_modules[key] = module
                 keys[id(layer)] = key
                 owner.update({id(c.variable): c for c in claims})
             key = keys[id(layer)]
             module = self.layer_modules[key]
+            if isinstance(module, KerasCall):
+                steps.append(self._keras_call_step(key, module, node, slots, mask_of, mask_ids))
+                continue
+            # Keras records the symbolic call's `training` value in the node (False unless the
+            # graph was built with `layer(x, training=True)`); other keyword arguments would
+            # change what a layer computes, and the translated layers take none.
+            kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None}
+            baked_training = bool(kwargs.pop("training", False))
+            kwargs.pop("mask", None)  # Keras passes masks itself; handled below
+            if kwargs:
+                raise layer_error(layer, f"called with keyword arguments {sorted(kwargs)}")
             if len(node.outputs) != getattr(module, "n_outputs", 1):
                 raise layer_error(layer, "layers with several outputs are not supported")
             if baked_training and isinstance(module, Dropout):
@@ -349,6 +352,7 @@ class PortedModel(nn.Module):
                 "Embedding(mask_zero=True), which Keras applies to the loss; the port does not"
             )
         self._steps = steps
+        self._keras_calls = [m for m in self.layer_modules.values() if isinstance(m, KerasCall)]
         if any(id(t) not in slots for t in graph.outputs):
             raise ValueError(f"cannot port model '{model.name}': its output is not connected to its inputs")
         # Several outputs come in the order of model.outputs (Keras's flattened structure).
@@ -377,6 +381,13 @@ class PortedModel(nn.Module):
                 m.always = True
             self.train(was_training)
 
+    def added_losses(self) -> list[torch.Tensor]:
+        """The `add_loss` values of the latest forward pass (the layers Keras runs collect
+        them), each summed to a 0-d float as Keras's `_aggregate_additional_loss` does, in the
+        order of the model's layers (`model.losses`: the layers' own, then the regularizers')."""
+        return [torch.sum(v if v.is_floating_point() else v.float())
+                for m in self._keras_calls for v in m.losses]
+
     def penalties(self, params: dict[str, torch.Tensor]) -> list[torch.Tensor]:
         """The weight regularizers' losses, each a 0-d tensor, as Keras's L1, L2 and L1L2
         compute them (keras/src/regularizers/regularizers.py: l1 * sum(|w|) + l2 * sum(w**2),
@@ -395,6 +406,29 @@ class PortedModel(nn.Module):
             else:
                 out.append(factor(l2) * torch.sum(torch.square(w)))
         return out
+
+    @staticmethod
+    def _keras_call_step(key, module, node, slots, mask_of, mask_ids) -> _Step:
+        """The step of a layer that Keras runs (KerasCall): its node's arguments and the slots
+        of the tensors they name. Keras hands a layer its inputs' masks itself, from the
+        `_keras_mask` its tensors carry; the port's tensors carry none, so a masked input to a
+        layer that takes `mask`, or a new mask out of it, is refused."""
+        layer = node.operation
+        tensors = [t for t in node.input_tensors if id(t) not in mask_ids]
+        if any(getattr(t, "_keras_mask", None) is not None for t in tensors) and (
+                "mask" in inspect.signature(getattr(layer, "call", layer)).parameters):
+            raise layer_error(layer, "it takes the mask of Embedding(mask_zero=True), which "
+                              "only the translated layers honour")
+        out_mask = getattr(node.outputs[0], "_keras_mask", None) if node.outputs else None
+        if out_mask is not None and id(out_mask) not in mask_of:
+            raise layer_error(layer, "it makes a mask of its own")
+        out = len(slots)
+        for i, t in enumerate(node.outputs):
+            slots[id(t)] = out + i
+        module.n_outputs = len(node.outputs)
+        return _Step(key, tuple(slots[id(t)] for t in tensors), out, False,
+                     outputs=len(node.outputs), node=node,
+                     tensor_slots=tuple((id(t), slots[id(t)]) for t in tensors))
 
     @staticmethod
     def _mask_for(layer, module, node, mask_of, mask_ids) -> int | None:
@@ -438,10 +472,16 @@ class PortedModel(nn.Module):
         of several outputs gives a list of each (in model.outputs' order)."""
         values: list[torch.Tensor | None] = self._inputs(inputs)
         values += [None] * sum(s.outputs for s in self._steps)
+        for m in self._keras_calls:
+            m.losses = []
         pre: dict[int, torch.Tensor] = {}
         masks: dict[int, torch.Tensor] = {}
         for s in self._steps:
             module = self.layer_modules[s.key]
+            if s.node is not None:  # a layer Keras runs: its outputs, flattened
+                values[s.output:s.output + s.outputs] = module(
+                    s.node.arguments, {t: values[i] for t, i in s.tensor_slots})
+                continue
             if s.many:
                 y = module([values[i] for i in s.inputs])
             elif s.mask is not None:

@@ -113,6 +113,12 @@ class SeedTrainer:
         # The single run's trainer (seed 0's): its network, loss, accuracy and step function.
         self.trainer = Trainer(model, data0, fit, device=device)
         net = self.trainer.net
+        from scen.port.keras_call import KerasCall
+
+        called = [m for m in net.modules() if isinstance(m, KerasCall)]
+        if called:  # its Keras variables hold one seed's state, not a seed axis
+            raise ScenError(f"sweeps cannot batch seeds through a layer Keras runs "
+                            f"({called[0].extra_repr()}): sweep one process per seed")
         paths = [v.path for v in model.weights]
         name_of = {id(p): name for name, p in net.named_parameters()}
         stacked = {}
