@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from port_contract import build, check_model, make_inputs, run_layer_contract
+from port_contract import check_model, make_inputs, run_layer_contract
 from scen.port import SUPPORTED_ACTIVATIONS, UnsupportedLayerError, translate
 
 pytestmark = [
