@@ -1,6 +1,6 @@
 """The equivalence corpus, every program under `python` and under `scen run`, side by side.
 
-    .venv/bin/python benchmarks/equivalence.py [--json out.json] [NAME ...]
+    .venv/bin/python benchmarks/equivalence.py [--json out.json] [--compare] [NAME ...]
 
 For each program in tests/equivalence/programs/ (or those named): whether the two runs agree
 (exit status, the script's own stdout, the files it leaves), which engine trained each fit
@@ -8,6 +8,9 @@ For each program in tests/equivalence/programs/ (or those named): whether the tw
 measured one after the other on this machine. The last lines: the share of fits the port
 trained, programs that differ, and the median wall ratio python / scen over the programs whose
 fits all ran on the port (the README's numbers come from here).
+
+--compare runs `scen compare PROGRAM --backends keras-torch,torch` on each instead: whether it
+ran, and whether the port and Keras's fit agree at every step (or why it did not run).
 """
 
 from __future__ import annotations
@@ -50,13 +53,39 @@ def judge(result: dict) -> dict:
     }
 
 
+def compare_all(scen: list[str], names: list[str]) -> int:
+    """`scen compare` on keras-torch and the port, per program: agree, parts, or refused."""
+    counts = {"agree": 0, "parts": 0, "refused": 0}
+    for program in compare_runs.programs():
+        if names and program.stem not in names:
+            continue
+        r = compare_runs.run_one([*scen, "compare", str(program.resolve()), "--backends",
+                                  "keras-torch,torch"], timeout=600)
+        text = r["stdout"] + r["stderr"]
+        if r["returncode"] != 0:
+            kind, why = "refused", (r["stderr"].strip().splitlines() or ["?"])[-1]
+        elif "agree within" in text and " part" not in text and "differently" not in text:
+            kind, why = "agree", ""
+        else:
+            kind, why = "parts", (r["stdout"].strip().splitlines() or ["?"])[-1]
+        counts[kind] += 1
+        print(f"{program.stem:45s} {kind:8s} {r['wall_s']:6.1f} s  {why}", flush=True)
+    total = sum(counts.values())
+    print(f"\nscen compare ran on {counts['agree'] + counts['parts']}/{total}; the port and "
+          f"Keras's fit agree at every step on {counts['agree']}, part on {counts['parts']}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--json")
+    parser.add_argument("--compare", action="store_true")
     args = parser.parse_args()
     python = sys.executable
     scen = [str(Path(python).with_name("scen"))]
+    if args.compare:
+        return compare_all(scen, args.names)
     rows = []
     for program in compare_runs.programs():
         if args.names and program.stem not in args.names:

@@ -18,8 +18,9 @@ needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
                                reason="jax is not installed")
 
 
-def compare(name: str, logdir, backends=BACKENDS):
-    return compare_script(str(SCRIPTS / name), [], backends, logdir=str(logdir))
+def compare(name: str, logdir, backends=BACKENDS, args=(), notes=None):
+    return compare_script(str(SCRIPTS / name), list(args), backends, logdir=str(logdir),
+                          notes=notes)
 
 
 @needs_jax
@@ -40,11 +41,45 @@ def test_every_backend_starts_from_the_first_ones_weights_and_agrees(logdir):
 @pytest.mark.parametrize("name, says", [
     ("random_data.py", "the script's data differ across backends"),
     ("backend_model.py", "the models differ: weight 0 (sequential/dense/kernel) is (3, 5)"),
-    ("streams.py", "compare needs fit's data as NumPy arrays, and x is a generator"),
 ])
 def test_refused_with_a_reason(logdir, name, says):
     with pytest.raises(ScenError, match=r"^" + says.replace("(", r"\(").replace(")", r"\)")):
         compare(name, logdir)
+
+
+def test_a_tf_data_dataset_is_refused_as_scen_does_not_look_into_it(logdir):
+    pytest.importorskip("tensorflow")
+    with pytest.raises(ScenError, match="x is a tf.data.Dataset, which scen does not look into"):
+        compare("datasets.py", logdir, ["keras-torch", "torch"], ["tfdata"])
+
+
+def test_generators_and_pydatasets_compare_by_their_first_batch(logdir):
+    """The port and Keras's fit take a generator's and a PyDataset's batches alike; the
+    data are checked by their first batch, and the note says so."""
+    notes = []
+    comparisons = compare("streams.py", logdir, ["keras-torch", "torch"], notes=notes)
+    assert len(comparisons) == 2
+    for c in comparisons:
+        assert c.parted_at == {"keras-torch": None, "torch": None}, c.verdict
+    assert any("fit 1, 2: data that are not arrays" in n and "first batch" in n for n in notes)
+
+
+def test_a_script_that_fails_after_its_fits_has_them_compared(logdir, tmp_path):
+    script = tmp_path / "then_fails.py"
+    script.write_text((SCRIPTS / "two_fits.py").read_text() + "\nraise KeyError('val_acc')\n")
+    notes = []
+    comparisons = compare_script(str(script), [], ["keras-torch", "torch"], logdir=str(logdir),
+                                 notes=notes)
+    assert [c.variant for c in comparisons] == ["fit1", "fit2"]
+    assert all(c.parted_at == {"keras-torch": None, "torch": None} for c in comparisons)
+    assert notes == ["keras-torch: the script exited with status 1 after 2 fit(s) "
+                     "(KeyError: 'val_acc')",
+                     "torch: the script exited with status 1 after 2 fit(s) (KeyError: 'val_acc')"]
+    early = tmp_path / "fails_first.py"
+    early.write_text("raise KeyError('no data')\n")
+    with pytest.raises(ScenError, match="on keras-torch the script failed before its first fit "
+                                        r"\(exit status 1: KeyError: 'no data'\)"):
+        compare_script(str(early), [], ["keras-torch", "torch"], logdir=str(logdir))
 
 
 @pytest.mark.parametrize("backends, says", [

@@ -42,10 +42,12 @@ def load_by_structure(model, path: str) -> None:
     model.set_weights(weights)
 
 
-def data_digest(a: dict) -> str:
+def data_digest(a: dict, sample: Dataset | None = None) -> str:
     """A sha256 of fit's x, y, sample_weight and validation_data (NumPy arrays, lists or dicts
-    of them): equal on two backends when the script made the same data there. ScenError for
-    other data, which compare cannot replay identically on every backend."""
+    of them): equal on two backends when the script made the same data there. Other data (a
+    generator, a PyDataset, a DataLoader) are known by their first batch, `sample` (fit_data's
+    Dataset), prefixed "first batch:". ScenError where neither can be had (a tf.data.Dataset
+    is not looked into), which compare cannot check to be the same on every backend."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -63,13 +65,21 @@ def data_digest(a: dict) -> str:
             digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
             digest.update(np.ascontiguousarray(value).tobytes())
         else:
-            raise ScenError(f"compare needs fit's data as NumPy arrays, and {name} is "
-                            f"{data_kind(value)}: it cannot be replayed identically on every "
-                            "backend")
+            raise TypeError(name)
 
-    for name in ("x", "y", "sample_weight", "validation_data"):
-        add(name, a.get(name))
-    return digest.hexdigest()
+    try:
+        for name in ("x", "y", "sample_weight", "validation_data"):
+            add(name, a.get(name))
+        return digest.hexdigest()
+    except TypeError as e:
+        if sample is None or sample.x is None:
+            raise ScenError(f"compare needs to see fit's data, and {e} is "
+                            f"{data_kind(a.get(str(e).split('[')[0]))}, which scen does not "
+                            "look into: make it with NumPy or a generator to compare") from None
+    digest = hashlib.sha256()
+    for name, value in (("x", sample.x), ("y", sample.y)):
+        add(name, value)
+    return "first batch:" + digest.hexdigest()
 
 
 def is_arrays(x) -> bool:
@@ -168,9 +178,14 @@ class _random_state_kept:
 
 
 def data_kind(x) -> str:
+    """What a person calls fit's x: "a generator", "a tf.data.Dataset", "a PyDataset"..."""
     import types
 
-    return "a generator" if isinstance(x, types.GeneratorType) else f"a {type(x).__name__}"
+    if isinstance(x, types.GeneratorType):
+        return "a generator"
+    if type(x).__module__.startswith("tensorflow.") and "Dataset" in type(x).__name__:
+        return "a tf.data.Dataset"  # _BatchDataset, _ShuffleDataset, ... are its subclasses
+    return f"a {type(x).__name__}"
 
 
 def _numpy(x):

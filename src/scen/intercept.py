@@ -76,8 +76,7 @@ class FitInterceptor:
         bound.apply_defaults()
         a = bound.arguments
         if self.spec.compare:
-            self.data.append(data_digest(a))  # ScenError unless the data are NumPy arrays
-            a["shuffle"] = False  # each backend would shuffle with its own random numbers
+            a["shuffle"] = False  # each backend would shuffle arrays with its own random numbers
         number = len(self.runs) + 1
         fix = getattr(self.spec, "fix", "")
         if fix and getattr(self.spec, "fix_fit", 0) in (0, number):
@@ -85,6 +84,8 @@ class FitInterceptor:
 
             apply_fix(fix, model, a, self.keras)  # FixNotApplicable (a ScenError) says why not
         prepared = fit_data(a)  # a generator's first batch, taken here, is handed back first
+        if self.spec.compare:  # ScenError where no batch can be looked at (tf.data)
+            self.data.append(data_digest(a, prepared[1]))
         a["x"] = prepared[0]
         backend, engine = self.engine_for(number, model, a, prepared[1])
         run = FitRun(self.spec, number, model, a, self.keras, backend, engine, prepared)

@@ -3,9 +3,10 @@
 Each backend runs the script in a worker process of its own (scen.script.run_in_worker). The
 first backend's first fit records its initial weights; every other backend loads them into its
 own model by structure (model.get_weights() order, shapes checked) at its first fit, and every
-fit takes its batches in data order. The data must be NumPy arrays, and the same on every
-backend (a fingerprint of each fit's arrays is compared): data made with a backend's random ops
-differ, and comparing would then measure the data, not the backend. The table and the verdict
+fit takes its batches in data order. The data must be the same on every backend (a fingerprint
+of each fit's arrays, or of the first batch of a generator, PyDataset or DataLoader, is
+compared): data made with a backend's random ops differ, and comparing would then measure the
+data, not the backend. A script that fails after its fits has them compared, and its exit noted. The table and the verdict
 are scen.compare's, one per fit.
 """
 
@@ -42,8 +43,10 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
     check_script_backends(backends)
     if not (math.isfinite(tolerance) and tolerance > 0):
         raise ScenError(f"--tolerance must be a positive relative difference, not {tolerance}")
+    # as_python: a script that fails after its fits (a KeyError in its plotting) still has
+    # fits to compare; its exit is noted.
     specs = [ScriptSpec(path, list(args), b, "cpu", "fp32", seed, logdir, verbose=0,
-                        compare=True) for b in backends]
+                        compare=True, as_python=True) for b in backends]
     for spec in specs:
         spec.check()
     results: dict[str, ScriptResult] = {}
@@ -61,6 +64,14 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
             if notes is not None:
                 notes.append(f"torch (the native port) left out: {e}")
             continue
+        if result.exit_code:
+            last = (result.traceback.strip().splitlines() or ["?"])[-1]
+            if not result.runs:
+                raise ScenError(f"on {spec.backend} the script failed before its first fit "
+                                f"(exit status {result.exit_code}: {last})")
+            if notes is not None:
+                notes.append(f"{spec.backend}: the script exited with status "
+                             f"{result.exit_code} after {len(result.runs)} fit(s) ({last})")
         reference = next(iter(results.values()))
         differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
         if differ:
@@ -69,6 +80,12 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
                             "made with a backend's random ops? Make them with NumPy to compare")
         if result.status == "interrupted":
             break
+    looked = [n + 1 for n, d in enumerate(next(iter(results.values())).data)
+              if d.startswith("first batch:")]
+    if looked and notes is not None:
+        notes.append(f"fit {', '.join(map(str, looked))}: data that are not arrays (a generator, "
+                     "a PyDataset, a DataLoader) are checked to be the same on every backend by "
+                     "their first batch only")
     if len(results) < 2:
         raise ScenError("fewer than two backends ran the script: nothing to compare"
                         + (f" ({notes[-1]})" if notes else ""))
