@@ -65,7 +65,7 @@ def test_a_fix_that_silences_its_finding_but_raises_the_loss_is_not_verified():
 
     v = verify(trial, dict(learning_rate=0.005), "learning_rate_too_low", seeds=range(8))
     assert v.metric_worse() and not v.verified
-    assert "8/8 seeds before" in v.text() and "final loss rose" in v.text()
+    assert "8/8 seeds before" in v.text() and "the final loss got worse" in v.text()
     # a fix that redefines the loss (standardised targets) is not held to the loss's level
     v = verify(lambda c, s: (not c.get("standardise_targets"), 1e6 if not c.get(
         "standardise_targets") else 2e6 + s), dict(standardise_targets=False),
@@ -164,14 +164,17 @@ def test_a_scripts_learning_rate_fix_is_verified(tmp_path):
     from scen.script import ScriptSpec, run_script
     from scen.script_verify import ScriptTrial, root_causes, verify_script
 
-    spec = ScriptSpec(_script(tmp_path, "lowlr.py"), logdir=str(tmp_path / "runs"), verbose=0)
+    spec = ScriptSpec(_script(tmp_path, "lowlr.py", "1e-4"), logdir=str(tmp_path / "runs"),
+                      verbose=0)
     result = run_script(spec)
     causes = [(fit, f["name"]) for fit, f in root_causes(result)]
     assert causes == [(1, "learning_rate_too_low")]
     trial = ScriptTrial(result.spec, workers=0)  # in this process: no worker start-up
-    v = verify_script(trial, 1, "learning_rate_too_low", range(4))  # 3/3 -> 0/3: p = 0.05
+    v = verify_script(trial, 1, "learning_rate_too_low", range(8))
     assert v.verified, v.text()
-    assert v.failed_before == [True] * 4 and v.failed_after == [False] * 4
+    # judged by the symptom, accuracy at chance: most seeds before (a lucky start escapes)
+    assert sum(v.failed_before) >= 6 and v.failed_after == [False] * 8
+    assert "mean final accuracy (chance 0.51) 0." in v.text()
     assert "in this process" in v.how() and v.text().endswith(": verified")
     where = trial.dirs["learning_rate_too_low"]
     # each seed's fit, before and after, is a run with its TensorBoard logs
@@ -179,7 +182,7 @@ def test_a_scripts_learning_rate_fix_is_verified(tmp_path):
     (after,) = (tmp_path / where / "after-seed2" / "lowlr").glob("*-fit1-*")
     lr_before = scalars(before / "train", "epoch_learning_rate")
     lr_after = scalars(after / "train", "epoch_learning_rate")
-    assert lr_before[0] == pytest.approx(1e-5) and lr_after[0] == pytest.approx(1e-3)
+    assert lr_before[0] == pytest.approx(1e-4) and lr_after[0] == pytest.approx(1e-2)
 
 
 def test_a_fix_the_script_cannot_take_says_why(tmp_path):
@@ -260,6 +263,7 @@ def test_a_scripts_float16_is_fixed_by_keeping_float32(tmp_path):
     script = str(__import__("pathlib").Path(__file__).with_name("scripts") / "float16_nan.py")
     trial = ScriptTrial(ScriptSpec(script, logdir=str(tmp_path)), workers=0)
     v = verify_script(trial, 1, "float16_throughout", range(4))
-    assert (v.failed_before, v.failed_after) == ([True] * 4, [False] * 4), v.text()
-    assert v.fix == "float32" and v.verified
+    # float32 silences its finding, but the run stays at chance (a tanh output under binary
+    # cross-entropy at SGD 0.3 is the rest of the story): judged by the symptom, not verified
+    assert v.fix == "float32" and v.failed_after == [True] * 4 and not v.verified, v.text()
     assert keras.config.set_floatx is set_floatx and keras.config.floatx() == "float32"

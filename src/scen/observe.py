@@ -34,6 +34,7 @@ class RunInfo:
     loss: str = ""  # the compiled loss, by Keras name
     versions: dict = field(default_factory=dict)
     numerics: dict = field(default_factory=dict)  # float32 matmul precision, TF32 (numerics())
+    chance: float | None = None  # the majority class's share of the labels (None: no classes)
 
     def as_dict(self) -> dict:
         return asdict(self)

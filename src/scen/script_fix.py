@@ -75,6 +75,20 @@ def _linear_output(model, keras) -> None:
     last.activation = keras.activations.linear
 
 
+def _recompiled_with_loss(model, loss: str) -> None:
+    """The model compiled again with `loss`, its optimizer and compiled metrics kept (the
+    metric names as compile was given them, so Keras picks the accuracy for the new labels)."""
+    optimizer = getattr(model, "optimizer", None)
+    compiled = getattr(model, "_compile_config", None)
+    if optimizer is None or compiled is None:
+        raise FixNotApplicable("the model is not compiled before fit")
+    config = dict(compiled.config)
+    if isinstance(config.get("loss"), (list, dict)):
+        raise FixNotApplicable("the model has several losses; which one to change is a judgement")
+    config.update(optimizer=optimizer, loss=loss)
+    model.compile(**config)
+
+
 def _balanced_class_weight(a: dict) -> None:
     y = _arrays(a.get("y"), "y")
     one_hot = y.ndim > 1 and y.shape[-1] > 1
@@ -114,6 +128,10 @@ def apply_fix(fix: str, model, a: dict, keras) -> None:
             raise FixNotApplicable("fit already takes sample_weight, which class_weight joins "
                                    "badly")
         _balanced_class_weight(a)
+    elif fix in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        _recompiled_with_loss(model, fix)
+    elif fix == "epochs x3":
+        a["epochs"] = 3 * int(a.get("epochs") or 1) - 2 * int(a.get("initial_epoch") or 0)
     elif fix == "float32":
         pass  # the dtype policy, before the script starts: float32_kept
     else:

@@ -4,8 +4,9 @@ For each root-cause finding of a fit whose fix is mechanical (scen.diagnose.veri
 MECHANICAL_FIXES), the script runs once per seed as it is and once per seed with the fix applied
 to that fit through the Model.fit interception (scen.script_fix), each in a worker process of
 its own (a few at a time, as `scen sweep train.py` runs them) or, with workers=0, one after
-another in this process. A seed fails where the same finding fires again in that fit; the
-metric is the fit's last loss. Every seed's runs go under
+another in this process. A seed fails where that fit shows the symptom (scen.diagnose.verify.
+symptom: its accuracy at chance, or its loss not falling; for a finding read from the curves,
+the finding again); the metric is the fit's final accuracy, else its final loss. Every seed's runs go under
 <logdir>/<script>/<time>-verify-<finding>/<side>-seed<s>/, before beside after in TensorBoard.
 """
 
@@ -16,7 +17,8 @@ import math
 import os
 from dataclasses import replace
 
-from scen.diagnose.verify import MECHANICAL_FIXES, Batch, FixRefused, Verification, verify
+from scen.diagnose.verify import (CURVE_FINDINGS, MECHANICAL_FIXES, Batch, FixRefused,
+                                  Verification, symptom, verify)
 from scen.runner import fresh_dir
 from scen.scenario import ScenError
 from scen.script import ScriptResult, ScriptSpec
@@ -49,7 +51,7 @@ class ScriptTrial:
                             logdir=os.path.join(where, f"{side or 'run'}-seed{s}"))
                  for s in seeds}
         outcomes = self._run(specs, where, side or "run")
-        results, failed_scripts = [], 0
+        results, failed_scripts, metric = [], 0, "final training loss"
         for s in seeds:
             result, error = outcomes[s]
             if error is not None and error.startswith(REFUSED):
@@ -59,16 +61,17 @@ class ScriptTrial:
                 failed_scripts += 1
                 results.append((True, math.nan))
                 continue
-            names = {f["name"] for f in run.findings}
-            loss = run.history.get("loss") or [math.nan]
-            results.append((finding in names, float(loss[-1])))
+            failed, value, metric = symptom(run)
+            if finding in CURVE_FINDINGS:
+                failed = finding in {f["name"] for f in run.findings}
+            results.append((failed, value))
         n = len(seeds)
         where_ran = ("in this process" if self.workers == 0 else
                      f"{min(self.workers or os.cpu_count() or 1, n)} worker processes at a time")
         how = f"{n} run{'s' * (n != 1)}, one per seed: a script runs whole, {where_ran}"
         if failed_scripts:
             how += f"; {failed_scripts} seed(s) never reached fit {fit} (counted as failed)"
-        return Batch(results, how)
+        return Batch(results, how, metric)
 
     def _run(self, specs: dict[int, ScriptSpec], where: str, side: str) -> dict:
         if self.workers == 0:

@@ -61,13 +61,52 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
                                             _set(output_activation="linear", loss="mse")),
     "majority_class_predictor": ("balanced class weights", _set(class_weight="balanced")),
     "float16_throughout": ("float32", _set(precision="fp32")),
+    "integer_labels_with_categorical_crossentropy": (
+        "sparse_categorical_crossentropy", _set(loss="sparse_categorical_crossentropy")),
+    "one_hot_labels_with_sparse_crossentropy": (
+        "categorical_crossentropy", _set(loss="categorical_crossentropy")),
+    "gradients_died": ("learning rate /10", _times("learning_rate", 0.1, default=1e-3)),
+    "loss_spikes": ("learning rate /10", _times("learning_rate", 0.1, default=1e-3)),
+    "still_improving_at_end": ("epochs x3", _times("epochs", 3)),
 }
 # Fixes that leave the loss as it was (its function, targets and weighting): a run's final
 # loss before and after compares, and a fix after which it is higher on average did not fix
 # the run, however rarely its own finding fires again (a learning rate x100 on vanishing
 # gradients silences learning_rate_too_low and leaves the model at chance).
 SAME_LOSS_FIXES = {MECHANICAL_FIXES[finding][0] for finding in (
-    "learning_rate_too_low", "diverging_loss", "plateau", "unscaled_inputs", "float16_throughout")}
+    "learning_rate_too_low", "diverging_loss", "plateau", "unscaled_inputs", "float16_throughout",
+    "still_improving_at_end")}
+# A script's run, judged by its symptom rather than by its finding firing again (a finding seen
+# before training, say unscaled inputs, fires again whatever the run does): accuracy within a
+# tenth of the way from chance (the majority class's share) to 1, or, without an accuracy, a
+# final epoch loss not 10% below the first step's.
+ACCURACY_KEYS = ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+                 "sparse_categorical_accuracy")
+AT_CHANCE = 0.1
+NOT_FALLING = 0.9
+
+
+# Findings that are themselves the symptom, read from the curves: a seed fails where the
+# finding fires again.
+CURVE_FINDINGS = {"still_improving_at_end", "plateau", "oscillating_loss", "diverging_loss",
+                  "loss_spikes", "overfitting", "train_val_gap"}
+
+
+def symptom(run) -> tuple[bool, float, str]:
+    """(failed, metric, the metric's name) of one fit's run (a RunResult): its final accuracy
+    against chance (RunInfo.chance) where it logs one, else its final loss against its first
+    step's."""
+    history, chance = run.history, (run.info or {}).get("chance")
+    key = next((k for k in ACCURACY_KEYS if history.get(k)), None)
+    if key is not None and chance is not None:
+        final = float(history[key][-1])
+        return (not final > chance + AT_CHANCE * (1 - chance), final,
+                f"final {key} (chance {chance:.2f})")
+    losses = history.get("loss") or [math.nan]
+    final = float(losses[-1])
+    first = next((float(v) for v in run.step_losses if math.isfinite(v)), math.nan)
+    falling = math.isfinite(final) and math.isfinite(first) and final < NOT_FALLING * first
+    return not falling, final, "final training loss"
 
 
 def wilson(failures: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -102,6 +141,7 @@ class FixRefused(Exception):
 class Batch:
     results: list[tuple[bool, float]]  # (failed, metric) per seed, in the seeds' order
     how: str  # "batched over 16 seeds" or "16 runs, one per seed: <reason>"
+    metric: str = "final loss"  # what the metric is, as the report names it
 
 
 @dataclass
@@ -117,18 +157,28 @@ class Verification:
     how_before: str = ""  # how each side's seeds ran (Batch.how)
     how_after: str = ""
     refused: str = ""  # the fix the program could not take (note: why)
+    metric: str = "final loss"  # the metric's name (Batch.metric)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return "accuracy" in self.metric or "acc " in self.metric
 
     @property
     def verified(self) -> bool:
+        """Fewer failures, significantly, and the outcome no worse on average."""
         n = len(self.seeds)
         return (bool(n) and not self.same_runs() and not self.metric_worse()
                 and significantly_lower(sum(self.failed_after), sum(self.failed_before), n))
 
     def metric_worse(self) -> bool:
-        """The fix leaves the loss as it was, and the mean final loss rose with it."""
+        """The mean outcome got worse: a lower accuracy, or a higher final loss where the fix
+        leaves the loss as it was defined (another loss's values do not compare)."""
         before, after = _mean(self.metric_before), _mean(self.metric_after)
-        return self.fix in SAME_LOSS_FIXES and math.isfinite(before) and (
-            not math.isfinite(after) or after > before)
+        if not math.isfinite(before):
+            return False
+        if self.higher_is_better:
+            return not math.isfinite(after) or after < before
+        return self.fix in SAME_LOSS_FIXES and (not math.isfinite(after) or after > before)
 
     def rates(self) -> dict:
         n = len(self.seeds)
@@ -150,17 +200,18 @@ class Verification:
         r = self.rates()
         verdict = ("not verified (every seed gave the same run: the program fixes its own "
                    "random seed, so these are one run, not independent ones)" if self.same_runs()
-                   else "not verified (the fix left the loss as it was defined, and the final "
-                   "loss rose: the run is no better)" if self.metric_worse()
+                   else f"not verified (the {self.metric} got worse: the run is no better)"
+                   if self.metric_worse()
                    else "verified" if self.verified
                    else "not verified (no significant improvement)")
         how = f" [{self.how()}]" if self.how() else ""
         return (f"{self.finding}: {self.fix}: failed {sum(self.failed_before)}/{r['n']} seeds "
                 f"before (95% CI {r['before_ci'][0]:.2f}-{r['before_ci'][1]:.2f}), "
                 f"{sum(self.failed_after)}/{r['n']} after ({r['after_ci'][0]:.2f}-"
-                f"{r['after_ci'][1]:.2f}); metric {_mean(self.metric_before):.4g} -> "
-                f"{_mean(self.metric_after):.4g}"
-                + ("" if self.fix in SAME_LOSS_FIXES else " (another loss: the fix changes it)")
+                f"{r['after_ci'][1]:.2f}); mean {self.metric} {_mean(self.metric_before):.4g}"
+                f" -> {_mean(self.metric_after):.4g}"
+                + ("" if self.fix in SAME_LOSS_FIXES or self.higher_is_better
+                   else " (another loss: the fix changes it)")
                 + f"{how}: {verdict}")
 
     def same_runs(self) -> bool:
@@ -208,7 +259,8 @@ def verify(trial: Trial, config: dict, finding: str, seeds: Iterable[int] = rang
     except FixRefused as e:
         return Verification(finding, "", note=str(e), refused=fix[0])
     before = _run_side(trial, config, seeds, finding, "before")
-    v = Verification(finding, fix[0], seeds, how_before=before.how, how_after=after.how)
+    v = Verification(finding, fix[0], seeds, how_before=before.how, how_after=after.how,
+                     metric=before.metric)
     for failed, metric in before.results:
         v.failed_before.append(bool(failed))
         v.metric_before.append(float(metric))
@@ -308,7 +360,8 @@ class ScenarioTrial:
             results.append((any(c.holds for c in result.checks),
                             float(result.history.get(self.metric, [math.nan])[-1])))
         n = len(seeds)
-        return Batch(results, f"{n} run{'s' * (n != 1)}, one per seed: {reason}")
+        return Batch(results, f"{n} run{'s' * (n != 1)}, one per seed: {reason}",
+                     f"final {self.metric}")
 
     def _batched(self, config: dict, seeds: list[int], where: str | None, side: str) -> Batch:
         """The seeds as one batched model; _Refused (why) where the engine does not take it."""
@@ -346,7 +399,8 @@ class ScenarioTrial:
                 write_seed_scalars(os.path.join(where, f"{side}-seed{s}"), run.history)
         n = len(seeds)
         blocks = f", {SEED_BLOCK} at a time" if n > SEED_BLOCK else ""
-        return Batch(results, f"batched over {n} seed{'s' * (n != 1)}{blocks}")
+        return Batch(results, f"batched over {n} seed{'s' * (n != 1)}{blocks}",
+                     f"final {self.metric}")
 
 
 class _Refused(Exception):
