@@ -47,10 +47,11 @@ def softmax_xent_with_logits(labels, logits):
 
 
 def _same_shape(y_true, y_pred):
-    # torch/jax nn.py refuse before computing anything; say so in Keras's words.
+    # torch/jax nn.py refuse before computing anything; say so in Keras's torch words (its
+    # shapes are torch.Size, as `KERAS_BACKEND=torch python train.py` prints them).
     if y_true.shape != y_pred.shape:
         raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
-                         f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}")
+                         f"target.shape={y_true.shape}, output.shape={y_pred.shape}")
 
 
 def _tf_logits(logits, y_pred, from_logits):
