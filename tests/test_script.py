@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import math
 import os
 import re
 import subprocess
@@ -335,3 +336,41 @@ def test_diagnose_json_and_fail_on_make_a_ci_gate(tmp_path):
     assert "healthy: trained" in good.stderr  # the script's own print, out of the JSON's way
     wrong = scen("diagnose", script("healthy.py"), "--fail-on", "fatal")
     assert wrong.returncode == 2 and "--fail-on must be error or warning" in wrong.stderr
+
+
+OWN_TRAIN_STEP = '''
+import numpy as np
+import keras
+import torch
+
+class Mine(keras.Model):
+    """A train_step of its own that neither calls compute_loss nor updates the loss tracker."""
+    def train_step(self, data):
+        x, y = data
+        y_pred = self(x, training=True)
+        loss = keras.ops.mean(keras.ops.square(y_pred - y))
+        self.zero_grad()
+        loss.backward()
+        self.optimizer.apply([v.value.grad for v in self.trainable_weights], self.trainable_weights)
+        return {"loss": loss}
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(128, 3)).astype("float32")
+y = x.sum(1, keepdims=True)
+inputs = keras.Input((3,))
+model = Mine(inputs, keras.layers.Dense(1)(inputs))
+model.compile("adam")
+h = model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+print("losses fall", h.history["loss"][-1] < h.history["loss"][0])
+'''
+
+
+def test_a_train_step_of_its_own_leaves_a_gap_in_scens_record_not_a_nan(tmp_path, logdir):
+    """Keras's loss tracker never moves: the per-step loss is what the step logged, and no
+    NaN of scen's own becomes a finding against the script."""
+    path = tmp_path / "own_step.py"
+    path.write_text(OWN_TRAIN_STEP)
+    (run,) = run_script(ScriptSpec(str(path), logdir=str(logdir), verbose=0)).runs
+    assert run.status == "completed" and "train_step" in run.engine
+    assert len(run.step_losses) == 12 and all(math.isfinite(v) for v in run.step_losses)
+    assert not [f for f in run.findings if f["name"] == "nonfinite_values"], run.findings

@@ -334,7 +334,10 @@ class _HooksMixin:
     def on_train_end(self, logs=None):
         self._keras_model.__dict__.pop("_compute_loss", None)
 
-    def _step_loss_now(self) -> float:
+    def _step_loss_now(self) -> float | None:
+        """This step's loss, or None where Keras's loss tracker did not move (a train_step of
+        the model's own that does not update it): a gap in scen's record, not a NaN of the
+        run's."""
         if self._step_loss is not None:
             return float(self._step_loss)
         if self.backend == "jax":  # JAX keeps the live state outside the variables mid-epoch
@@ -346,7 +349,7 @@ class _HooksMixin:
             count = float(self.keras.ops.convert_to_numpy(tracker.count))
         last_total, last_count = self._last
         self._last = (total, count)
-        return (total - last_total) / (count - last_count) if count > last_count else math.nan
+        return (total - last_total) / (count - last_count) if count > last_count else None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._epoch_steps = epoch, []
@@ -369,7 +372,14 @@ class _HooksMixin:
             self._scale = float(self.keras.ops.convert_to_numpy(scale))
 
     def on_train_batch_end(self, batch, logs=None):
-        self._epoch_steps.append(self._step_loss_now())
+        value = self._step_loss_now()
+        if value is None and "loss" in (logs or {}):  # what the step itself logged
+            value = float(self.keras.ops.convert_to_numpy(logs["loss"]))
+        if value is not None:
+            self._epoch_steps.append(value)
+        elif not any(s.startswith("the per-step loss") for s in self.observers.skipped):
+            self.observers.skipped.append("the per-step loss: the model's train_step neither "
+                                          "updates Keras's loss tracker nor logs a loss")
         self.observers.on_batch_end(batch, {k: float(v) for k, v in (logs or {}).items()})
 
     def on_epoch_end(self, epoch, logs=None):
