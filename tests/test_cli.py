@@ -58,6 +58,9 @@ def test_run_help_explains_every_option_with_its_default():
     (["run", "toy-blob"], "did you mean 'toy-blobs'"),
     (["run", "toy-blobs", "--variant", "rmsprop-lr-01"], "did you mean 'rmsprop-lr-0.1'"),
     (["run", "toy-blobs", "--device", "tpu"], "unknown device 'tpu'"),
+    (["run", "toy-blobs", "--device", "cuda:x"], "unknown device 'cuda:x'; choose from auto, "
+                                                 "cpu, cuda or cuda:N"),
+    (["run", "toy-blobs", "--device", "cuda:7"], "--device cuda:7: "),  # none, or not 8 GPUs
     (["run", "toy-blobs", "--precision", "fp8"], "unknown precision 'fp8'"),
     (["run", "toy-blobs", "--backend", "mxnet"], "unknown backend 'mxnet'"),
     (["run", "toy-blobs", "--epochs", "0"], "--epochs must be between 1 and"),
@@ -262,3 +265,19 @@ def test_run_all_goes_on_past_a_scenario_whose_data_is_missing(tmp_path):
     rows = [line for line in r.stdout.splitlines() if line.startswith("│ ")]
     assert any("mnist-sigmoid" in x and "not run" in x for x in rows), r.stdout
     assert any("toy-blobs" in x and ("reproduced" in x or "too short" in x) for x in rows)
+
+
+def test_cuda_n_names_one_of_the_gpus_there_are(monkeypatch):
+    import torch
+
+    from scen.runner import RunSpec, resolve_device
+    from scen.scenario import ScenError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device(RunSpec("toy-blobs", device="cuda:1")) == "cuda:1"
+    with pytest.raises(ScenError, match=r"--device cuda:2: this machine has 2 GPU\(s\), cuda:0 "
+                                        "to cuda:1"):
+        resolve_device(RunSpec("toy-blobs", device="cuda:2"))
+    with pytest.raises(ScenError, match="--device cuda:0 is supported on the torch backends"):
+        resolve_device(RunSpec("toy-blobs", backend="keras-jax", device="cuda:0"))

@@ -73,7 +73,7 @@ class RunSpec:
         scenario = scenarios.get(self.scenario)
         scenario.variant(self.variant)
         _one_of("backend", self.backend, list(BACKENDS))
-        _one_of("device", self.device, DEVICES)
+        check_device(self.device)
         _one_of("precision", self.precision, PRECISIONS)
         _one_of("semantics", self.semantics, SEMANTICS)
         native = ("torch", "auto")
@@ -94,6 +94,19 @@ class RunSpec:
         check_writable(self.logdir, "--logdir")
         require_installed(BACKENDS[self.backend])
         return scenario
+
+
+def check_device(device: str) -> None:
+    """auto, cpu, cuda or cuda:N (PyTorch's names for the N-th GPU, N from 0): one ScenError
+    for anything else."""
+    index = device[5:] if device.startswith("cuda:") else None
+    if device not in DEVICES and not (index and index.isdigit()):
+        raise ScenError(f"unknown device {device!r}; choose from {', '.join(DEVICES)} or cuda:N "
+                        "(the N-th GPU, from 0)")
+
+
+def is_cuda(device: str) -> bool:
+    return device == "cuda" or device.startswith("cuda:")
 
 
 def _one_of(what: str, value: str, choices) -> None:
@@ -329,17 +342,21 @@ def resolve_device(spec: RunSpec) -> str:
     """'auto' becomes cuda or cpu; asking for cuda where there is none is an error, never a
     silent fall back to the CPU."""
     if BACKENDS[spec.backend] != "torch":
-        if spec.device == "cuda":
-            raise ScenError(f"--device cuda is supported on the torch backends, not {spec.backend}")
+        if is_cuda(spec.device):
+            raise ScenError(f"--device {spec.device} is supported on the torch backends, not "
+                            f"{spec.backend}")
         return "cpu"
     import torch
 
-    if spec.device == "cuda" and not torch.cuda.is_available():
+    if is_cuda(spec.device) and not torch.cuda.is_available():
         why = "this torch is a CPU build" if torch.version.cuda is None else "no GPU is visible"
         raise ScenError(
-            f"--device cuda: CUDA is not available ({why}, torch {torch.__version__}); "
+            f"--device {spec.device}: CUDA is not available ({why}, torch {torch.__version__}); "
             "use --device cpu, or install a CUDA build of torch (see docs/backends.md)"
         )
+    if spec.device.startswith("cuda:") and int(spec.device[5:]) >= torch.cuda.device_count():
+        raise ScenError(f"--device {spec.device}: this machine has {torch.cuda.device_count()} "
+                        f"GPU(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}")
     if spec.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return spec.device

@@ -34,7 +34,7 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 
 from scen.observe import error_message
-from scen.runner import (BACKENDS, DEVICES, PRECISIONS, RunResult, check_seed, check_verbose,
+from scen.runner import (BACKENDS, PRECISIONS, RunResult, check_device, check_seed, check_verbose,
                          check_writable, keras_matches, python_module, require_installed,
                          resolve_device, run_child, subprocess_env)
 from scen.scenario import ScenError
@@ -85,10 +85,10 @@ class ScriptSpec:
         if not self.path.endswith(".py"):
             raise ScenError(f"{self.path} is not a Python script (.py)")
         for what, value, choices in (("backend", self.backend, SCRIPT_BACKENDS),
-                                     ("device", self.device, DEVICES),
                                      ("precision", self.precision, PRECISIONS)):
             if value not in choices:
                 raise ScenError(f"unknown {what} {value!r}; choose from {', '.join(choices)}")
+        check_device(self.device)
         check_verbose(self.verbose)
         try:
             compile(open(self.path, "rb").read(), self.path, "exec")

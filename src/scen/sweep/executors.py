@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from scen import scenario as scenarios
-from scen.runner import SAFE_PATH
+from scen.runner import SAFE_PATH, is_cuda
 from scen.scenario import ScenError
 from scen.sweep.engine import native_block
 from scen.sweep.reports import json_default
@@ -236,7 +236,7 @@ def ray_tasks(spec, lrs, seeds, epochs, device):
                             ) from None
     remote = ray.remote(run_task)
     options = dict(num_cpus=1, max_retries=0)
-    if device == "cuda":
+    if is_cuda(device):
         options["num_gpus"] = spec.gpus_per_task
     per_task = spec.seed_block if spec.backend == "torch" else 1
     pending = []

@@ -15,10 +15,10 @@ MEMORY_SHARE = 0.5  # refuse a sweep whose estimate exceeds this share of the fr
 
 def available_memory(device: str) -> tuple[int, str]:
     """Free bytes where the batched model lives, and where that number came from."""
-    if device == "cuda":
+    if device.startswith("cuda"):
         import torch
 
-        free, _ = torch.cuda.mem_get_info()
+        free, _ = torch.cuda.mem_get_info(torch.device(device))
         return int(free), "free GPU memory (torch.cuda.mem_get_info)"
     try:
         with open("/proc/meminfo") as f:

@@ -45,9 +45,9 @@ def new_sweep_dir(spec: SweepSpec) -> str:
 
 
 def _resolve_device(spec: SweepSpec) -> str:
-    from scen.runner import RunSpec, resolve_device
+    from scen.runner import RunSpec, is_cuda, resolve_device
 
-    if spec.executor == "ray" and spec.ray_address and spec.device == "cuda":
+    if spec.executor == "ray" and spec.ray_address and is_cuda(spec.device):
         return "cuda"  # the cluster's machines have the GPUs, maybe not this one
     return resolve_device(RunSpec(spec.scenario, backend=spec.backend, device=spec.device))
 

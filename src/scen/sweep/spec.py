@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from scen import scenario as scenarios
-from scen.runner import MAX_EPOCHS, check_count, check_writable
+from scen.runner import MAX_EPOCHS, check_count, check_device, check_writable, is_cuda
 from scen.scenario import ScenError
 
 BACKENDS = ("torch", "keras-torch", "keras-tensorflow", "keras-jax")
@@ -168,7 +168,7 @@ class SweepSpec:
         scenario.variant(self.variant)
         _one_of("backend", self.backend, BACKENDS)
         _one_of("executor", self.executor, EXECUTORS)
-        _one_of("device", self.device, DEVICES)
+        check_device(self.device)
         if "learning_rate" not in scenario.config:
             raise ScenError(f"{scenario.name} has no learning_rate setting to sweep")
         self.seed_list()
@@ -185,7 +185,7 @@ class SweepSpec:
             raise ScenError(f"the success threshold must lie in (0, 1], not {self.threshold}")
         if self.stuck_epochs <= 0:
             raise ScenError(f"stuck_epochs must be positive, not {self.stuck_epochs}")
-        if self.backend != "torch" and self.device == "cuda":
+        if self.backend != "torch" and is_cuda(self.device):
             raise ScenError(f"--device cuda is supported by the torch backend, not {self.backend}")
         if self.executor == "ray":
             import importlib.util
