@@ -401,10 +401,13 @@ SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_o
 # with a fix of its own. "name!": only once that finding is an error (float16 is a warning until
 # the run shows NaN or Inf; then the divergence on the way there is its doing too).
 CAUSES: dict[str, tuple[str, ...]] = {
-    "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu"),
+    # Causes before symptoms (issue 22): inputs far from unit scale, units saturated by them,
+    # labels that collapse to one class, the rate.
+    "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu",
+                    "saturated_units", "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
     "dead_relu": ("cross_entropy_on_unbounded_output", "diverging_loss", "nonfinite_values",
-                  "oscillating_loss"),
+                  "oscillating_loss", "unscaled_inputs!"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
                          "unscaled_inputs!", "embedding_index_out_of_range"),
@@ -430,17 +433,20 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
-                                 "no_gradient"),
+                                 "no_gradient", "sparse_labels_not_integer", "unscaled_inputs",
+                                 "saturated_units", "vanishing_gradients"),
     "mean_predictor": ("target_code", "nothing_to_train", "symmetric_units", "linear_model", "regularisation_dominates", "learning_rate_decayed",
                        "clipping_too_tight",
                        "learning_rate_too_low", "no_gradient", "softmax_single_unit",
-                       "output_cannot_reach_targets", "dead_relu"),
+                       "output_cannot_reach_targets", "dead_relu", "unscaled_inputs",
+                       "saturated_units", "vanishing_gradients"),
     "worse_than_constant": ("learning_rate_too_low", "output_cannot_reach_targets",
                             "unscaled_targets", "cross_entropy_on_unbounded_output",
                             "labels_not_one_hot"),
     "diverging_loss": ("float16_throughout!", "cross_entropy_on_unbounded_output"),
     # an output clipped to [1e-7, 1 - 1e-7] has a zero gradient, everywhere once it sits there
-    "gradients_died": ("cross_entropy_on_unbounded_output",),
+    "gradients_died": ("cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
+                       "diverging_loss", "unscaled_inputs", "saturated_units"),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),

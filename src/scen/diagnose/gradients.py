@@ -71,7 +71,8 @@ def _gradients_died(t: Trace, first: int) -> Finding:
         + (f"; {sat:.0%} of the sample's output rows are saturated at exactly 0/1, where "
            "Keras's clipped cross-entropy has no gradient" if sat else "")
         + (f"; learning rate {fmt(lr)}" if lr is not None else "")
-        + ". A step too large pushed the units out of their working range.",
+        + ". The units were pushed out of their working range: by steps too large, or by "
+        "inputs far from unit scale.",
         epoch=first, lr_hint=f" (learning_rate={fmt(lr / 10)})" if lr else "")
 
 
@@ -107,6 +108,13 @@ def _output_saturation(t: Trace) -> float:
     return float(s.get("saturated", 0.0))
 
 
+def is_kernel(path: str, w: dict) -> bool:
+    """A weight that maps inputs to outputs (>= 2-D, not a bias): a GRU's bias is 2-D in Keras
+    (reset_after keeps two rows), and a bias starting at zero moves by a huge share of its
+    own tiny norm, which says nothing about the rate."""
+    return w["ndim"] >= 2 and not path.rsplit("/", 1)[-1].endswith("bias")
+
+
 def update_ratios(t: Trace) -> list[tuple[str, float]]:
     """Per epoch with weight changes: the kernel that moved most, and its |change| / |kernel| /
     steps, the relative update of one step. The fastest layer, not all weights together: a
@@ -115,7 +123,7 @@ def update_ratios(t: Trace) -> list[tuple[str, float]]:
     move as usual. Without kernels (>= 2-D weights), every weight counts."""
     out = []
     for r in t.records:
-        weights = {k: w for k, w in r.weights.items() if w["ndim"] >= 2} or r.weights
+        weights = {k: w for k, w in r.weights.items() if is_kernel(k, w)} or r.weights
         if not weights or any(w.get("delta") is None for w in weights.values()) or r.partial:
             continue
         steps = max(int(r.steps.get("n", 1)), 1)
@@ -195,7 +203,7 @@ def detect_vanishing_gradients(t: Trace) -> list[Finding]:
     ratios = []
     for r in t.records:
         kernels = [(k, r.grads[k]["norm"] / max(r.weights[k]["norm"], NORM_FLOOR))
-                   for k, w in r.weights.items() if w["ndim"] >= 2 and k in r.grads]
+                   for k, w in r.weights.items() if is_kernel(k, w) and k in r.grads]
         if len(kernels) >= VANISHING_MIN_DEPTH and kernels[-1][1] > 0:
             ratios.append((kernels[0][0], kernels[-1][0], kernels[0][1] / kernels[-1][1]))
     if not ratios:
