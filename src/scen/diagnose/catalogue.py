@@ -419,7 +419,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
     "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
-    "still_improving_at_end": ("learning_rate_too_low", "learning_rate_decayed",
+    "still_improving_at_end": ("validation_at_chance", "learning_rate_too_low", "learning_rate_decayed",
                                "clipping_too_tight", "regularisation_dominates",
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any

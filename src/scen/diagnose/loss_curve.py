@@ -67,7 +67,8 @@ OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after it
 # the training loss fell.
 GAP_ACCURACY = 0.15  # train accuracy 15 points above validation accuracy.
 VAL_CHANCE_MIN_EPOCHS = 3  # validation at chance in every one of at least 3 epochs...
-VAL_CHANCE_TRAIN_GAIN = 0.25  # ...while training accuracy ends 25 points above chance...
+VAL_CHANCE_TRAIN_GAIN = 0.1  # ...while training accuracy ends 10 points above chance (a
+# 10-class net memorising shuffled labels climbs from 0.11 to 0.28 in 8 epochs)...
 VAL_CHANCE_MIN_ROWS = 200  # ...in a dataset big enough that a validation split can tell (60
 # rows leave ~18 to validate on: a weak signal there is noise, and overfitting says the rest).
 
