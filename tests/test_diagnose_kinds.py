@@ -1369,3 +1369,59 @@ def test_a_short_run_at_chance_whose_loss_does_not_fall_is_not_called_slow():
     found = diagnose(model, x, y, 5, batch_size=64)
     assert not any(f.name in ("slow_start", "still_improving_at_end") for f in found
                    if f.severity != "info"), (report(found), model.history.history)
+
+
+# --- Diagnosis v3: causes before symptoms -------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss, make_y, fires", [
+    # a filter that kept one class: every sparse label is 3
+    ("sparse_categorical_crossentropy", lambda n, rng: np.full(n, 3), True),
+    # one-hot rows that all mark class 1 (a label column overwritten)
+    ("categorical_crossentropy", lambda n, rng: np.tile([0.0, 1.0, 0.0, 0.0], (n, 1)), True),
+    # the control: four classes, unevenly
+    ("sparse_categorical_crossentropy", lambda n, rng: rng.choice(4, n, p=[.7, .1, .1, .1]),
+     False),
+])
+def test_labels_of_a_single_class_are_the_root_cause(loss, make_y, fires):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(300, 6)).astype("float32")
+    y = make_y(300, rng).astype("float32")
+    model = build(6, [16], 4, "softmax", loss)
+    found = diagnose(model, x, y, 4)
+    if fires:
+        top = first(found)
+        assert top.name == "labels_one_class" and top.severity == "error", report(found)
+        assert "all 300 training labels are" in top.evidence
+        assert all(f.cause == "labels_one_class" for f in found[1:] if f.severity == "info"
+                   and f.name in ("slow_start", "majority_class_predictor")), report(found)
+    else:
+        assert "labels_one_class" not in names(found), report(found)
+
+
+def test_a_recurrent_net_at_a_tiny_rate_is_told_the_rate():
+    """A GRU's bias is 2-D in Keras and starts at zero: its relative change is large whatever
+    the rate, so the rate is read from the kernels. SimpleRNN regression, SGD at 1e-6."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(480, 12, 2)).astype("float32")
+    y = x[:, :, 0].mean(axis=1, keepdims=True).astype("float32") * 3
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential([keras.Input((12, 2)), layers.GRU(16), layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e-6), "mse")
+    found = diagnose(model, x, y, 6)
+    assert first(found).name == "learning_rate_too_low", report(found)
+
+
+def test_gradients_that_die_on_raw_inputs_are_blamed_on_the_inputs():
+    """Sensor readings in the thousands into sigmoid units, Adam: the units saturate and every
+    gradient goes to zero; the report leads with the unscaled inputs, not the rate."""
+    rng = np.random.default_rng(12)
+    x = (rng.normal(size=(400, 5)) * 3000 + 5000).astype("float32")
+    y = (x[:, 0] > 5000).astype("float32")
+    model = build(5, [8, 8], 1, "sigmoid", "binary_crossentropy", hidden_activation="sigmoid")
+    found = diagnose(model, x, y, 6)
+    assert first(found).name == "unscaled_inputs", report(found)
+    symptoms = [f for f in found if f.name in ("gradients_died", "no_gradient",
+                                               "saturated_units", "majority_class_predictor")]
+    assert symptoms and all(f.cause for f in symptoms), report(found)

@@ -111,6 +111,10 @@ ENTRIES = [
     Entry("classification_with_regression_loss", "warning",
           "a classifier trained with a regression loss",
           "Use loss='{loss}' with the {act} output (and metrics=['accuracy'])."),
+    Entry("labels_one_class", "error", "every training label is the same class",
+          "Check how the labels were made (a typo in the class name, a threshold no row "
+          "passes, a filter that kept one class): a classifier needs examples of at least two "
+          "classes, and its accuracy on one class says nothing."),
     Entry("sparse_labels_not_integer", "error", "fractional labels where class indices go",
           "Give integer class indices (for probabilities of the positive class: "
           "y = (y > 0.5).astype('int32')), or keep soft targets with one column per class and "
@@ -387,7 +391,7 @@ LABEL_FINDINGS = {"labels_out_of_range", "label_shape_mismatch", "sparse_label_o
                   "regression_with_classification_loss",
                   "integer_labels_with_categorical_crossentropy",
                   "one_hot_labels_with_sparse_crossentropy", "nonfinite_targets",
-                  "output_has_extra_axes", "sparse_labels_not_integer"}
+                  "output_has_extra_axes", "sparse_labels_not_integer", "labels_one_class"}
 # Symptoms rather than causes: shown as info when an error-level cause is found.
 SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_off",
              "oscillating_loss", "overfitting",
@@ -403,7 +407,7 @@ SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_o
 CAUSES: dict[str, tuple[str, ...]] = {
     # Causes before symptoms (issue 22): inputs far from unit scale, units saturated by them,
     # labels that collapse to one class, the rate.
-    "no_gradient": ("softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu",
+    "no_gradient": ("labels_one_class", "softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu",
                     "saturated_units", "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
     "dead_relu": ("cross_entropy_on_unbounded_output", "diverging_loss", "nonfinite_values",
@@ -424,18 +428,18 @@ CAUSES: dict[str, tuple[str, ...]] = {
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any
     # rate look too low.
-    "slow_start": ("nothing_to_train", "regularisation_dominates", "symmetric_units",
+    "slow_start": ("labels_one_class", "nothing_to_train", "regularisation_dominates", "symmetric_units",
                    "linear_model", "learning_rate_decayed", "clipping_too_tight",
                    "cross_entropy_on_unbounded_output", "majority_class_predictor",
                    "learning_rate_too_low", "unscaled_inputs", "saturated_units",
                    "vanishing_gradients", "dropout_too_high",
                    "sparse_labels_not_integer", "classification_with_regression_loss"),
-    "majority_class_predictor": ("zero_weight_class", "nothing_to_train", "symmetric_units",
+    "majority_class_predictor": ("labels_one_class", "zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
                                  "no_gradient", "sparse_labels_not_integer", "unscaled_inputs",
                                  "saturated_units", "vanishing_gradients"),
-    "mean_predictor": ("target_code", "nothing_to_train", "symmetric_units", "linear_model", "regularisation_dominates", "learning_rate_decayed",
+    "mean_predictor": ("labels_one_class", "target_code", "nothing_to_train", "symmetric_units", "linear_model", "regularisation_dominates", "learning_rate_decayed",
                        "clipping_too_tight",
                        "learning_rate_too_low", "no_gradient", "softmax_single_unit",
                        "output_cannot_reach_targets", "dead_relu", "unscaled_inputs",
@@ -445,7 +449,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                             "labels_not_one_hot"),
     "diverging_loss": ("float16_throughout!", "cross_entropy_on_unbounded_output"),
     # an output clipped to [1e-7, 1 - 1e-7] has a zero gradient, everywhere once it sits there
-    "gradients_died": ("cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
+    "gradients_died": ("labels_one_class", "cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
                        "diverging_loss", "unscaled_inputs", "saturated_units"),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),

@@ -67,7 +67,10 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
             target = np.asarray(target, dtype=np.float64)
         except (TypeError, ValueError):
             continue  # string labels, ragged targets: Keras will say so itself
-        findings += check_output_and_loss(spec, target)
+        label_findings = check_output_and_loss(spec, target)
+        findings += label_findings
+        if y is labels and not label_findings:  # one class: judged on all of the labels
+            findings += check_one_class(spec, target)
     if len(specs) == 1 and specs[0].activation is None:  # a Lambda or custom output layer
         findings += check_unknown_output(model, x, specs[0])
     # an Embedding given ids beyond its rows cannot run on the sample: said above already
@@ -473,6 +476,31 @@ def check_categorical_labels(spec: OutputSpec, y: np.ndarray,
             f"{fmt(float(y.sum(-1).max()))}]; categorical cross-entropy treats each row "
             "as one distribution over classes.", layer=layer))
     return f
+
+
+ONE_CLASS_MIN_ROWS = 20  # fewer labels than this can be one class by chance
+
+
+def check_one_class(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """A classification whose training labels (all of them) hold one class: a typo in the
+    class name compared against (labels all 0), a threshold no row passes. The loss falls to
+    nothing and accuracy reads 1.0 while the model learns a constant."""
+    if spec.loss_kind not in ("binary_ce", "categorical_ce", "sparse_ce") or len(y) < \
+            ONE_CLASS_MIN_ROWS or not np.all(np.isfinite(y)):
+        return []
+    rows = y.reshape(len(y), -1)
+    if spec.loss_kind == "categorical_ce" and rows.shape[1] > 1:
+        classes = np.unique(rows.argmax(axis=1))
+    else:
+        classes = np.unique(rows, axis=0)
+    if len(classes) != 1:
+        return []
+    first = np.asarray(classes[0])
+    value = (f"class {int(first)}" if spec.loss_kind == "categorical_ce" and rows.shape[1] > 1
+             else fmt(float(first.reshape(-1)[0])) if first.size == 1 else str(first.tolist()))
+    return [finding("labels_one_class",
+                    f"all {len(y)} training labels are {value} ({spec.loss_name}): there is no "
+                    "other class to tell apart.", layer=spec.layer)]
 
 
 def check_sparse_labels(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
