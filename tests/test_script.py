@@ -374,3 +374,41 @@ def test_a_train_step_of_its_own_leaves_a_gap_in_scens_record_not_a_nan(tmp_path
     assert run.status == "completed" and "train_step" in run.engine
     assert len(run.step_losses) == 12 and all(math.isfinite(v) for v in run.step_losses)
     assert not [f for f in run.findings if f["name"] == "nonfinite_values"], run.findings
+
+
+COPIED_VALIDATION = '''
+import sys
+import numpy as np
+import keras
+
+rng = np.random.default_rng(31)
+x = rng.normal(size=(300, 12)).astype("float32")
+y = (x[:, 0] - x[:, 2] + rng.normal(0, 1, 300) > 0).astype("float32")
+
+def jitter(a, b):
+    return (np.concatenate([a + rng.normal(0, 0.005, a.shape) for _ in range(4)]).astype("float32"),
+            np.concatenate([b] * 4))
+
+if sys.argv[1] == "augmented-then-split":
+    xa, ya = jitter(x, y)
+    p = rng.permutation(len(xa))
+    x_tr, y_tr, x_val, y_val = xa[p][:960], ya[p][:960], xa[p][960:], ya[p][960:]
+else:
+    (x_tr, y_tr), x_val, y_val = jitter(x[:240], y[:240]), x[240:], y[240:]
+model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+model.fit(x_tr, y_tr, epochs=4, batch_size=32, verbose=0, validation_data=(x_val, y_val))
+'''
+
+
+@pytest.mark.parametrize("split", ["augmented-then-split", "split-then-augmented"])
+def test_validation_rows_copied_from_training_are_said_to_measure_memory(tmp_path, logdir,
+                                                                         split):
+    """Jittered copies of every row made before the split put a copy of each validation row
+    in training; made after it (the control), validation is honest."""
+    path = tmp_path / "copies.py"
+    path.write_text(COPIED_VALIDATION)
+    (run,) = run_script(ScriptSpec(str(path), [split], logdir=str(logdir), verbose=0)).runs
+    leak = [f for f in run.findings if f["name"] == "validation_copies_training"]
+    assert bool(leak) == (split == "augmented-then-split"), run.findings

@@ -111,6 +111,14 @@ ENTRIES = [
     Entry("classification_with_regression_loss", "warning",
           "a classifier trained with a regression loss",
           "Use loss='{loss}' with the {act} output (and metrics=['accuracy'])."),
+    Entry("validation_copies_training", "warning",
+          "the validation rows are copies of training rows: validation overstates the model",
+          "Split first, then augment or oversample the training part only (and drop duplicate "
+          "rows before splitting); judge the model on rows it never saw."),
+    Entry("padding_read_last", "warning",
+          "the recurrent layer reads the padding after the tokens, and forgets them",
+          "Pad before the tokens (keras.utils.pad_sequences(..., padding='pre'), its default), "
+          "or let the padding be skipped: Embedding(..., mask_zero=True)."),
     Entry("labels_one_class", "error", "every training label is the same class",
           "Check how the labels were made (a typo in the class name, a threshold no row "
           "passes, a filter that kept one class): a classifier needs examples of at least two "
@@ -423,18 +431,18 @@ CAUSES: dict[str, tuple[str, ...]] = {
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
     "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
-    "still_improving_at_end": ("validation_at_chance", "learning_rate_too_low", "learning_rate_decayed",
+    "still_improving_at_end": ("padding_read_last", "validation_at_chance", "learning_rate_too_low", "learning_rate_decayed",
                                "clipping_too_tight", "regularisation_dominates",
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any
     # rate look too low.
-    "slow_start": ("labels_one_class", "nothing_to_train", "regularisation_dominates", "symmetric_units",
+    "slow_start": ("padding_read_last", "labels_one_class", "nothing_to_train", "regularisation_dominates", "symmetric_units",
                    "linear_model", "learning_rate_decayed", "clipping_too_tight",
                    "cross_entropy_on_unbounded_output", "majority_class_predictor",
                    "learning_rate_too_low", "unscaled_inputs", "saturated_units",
                    "vanishing_gradients", "dropout_too_high",
                    "sparse_labels_not_integer", "classification_with_regression_loss"),
-    "majority_class_predictor": ("labels_one_class", "zero_weight_class", "nothing_to_train", "symmetric_units",
+    "majority_class_predictor": ("padding_read_last", "labels_one_class", "zero_weight_class", "nothing_to_train", "symmetric_units",
                                  "linear_model", "regularisation_dominates",
                                  "learning_rate_decayed", "clipping_too_tight", "learning_rate_too_low",
                                  "no_gradient", "sparse_labels_not_integer", "unscaled_inputs",

@@ -24,7 +24,7 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_regularisation_dominates, detect_slow_start,
                                       detect_still_improving_at_end,
                                       detect_stopped_while_improving, detect_validation_at_chance,
-                                      detect_validation_shift,
+                                      detect_validation_copies, detect_validation_shift,
                                       detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
 from scen.diagnose.model import CROSS_ENTROPY, ONE_OF_K
@@ -170,7 +170,8 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_worse_than_constant,
              detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_slow_start,
-             detect_plateau, detect_validation_shift, detect_validation_at_chance,
+             detect_plateau, detect_validation_shift, detect_validation_copies,
+             detect_validation_at_chance,
              detect_stopped_while_improving, detect_still_improving_at_end,
              detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]
 

@@ -66,6 +66,7 @@ OVERFIT_RISE = 0.1  # validation loss 10% above its best...
 OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after its best, while
 # the training loss fell.
 GAP_ACCURACY = 0.15  # train accuracy 15 points above validation accuracy.
+NEAR_COPY_TEXT = "5%"  # trace.NEAR_COPY, as the evidence says it
 VAL_CHANCE_MIN_EPOCHS = 3  # validation at chance in every one of at least 3 epochs...
 VAL_CHANCE_TRAIN_GAIN = 0.1  # ...while training accuracy ends 10 points above chance (a
 # 10-class net memorising shuffled labels climbs from 0.11 to 0.28 in 8 epochs)...
@@ -401,6 +402,26 @@ def detect_validation_shift(t: Trace) -> list[Finding]:
         f"the validation inputs' features sit a median {s['shift']:.3g} training standard "
         f"deviations from the training means (feature {s['feature']}: training mean "
         f"{fmt(s['train_mean'])}, validation mean {fmt(s['val_mean'])}){seen}.")]
+
+
+LEAKED = 0.3  # validation rows with a near-copy in training: a third of them is a leak
+
+
+def detect_validation_copies(t: Trace) -> list[Finding]:
+    """Validation rows that are (near-)copies of training rows: augmentation or oversampling
+    done before the split, or duplicated data. The validation metrics then measure memory."""
+    c = t.facts.validation_copies
+    if not c or c["share"] < LEAKED or not t.records:
+        return []
+    key = t.accuracy_key()
+    logs = t.records[-1].logs
+    seen = (f"; val_{key} {logs[f'val_{key}']:.3f} against {key} {logs[key]:.3f}"
+            if key and f"val_{key}" in logs and key in logs else "")
+    return [finding(
+        "validation_copies_training",
+        f"{c['share']:.0%} of {c['n']} validation rows sampled have a near-copy among the "
+        f"training rows (features within {NEAR_COPY_TEXT} of the training spread){seen}: the "
+        "validation scores measure how well the model remembers, not how it generalises.")]
 
 
 def detect_stopped_while_improving(t: Trace) -> list[Finding]:

@@ -23,6 +23,7 @@ from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
+                                 near_copies,
                                  all_weight_stats, facts_for, initial_loss, step_stats,
                                  weight_per_class)
 from scen.observe import Observer, RunInfo, error_message
@@ -103,6 +104,8 @@ class Diagnostics(Observer):
         if validation is not None and self.x is not None:  # validation_data=(x_val, y_val)
             self.facts.validation_shift = safely(lambda: input_shift(self.x, validation[0]),
                                                  None)
+            self.facts.validation_copies = safely(
+                lambda: near_copies(self._inputs, validation[0]), None)
         self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels,
                                             inputs=self._inputs)
         try:  # labels the loss cannot take raise here: preflight has said why

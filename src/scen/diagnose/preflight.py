@@ -158,6 +158,7 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
             continue
         first_layers = consumers(model, t) if t is not None else []
         findings += _embedding_ids(first_layers, ids, name)
+        findings += _padding_read_last(model, first_layers, ids, name)
         unadapted = [c for c in first_layers if _never_adapted(c)]
         if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
@@ -210,6 +211,48 @@ def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Findi
                 f"'{layer.name}' has input_dim={dim}: it has a row for ids 0..{dim - 1} only.",
                 layer=layer.name, dim=dim, last=dim - 1, top=int(ids.max())))
     return findings
+
+
+RECURRENT = ("LSTM", "GRU", "SimpleRNN")
+PADDED_ROWS = 0.5  # half the rows end in padding...
+PADDED_SHARE = 0.5  # ...for at least half of their positions (the median row)
+PADDED_BADLY = 0.75  # three quarters of the positions read after the content: an error
+
+
+def _padding_read_last(model, first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
+    """Sequences padded after their tokens (pad_sequences(padding='post')) into an Embedding
+    without mask_zero and then a recurrent layer: the layer reads the zeros last, and its last
+    state (what it returns) has had the padding's length to forget the tokens. Keras pads
+    before the tokens by default for this reason (keras.utils.pad_sequences, padding='pre')."""
+    if ids.ndim != 2 or ids.shape[1] < 4 or not np.issubdtype(ids.dtype, np.number):
+        return []
+    for emb in first_layers:
+        if type(emb).__name__ != "Embedding" or getattr(emb, "mask_zero", False):
+            continue
+        readers = [c for t in layer_tensors(emb, "output") for c in consumers(model, t)]
+        rnn = next((c for c in readers if type(c).__name__ in RECURRENT
+                    and not getattr(c, "go_backwards", False)
+                    and not getattr(c, "return_sequences", False)), None)
+        if rnn is None:
+            continue
+        nonzero = ids != 0
+        last = np.where(nonzero.any(axis=1),
+                        ids.shape[1] - 1 - np.argmax(nonzero[:, ::-1], axis=1), -1)
+        trailing = (ids.shape[1] - 1 - last) / ids.shape[1]  # share of positions after content
+        padded = trailing > 0
+        if padded.mean() < PADDED_ROWS or np.median(trailing) < PADDED_SHARE:
+            continue
+        share = float(np.median(trailing))
+        return [finding(
+            "padding_read_last",
+            f"{padded.mean():.0%} of the rows of {name} end in zeros after their tokens, a "
+            f"median {share:.0%} of the {ids.shape[1]} positions; Embedding '{emb.name}' does "
+            f"not mask them (mask_zero=False), so {type(rnn).__name__} '{rnn.name}' reads "
+            f"about {round(share * ids.shape[1])} padding steps after the tokens, and the state "
+            "it returns has mostly forgotten them.",
+            severity="error" if share >= PADDED_BADLY else "warning",
+            layer=rnn.name, rnn=type(rnn).__name__, embedding=emb.name)]
+    return []
 
 
 def check_trainable(model) -> list[Finding]:

@@ -50,6 +50,7 @@ class Facts:
     float16: bool = False  # weights kept and computed in float16 (not mixed precision)
     validation_shift: dict | None = None  # validation_data's inputs against training's
     # (input_shift): how far their features sit from the training data's
+    validation_copies: dict | None = None  # near_copies: validation rows copied in training
     linear_stack: list[str] | None = None  # hidden Dense layers without an activation, where
     # nothing else in the model bends: the whole model is one linear map (then its output's)
 
@@ -286,6 +287,46 @@ def input_shift(x_train, x_val) -> dict | None:
     return dict(shift=float(np.nanmedian(shift)), feature=int(keep[worst]),
                 train_mean=float(mean_a[worst]), val_mean=float(mean_b[worst]),
                 worst_shift=float(shift[worst]))
+
+
+NEAR_COPY = 0.05  # rows whose features differ by a root-mean-square 0.05 training sd: copies
+MIN_FEATURES = 8  # in fewer dimensions honest neighbours sit close (20,000 points in 2-D: 0.01)
+CONTINUOUS = 50  # distinct values a feature needs in training to count as continuous (a
+# discrete feature makes honest rows identical)
+
+
+def near_copies(x_train, x_val, n_val: int = 256, max_train: int = 20_000,
+                max_features: int = 512) -> dict | None:
+    """How many validation rows have a near-copy among the training rows (a single numeric
+    input of continuous features; None otherwise, or where it is too large to check): `share`
+    of `n` validation rows sampled. Augmenting or oversampling before the split puts jittered
+    copies of a row on both sides, and validation then measures memory, not generalisation."""
+    try:
+        a = np.asarray(x_train, dtype=np.float64)
+        b = np.asarray(x_val, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if a.ndim < 2 or b.ndim != a.ndim or a.shape[1:] != b.shape[1:] or not len(b) \
+            or len(a) > max_train:
+        return None
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    if a.shape[1] > max_features or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return None
+    sd = a.std(axis=0)
+    keep = sd > 0
+    distinct = np.array([len(np.unique(a[:, j])) for j in np.flatnonzero(keep)])
+    if keep.sum() < MIN_FEATURES or np.mean(distinct >= min(CONTINUOUS, len(a) // 4)) < 0.9:
+        return None
+    a, b = a[:, keep] / sd[keep], b[:, keep] / sd[keep]
+    b = b[np.unique(np.linspace(0, len(b) - 1, min(n_val, len(b))).astype(int))]
+    a_sq = (a * a).sum(axis=1)
+    nearest = np.empty(len(b))
+    for i in range(0, len(b), 64):
+        chunk = b[i:i + 64]
+        d2 = (chunk * chunk).sum(axis=1)[:, None] + a_sq[None, :] - 2 * chunk @ a.T
+        nearest[i:i + 64] = np.sqrt(np.maximum(d2.min(axis=1), 0) / a.shape[1])
+    return dict(share=float(np.mean(nearest < NEAR_COPY)), n=len(b),
+                median=float(np.median(nearest)))
 
 
 def raised_text(start: float, end: float, epoch: int) -> str:
