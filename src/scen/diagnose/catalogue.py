@@ -430,7 +430,9 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "huge_cross_entropy": ("regularisation_dominates", "float16_throughout!",
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
-    "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight"),
+    # units dead or saturated from the start pass almost no gradient: any rate looks too low
+    "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight", "dead_relu!",
+                              "saturated_units!", "symmetric_units"),
     "still_improving_at_end": ("padding_read_last", "validation_at_chance", "learning_rate_too_low", "learning_rate_decayed",
                                "clipping_too_tight", "regularisation_dominates",
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),

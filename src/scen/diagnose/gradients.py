@@ -27,6 +27,8 @@ TINY_UPDATE = 1e-4  # per step, the update's norm over the weights' norm: health
 STILL_LOSS = 0.95  # the loss ended at 95% or more of where it started: it barely moved...
 # ...and trace.UNLEARNED: far from the constant prediction's loss (a converged model also takes
 # tiny steps, but its loss has fallen well below the constant's).
+USUAL_RATE = 1e-3  # Adam's default, SGD's low end: at or above it, tiny updates in a stack
+# whose gradients vanish are the stack's doing (10 sigmoid layers at SGD 0.01), not the rate's
 LOW_LR_MIN_EPOCHS = 3  # a trend and a median update need a few epochs.
 
 
@@ -187,6 +189,9 @@ def detect_learning_rate_too_low(t: Trace) -> list[Finding]:
     if (median >= TINY_UPDATE or zero or died or rose or loss[-1] < STILL_LOSS * start
             or (base and not unlearned(t))):
         return []
+    rate = t.facts.initial_learning_rate
+    if rate is not None and rate >= USUAL_RATE and detect_vanishing_gradients(t):
+        return []  # a usual rate, and a deep saturating stack that passes no gradient back
     lr = t.records[-1].logs.get("learning_rate")
     return [finding(
         "learning_rate_too_low",
