@@ -1,0 +1,42 @@
+"""The latest round of programs written apart from the detectors (tests/diagnosis_rounds/):
+the kinds added for it, and two healthy programs, as a regression set (slow: each program is
+a whole `scen diagnose` process). benchmarks/diagnosis_round.py runs the whole round on torch
+and JAX and gives the README's figures."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROUND = sorted(p for p in (Path(__file__).with_name("diagnosis_rounds")).iterdir()
+               if p.is_dir())[-1]
+MANIFEST = {e["file"]: e for e in json.loads((ROUND / "manifest.json").read_text())}
+# Each a kind this round taught the diagnosis (or one it had missed), and two healthy controls.
+PICKED = ["f08_gru_sgd_tiny_lr.py", "f10_reviews_label_string_typo.py",
+          "f11_lstm_reviews_post_padding.py", "f13_deep_sigmoid_sgd.py",
+          "f17_oversample_before_split.py", "h02_small_tabular_dropout.py",
+          "h09_lstm_forecast.py"]
+SCEN = str(Path(sys.executable).with_name("scen"))
+MNIST = Path(os.environ.get("SCEN_MNIST") or
+             Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("program", PICKED)
+def test_the_report_leads_with_the_root_cause_and_spares_healthy_programs(program, tmp_path):
+    entry = MANIFEST[program]
+    if "MNIST" in (ROUND / program).read_text() and not MNIST.is_file():
+        pytest.skip("no local MNIST (../shared/data/mnist.npz or $SCEN_MNIST)")
+    r = subprocess.run([SCEN, "diagnose", str(ROUND / program), "--json", "--logdir",
+                        str(tmp_path)], capture_output=True, text=True, timeout=600,
+                       cwd=ROUND)
+    assert r.returncode == 0, r.stderr[-2000:]
+    shown = [f for fit in json.loads(r.stdout) for f in fit["findings"]
+             if f["severity"] != "info"]
+    if entry["healthy"]:
+        assert not [f for f in shown if f["severity"] == "error"], shown
+    else:
+        assert shown and shown[0]["name"] in entry["expected"], (entry["root_cause"], shown)
