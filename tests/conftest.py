@@ -23,6 +23,10 @@ _KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 # command) keeps every kind of check - parity, contracts, CLI, diagnosis kinds, bad input - in
 # a few minutes; CI runs the slow set after it. A node id may be a prefix of several.
 SLOW = (
+    # each a scen compare of two worker processes (11-23 s)
+    "tests/test_script_compare.py::test_a_script_that_fails_after_its_fits_has_them_compared",
+    "tests/test_script_compare.py::test_generators_and_pydatasets_compare_by_their_first_batch",
+    "tests/test_script_compare.py::test_a_tf_data_dataset_is_refused_as_scen_does_not_look_into_it",
     "tests/test_golden.py::test_behaviour_matches_golden",  # the port's recording too (~14 s)
     "tests/test_script.py::test_diagnose_json_and_fail_on_make_a_ci_gate",
     "tests/test_script.py::test_a_module_beside_the_script_does_not_replace_one_of_scens",
