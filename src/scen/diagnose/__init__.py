@@ -14,7 +14,8 @@ The map: which file to open
 
     catalogue.py   every finding: name, usual severity, summary and fix texts (add a finding here);
                    CAUSES (which finding explains which), BACKEND_BEHAVIOUR (what each backend does)
-    preflight.py   checks before training: inputs, output vs loss, labels (add a check here)
+    preflight.py   checks before training: inputs, the model's make-up (add a check here)
+    labels.py      ... the labels and targets against the output and the loss
     precision.py   float16 throughout (not mixed precision): the preflight check
     activations.py activation statistics on a sample; saturated, dead, tied units
     trace.py       what detectors read: Trace, EpochRecord, Facts (chance, constant-prediction loss)
@@ -53,10 +54,10 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_slow_start, detect_worse_than_constant)
 from scen.diagnose.model import OutputSpec, activation_of, loss_kind, output_specs, sample
 from scen.diagnose.observer import Diagnostics, wants_activations
-from scen.diagnose.preflight import (check_activation_fits_loss, check_binary_labels,
-                                     check_categorical_labels, check_inputs,
-                                     check_output_and_loss, check_regression_targets,
-                                     check_softmax_axes, check_sparse_labels, preflight)
+from scen.diagnose.labels import (check_activation_fits_loss, check_binary_labels,
+                                  check_categorical_labels, check_output_and_loss,
+                                  check_regression_targets, check_sparse_labels)
+from scen.diagnose.preflight import check_inputs, check_softmax_axes, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Trace, facts_for, grad_stats, initial_loss,
                                  step_stats, weight_stats)
