@@ -46,12 +46,13 @@ def diagnose(program: Path, backend: str, logdir: str) -> dict:
 
 def judge(entry: dict, result: dict) -> dict:
     names = [f["name"] for f in result["shown"]]
+    causes = sorted({f["name"] for f in result["shown"] if not f.get("cause")})  # root causes
     if entry["healthy"]:
         errors = [f["name"] for f in result["shown"] if f["severity"] == "error"]
-        return dict(alarm=errors, names=names)
+        return dict(alarm=errors, names=names, causes=causes)
     expected = set(entry["expected"])
     return dict(hit=bool(expected & set(names)), root=bool(names) and names[0] in expected,
-                names=names)
+                names=names, causes=causes)
 
 
 def main() -> int:
@@ -95,8 +96,11 @@ def main() -> int:
     if len(backends) == 2:
         a, b = backends
         differ = [r["program"] for r in rows if set(r[a]["names"]) != set(r[b]["names"])]
+        roots = [r["program"] for r in rows if r[a]["causes"] != r[b]["causes"]]
         print(f"{a} and {b} report the same kinds on {len(rows) - len(differ)}/{len(rows)}"
-              + (f"; differ: {', '.join(differ)}" if differ else ""))
+              + (f" (differ: {', '.join(differ)})" if differ else "")
+              + f", the same root causes on {len(rows) - len(roots)}/{len(rows)}"
+              + (f" (differ: {', '.join(roots)})" if roots else ""))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
