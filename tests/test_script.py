@@ -237,18 +237,21 @@ def test_cli_diagnose_verify_proves_a_scripts_fix_in_worker_processes(tmp_path):
         "y = (x[:, 0] + x[:, 1] > 0).astype('float32')[:, None]\n"
         "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation='relu'),\n"
         "                          keras.layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-5),\n"
+        "model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-4),\n"
         "              loss='binary_crossentropy', metrics=['accuracy'])\n"
         "model.fit(x, y, epochs=15, batch_size=32, verbose=0)\n"))
-    d = scen("diagnose", str(path), "--verify", "--seeds", "4", "--logdir", str(tmp_path / "r"))
+    d = scen("diagnose", str(path), "--verify", "--seeds", "8", "--logdir", str(tmp_path / "r"))
     assert d.returncode == 0, d.stderr
+    assert "about " in d.stderr and "8 seeds x 2 sides" in d.stderr  # the estimate, first
     line = next(x for x in d.stdout.splitlines() if x.startswith("fit1 learning_rate_too_low"))
-    assert "failed 4/4 seeds before" in line and "0/4 after" in line, line
+    # judged by the symptom (accuracy at chance): a lucky start may escape before the fix
+    before = int(line.split("failed ")[1].split("/")[0])
+    assert before >= 6 and "0/8 after" in line and "final accuracy" in line, line
     assert "worker processes at a time]: verified" in line, line
     assert path.read_text() == script_text  # the fix never touched the script
     (where,) = (tmp_path / "r" / "lowlr").glob("*-verify-learning_rate_too_low")
     assert {p.name for p in where.iterdir() if p.is_dir()} == {
-        f"{side}-seed{s}" for side in ("before", "after") for s in range(4)}
+        f"{side}-seed{s}" for side in ("before", "after") for s in range(8)}
 
 
 def test_a_scripts_fits_print_keras_style_epoch_lines(logdir, capsys):
