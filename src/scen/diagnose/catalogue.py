@@ -464,8 +464,12 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
-    "overfitting": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
-    "train_val_gap": ("validation_unlike_training", "zero_weight_class", "validation_at_chance"),
+    # a BatchNormalization whose moving averages lag is not overfitting: inference computes
+    # another model than training until they settle
+    "overfitting": ("validation_unlike_training", "zero_weight_class", "validation_at_chance",
+                    "batchnorm_statistics_unsettled"),
+    "train_val_gap": ("validation_unlike_training", "zero_weight_class", "validation_at_chance",
+                      "batchnorm_statistics_unsettled"),
     "validation_at_chance": ("validation_unlike_training",),
     "stopped_while_improving": ("monitor_mode_reversed",),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low", "majority_class_predictor", "mean_predictor",
