@@ -1428,3 +1428,31 @@ def test_gradients_that_die_on_raw_inputs_are_blamed_on_the_inputs():
     symptoms = [f for f in found if f.name in ("gradients_died", "no_gradient",
                                                "saturated_units", "majority_class_predictor")]
     assert symptoms and all(f.cause for f in symptoms), report(found)
+
+
+@pytest.mark.parametrize("units, fires", [(1, True), (6, False)])
+def test_a_layer_normalisation_over_one_value_is_a_constant(units, fires):
+    """A gating branch, Dense(units) then LayerNormalization, added to the main path: over one
+    unit it outputs its beta whatever comes in, and the branch's Dense gets no gradient (the
+    control normalises six)."""
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(320, 6)).astype("float32")
+    y = (x[:, 0] + x[:, 3] > 0).astype("float32")
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(21)
+    inputs = keras.Input((6,))
+    main = layers.Dense(6, activation="relu")(inputs)
+    gate = layers.LayerNormalization()(layers.Dense(units, name="gate")(inputs))
+    outputs = layers.Dense(1, activation="sigmoid")(layers.Concatenate()([main, gate]))
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnose(model, x, y, 4)
+    if fires:
+        assert first(found).name == "normalisation_of_one_value", report(found)
+        # the branch's gradient, exactly zero or a rounding error away, follows from it
+        dead = [f for f in found if f.name in ("weights_without_gradient",
+                                                "vanishing_gradients")]
+        assert dead and dead[0].cause == "normalisation_of_one_value" and "gate" in \
+            dead[0].evidence, report(found)
+    else:
+        assert "normalisation_of_one_value" not in names(found), report(found)

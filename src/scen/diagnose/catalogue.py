@@ -111,6 +111,10 @@ ENTRIES = [
     Entry("classification_with_regression_loss", "warning",
           "a classifier trained with a regression loss",
           "Use loss='{loss}' with the {act} output (and metrics=['accuracy'])."),
+    Entry("normalisation_of_one_value", "error",
+          "a normalisation over a single value outputs a constant",
+          "Normalise over an axis with several values (the feature axis of a layer with more "
+          "than one unit), or drop the LayerNormalization there."),
     Entry("validation_copies_training", "warning",
           "the validation rows are copies of training rows: validation overstates the model",
           "Split first, then augment or oversample the training part only (and drop duplicate "
@@ -413,12 +417,14 @@ SECONDARY = {"slow_start", "still_improving_at_end", "plateau", "loss_levelled_o
 # with a fix of its own. "name!": only once that finding is an error (float16 is a warning until
 # the run shows NaN or Inf; then the divergence on the way there is its doing too).
 CAUSES: dict[str, tuple[str, ...]] = {
+    "vanishing_gradients": ("normalisation_of_one_value",),
+    "weights_without_gradient": ("normalisation_of_one_value",),
     # Causes before symptoms (issue 22): inputs far from unit scale, units saturated by them,
     # labels that collapse to one class, the rate.
-    "no_gradient": ("labels_one_class", "softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu",
+    "no_gradient": ("normalisation_of_one_value", "labels_one_class", "softmax_single_unit", "categorical_crossentropy_single_unit", "dead_relu",
                     "saturated_units", "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
-    "dead_relu": ("cross_entropy_on_unbounded_output", "diverging_loss", "nonfinite_values",
+    "dead_relu": ("normalisation_of_one_value", "cross_entropy_on_unbounded_output", "diverging_loss", "nonfinite_values",
                   "oscillating_loss", "unscaled_inputs!"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
@@ -459,7 +465,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                             "labels_not_one_hot"),
     "diverging_loss": ("float16_throughout!", "cross_entropy_on_unbounded_output"),
     # an output clipped to [1e-7, 1 - 1e-7] has a zero gradient, everywhere once it sits there
-    "gradients_died": ("labels_one_class", "cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
+    "gradients_died": ("normalisation_of_one_value", "labels_one_class", "cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
                        "diverging_loss", "unscaled_inputs", "saturated_units"),
     "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),

@@ -43,6 +43,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
+    findings += check_constant_normalisation(model)
     findings += check_symmetry(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
@@ -331,6 +332,28 @@ def check_dropout(model) -> list[Finding]:
                 f"{rate:.0%} of its inputs at every training step and scales the rest by "
                 f"{1 / (1 - rate):.3g}; evaluation uses them all.",
                 layer=layer.name, layer_type=type(layer).__name__, rate=rate))
+    return findings
+
+
+def check_constant_normalisation(model) -> list[Finding]:
+    """A LayerNormalization over axes that hold one value per position (a single feature
+    channel): x - mean(x) is 0 there, so the layer outputs its beta whatever its input, and
+    nothing before it gets a gradient through it (keras/src/layers/normalization/
+    layer_normalization.py normalises over `axis`)."""
+    findings = []
+    for layer in model._flatten_layers(include_self=False) if hasattr(
+            model, "_flatten_layers") else model.layers:
+        if type(layer).__name__ != "LayerNormalization" or not layer.built:
+            continue
+        weight = next((w for w in (getattr(layer, "gamma", None), getattr(layer, "beta", None))
+                       if w is not None), None)
+        if weight is not None and int(np.prod(weight.shape)) == 1:
+            findings.append(finding(
+                "normalisation_of_one_value",
+                f"LayerNormalization '{layer.name}' normalises over axis {layer.axis}, which "
+                "holds one value per position: x minus its own mean is 0, so the layer "
+                "outputs its beta whatever comes in, and the layers before it get no "
+                "gradient through it.", layer=layer.name))
     return findings
 
 
