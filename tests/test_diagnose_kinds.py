@@ -1456,3 +1456,26 @@ def test_a_layer_normalisation_over_one_value_is_a_constant(units, fires):
             dead[0].evidence, report(found)
     else:
         assert "normalisation_of_one_value" not in names(found), report(found)
+
+
+@pytest.mark.parametrize("padding, mask_zero, rnn, fires", [
+    ("post", False, "GRU", True),  # the tokens first, then 30-odd zeros read last
+    ("pre", False, "GRU", False),  # Keras's default: the zeros first
+    ("post", True, "SimpleRNN", False),  # masked: the zeros are skipped
+    ("post", False, "SimpleRNN", True),
+])
+def test_sequences_padded_after_their_tokens_into_a_recurrent_layer(padding, mask_zero, rnn,
+                                                                    fires):
+    rng = np.random.default_rng(40)
+    texts = [list(rng.integers(1, 300, rng.integers(3, 9))) for _ in range(200)]
+    ids = keras.utils.pad_sequences(texts, maxlen=40, padding=padding)
+    y = rng.integers(0, 2, 200).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((40,)), layers.Embedding(300, 8, mask_zero=mask_zero),
+                              getattr(layers, rnn)(8), layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    found = [f for f in dx.preflight(model, ids, y, labels=y, inputs=ids)
+             if f.name == "padding_read_last"]
+    assert bool(found) == fires, found
+    if fires:
+        assert found[0].severity == "error" and rnn in found[0].evidence
