@@ -17,31 +17,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "equivalence"))
+
+import compare_runs  # noqa: E402
+
 ROUNDS = HERE.parent / "tests" / "diagnosis_rounds"
 SCEN = str(Path(sys.executable).with_name("scen"))
 
 
 def diagnose(program: Path, backend: str, logdir: str) -> dict:
-    """scen diagnose's findings of every fit (non-info ones), its exit status and seconds."""
-    start = time.monotonic()
-    r = subprocess.run([SCEN, "diagnose", str(program), "--json", "--backend", backend,
-                        "--logdir", logdir], capture_output=True, text=True, cwd=program.parent,
-                       env=dict(os.environ, KERAS_BACKEND="torch"), timeout=900)
+    """scen diagnose's findings of every fit (non-info ones), its exit status and seconds, run
+    as the equivalence corpus runs a program (compare_runs.run_one: a fresh working folder,
+    KERAS_BACKEND=torch unless set)."""
+    r = compare_runs.run_one([SCEN, "diagnose", str(program), "--json", "--backend", backend,
+                              "--logdir", logdir], timeout=900)
     try:
-        fits = json.loads(r.stdout)
+        fits = json.loads(r["stdout"])
     except ValueError:
         fits = []
     shown = [f for fit in fits for f in fit.get("findings", []) if f["severity"] != "info"]
-    return dict(rc=r.returncode, shown=shown, seconds=round(time.monotonic() - start, 1),
-                error=r.stderr.strip().splitlines()[-1:] if not fits else [])
+    return dict(rc=r["returncode"], shown=shown, seconds=round(r["wall_s"], 1))
 
 
 def judge(entry: dict, result: dict) -> dict:

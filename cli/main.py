@@ -349,14 +349,11 @@ def verify_fixes(result, seeds: int) -> None:
 WORKER_START_S = 5.0  # a worker process importing Keras on torch, measured on 2 cores
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-
-
 def verify_script_fixes(result, seeds: int) -> None:
     """`diagnose train.py --verify`: each fit's root-cause findings, before and after the fix
     applied through the fit interception, over `seeds` runs of the script per side."""
     from scen.diagnose.verify import MECHANICAL_FIXES
+    from scen.progress import duration
     from scen.script_verify import ScriptTrial, root_causes, verify_script
 
     causes = root_causes(result)
@@ -371,7 +368,7 @@ def verify_script_fixes(result, seeds: int) -> None:
         one = sum(r.seconds for r in result.runs) + WORKER_START_S
         at_once = min(os.cpu_count() or 1, seeds)
         total = 2 * seeds * len(fixable) * one / at_once
-        err.print(f"about {_duration(total)}: {len(fixable)} fix(es) x {seeds} seeds x 2 sides, "
+        err.print(f"about {duration(total)}: {len(fixable)} fix(es) x {seeds} seeds x 2 sides, "
                   f"a run ~{one:.0f} s (its fits {one - WORKER_START_S:.0f} s + ~"
                   f"{WORKER_START_S:.0f} s to start), {at_once} at a time",
                   highlight=False, markup=False)

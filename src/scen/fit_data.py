@@ -50,36 +50,24 @@ def data_digest(a: dict, sample: Dataset | None = None) -> str:
     is not looked into), which compare cannot check to be the same on every backend."""
     import hashlib
 
-    digest = hashlib.sha256()
+    import keras
 
-    def add(name, value):
-        if value is None:
-            return
-        if isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                add(f"{name}[{i}]", v)
-        elif isinstance(value, dict):
-            for k in sorted(value):
-                add(f"{name}[{k!r}]", value[k])
-        elif isinstance(value, np.ndarray):
-            digest.update(f"{name}:{value.dtype}:{value.shape}".encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
-        else:
-            raise TypeError(name)
-
-    try:
-        for name in ("x", "y", "sample_weight", "validation_data"):
-            add(name, a.get(name))
-        return digest.hexdigest()
-    except TypeError as e:
+    fields = [(name, a.get(name)) for name in ("x", "y", "sample_weight", "validation_data")]
+    other = next((name for name, v in fields if v is not None and not all(
+        isinstance(leaf, np.ndarray) for leaf in keras.tree.flatten(v))), None)
+    prefix = ""
+    if other is not None:
         if sample is None or sample.x is None:
-            raise ScenError(f"compare needs to see fit's data, and {e} is "
-                            f"{data_kind(a.get(str(e).split('[')[0]))}, which scen does not "
-                            "look into: make it with NumPy or a generator to compare") from None
+            raise ScenError(f"compare needs to see fit's data, and {other} is "
+                            f"{data_kind(a.get(other))}, which scen does not look into: make "
+                            "it with NumPy or a generator to compare")
+        fields, prefix = [("x", sample.x), ("y", sample.y)], "first batch:"
     digest = hashlib.sha256()
-    for name, value in (("x", sample.x), ("y", sample.y)):
-        add(name, value)
-    return "first batch:" + digest.hexdigest()
+    for name, value in fields:
+        for path, leaf in keras.tree.flatten_with_path(value) if value is not None else ():
+            digest.update(f"{name}{list(path)}:{leaf.dtype}:{leaf.shape}".encode())
+            digest.update(np.ascontiguousarray(leaf).tobytes())
+    return prefix + digest.hexdigest()
 
 
 def is_arrays(x) -> bool:

@@ -31,7 +31,6 @@ from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_ch
 from scen.observe import LOG, Observers, RunInfo, error_message
 from scen.runner import RunResult, RunSpec, new_run_dir, record_outcome
 from scen.scenario import Dataset, ScenError
-from scen.sweep.stats import classification_chance
 from scen.tensorboard import TensorBoardLogger
 
 
@@ -201,8 +200,7 @@ class FitRun:
             epochs=params.get("epochs") or self.fit.epochs,
             steps_per_epoch=params.get("steps") or 0, run_dir=self.run_dir,
             loss=self._safe(lambda: loss_name(self.model), ""), versions=versions(self.keras),
-            numerics=numerics(), chance=self._safe(lambda: classification_chance(self.data.y),
-                                                   None))
+            numerics=numerics(), chance=self.diagnosis.facts.chance_accuracy)
         self.observers.on_train_begin(self.info)
         self.started = time.perf_counter()
 

@@ -129,9 +129,10 @@ def compile_pays_off(net, steps: int, device: str, key: str = "") -> tuple[bool,
     """Whether a native run of `steps` steps on the ported `net` should compile by itself, and
     the engine line's note when it does (or would, but cannot). key: Trainer.compile_key,
     whether torch's caches hold this step (AUTO_COMPILE_STEPS["again"]) or not ("first").
-    Left eager: short runs; layers Keras runs (scen.port.keras_call); random layers (compiled, their masks come from inductor's
-    generator, not Keras's draws); batch statistics (BatchNormalization is not yet proven
-    under torch.func); a CPU without a C++ compiler (inductor needs one)."""
+    Left eager: short runs; layers Keras runs (scen.port.keras_call); random layers (compiled,
+    their masks come from inductor's generator, not Keras's draws); batch statistics
+    (BatchNormalization is not yet proven under torch.func); a CPU without a C++ compiler
+    (inductor needs one)."""
     from scen.port.keras_call import KerasCall
     from scen.port.noise import Dropout
     from scen.port.norm import BatchNorm

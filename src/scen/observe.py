@@ -34,7 +34,8 @@ class RunInfo:
     loss: str = ""  # the compiled loss, by Keras name
     versions: dict = field(default_factory=dict)
     numerics: dict = field(default_factory=dict)  # float32 matmul precision, TF32 (numerics())
-    chance: float | None = None  # the majority class's share of the labels (None: no classes)
+    chance: float | None = None  # the majority class's share of the labels, as the
+    # diagnosis reads it for the loss (None: not a classification, or labels it cannot take)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -92,10 +92,10 @@ class EpochLines(Observer):
         left = (now - self.started) / (epoch + 1) * (self.info.epochs - epoch - 1)
         print(f"Epoch {epoch + 1}/{self.info.epochs} - {len(step_losses)} steps - "
               f"{seconds:.2f} s - {seconds / steps * 1000:.1f} ms/step - "
-              f"ETA {_duration(left)} - {_metrics(logs)}", file=self.file, flush=True)
+              f"ETA {duration(left)} - {_metrics(logs)}", file=self.file, flush=True)
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     """Keras's style: 42s, 3:07, 1:02:09."""
     s = int(round(seconds))
     if s < 60:

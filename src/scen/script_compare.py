@@ -6,8 +6,8 @@ own model by structure (model.get_weights() order, shapes checked) at its first 
 fit takes its batches in data order. The data must be the same on every backend (a fingerprint
 of each fit's arrays, or of the first batch of a generator, PyDataset or DataLoader, is
 compared): data made with a backend's random ops differ, and comparing would then measure the
-data, not the backend. A script that fails after its fits has them compared, and its exit noted. The table and the verdict
-are scen.compare's, one per fit.
+data, not the backend. A script that fails after its fits has them compared, and its exit
+noted. The table and the verdict are scen.compare's, one per fit.
 """
 
 from __future__ import annotations

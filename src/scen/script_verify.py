@@ -6,8 +6,8 @@ to that fit through the Model.fit interception (scen.script_fix), each in a work
 its own (a few at a time, as `scen sweep train.py` runs them) or, with workers=0, one after
 another in this process. A seed fails where that fit shows the symptom (scen.diagnose.verify.
 symptom: its accuracy at chance, or its loss not falling; for a finding read from the curves,
-the finding again); the metric is the fit's final accuracy, else its final loss. Every seed's runs go under
-<logdir>/<script>/<time>-verify-<finding>/<side>-seed<s>/, before beside after in TensorBoard.
+the finding again); the metric is the fit's final accuracy, else its final loss. Every
+seed's runs go under <logdir>/<script>/<time>-verify-<finding>/<side>-seed<s>/, before beside after in TensorBoard.
 """
 
 from __future__ import annotations

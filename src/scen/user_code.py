@@ -33,15 +33,21 @@ def call_side_effects(model) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _class_side_effects(cls) -> str | None:
-    """call_side_effects for one class, read once (the diagnosis asks every epoch)."""
+def _own_call(cls) -> tuple[ast.AST, ...]:
+    """The nodes of a class's own `call` (written outside Keras), parsed once per class (the
+    diagnosis asks every epoch); () for Keras's own classes, or where the source cannot be
+    read (a REPL, exec)."""
     if cls.__module__.startswith("keras.") or "call" not in vars(cls):
-        return None
+        return ()
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
+        return tuple(ast.walk(ast.parse(textwrap.dedent(inspect.getsource(cls.call)))))
     except (OSError, TypeError, SyntaxError):
-        return None
-    for node in ast.walk(tree):
+        return ()
+
+
+def _class_side_effects(cls) -> str | None:
+    """call_side_effects for one class."""
+    for node in _own_call(cls):
         if isinstance(node, ast.Call):
             f = node.func
             if (f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")) in LOGGING:
@@ -58,10 +64,4 @@ def adds_losses(cls) -> bool:
     """Whether a class's own `call` (a subclassed model's) calls `self.add_loss`: Keras's
     compute_loss sums those into the loss, and a graph traced from the call does not hold
     them. False for Keras's own classes, or where the source cannot be read."""
-    if cls.__module__.startswith("keras.") or "call" not in vars(cls):
-        return False
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.call)))
-    except (OSError, TypeError, SyntaxError):
-        return False
-    return any(isinstance(n, ast.Attribute) and n.attr == "add_loss" for n in ast.walk(tree))
+    return any(isinstance(n, ast.Attribute) and n.attr == "add_loss" for n in _own_call(cls))

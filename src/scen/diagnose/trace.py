@@ -314,8 +314,9 @@ def near_copies(x_train, x_val, n_val: int = 256, max_train: int = 20_000,
         return None
     sd = a.std(axis=0)
     keep = sd > 0
-    distinct = np.array([len(np.unique(a[:, j])) for j in np.flatnonzero(keep)])
-    if keep.sum() < MIN_FEATURES or np.mean(distinct >= min(CONTINUOUS, len(a) // 4)) < 0.9:
+    rows = a[:2000]  # enough rows to tell a continuous feature from a discrete one
+    distinct = np.array([len(np.unique(rows[:, j])) for j in np.flatnonzero(keep)])
+    if keep.sum() < MIN_FEATURES or np.mean(distinct >= min(CONTINUOUS, len(rows) // 4)) < 0.9:
         return None
     a, b = a[:, keep] / sd[keep], b[:, keep] / sd[keep]
     b = b[np.unique(np.linspace(0, len(b) - 1, min(n_val, len(b))).astype(int))]

@@ -161,7 +161,7 @@ class Verification:
 
     @property
     def higher_is_better(self) -> bool:
-        return "accuracy" in self.metric or "acc " in self.metric
+        return "acc" in self.metric  # symptom() names an accuracy by its key (ACCURACY_KEYS)
 
     @property
     def verified(self) -> bool:

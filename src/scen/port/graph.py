@@ -267,7 +267,7 @@ class PortedModel(nn.Module):
         for v in model.trainable_weights:
             if v.regularizer is not None and v.path in self.keras_paths:
                 factors = weight_penalty(v.regularizer)
-                if factors is None:  # a builder that does not check_plain its layer
+                if factors is None:  # a layer Keras runs, or a builder without check_plain
                     raise UnsupportedLayerError(
                         f"cannot port the regularizer {type(v.regularizer).__name__} of "
                         f"{v.path}: the port computes Keras's L1, L2 and L1L2")
@@ -311,7 +311,7 @@ class PortedModel(nn.Module):
             key = keys[id(layer)]
             module = self.layer_modules[key]
             if isinstance(module, KerasCall):
-                steps.append(self._keras_call_step(key, module, node, slots, mask_of, mask_ids))
+                steps.append(self._keras_call_step(key, node, slots, mask_of, mask_ids))
                 continue
             # Keras records the symbolic call's `training` value in the node (False unless the
             # graph was built with `layer(x, training=True)`); other keyword arguments would
@@ -408,7 +408,7 @@ class PortedModel(nn.Module):
         return out
 
     @staticmethod
-    def _keras_call_step(key, module, node, slots, mask_of, mask_ids) -> _Step:
+    def _keras_call_step(key, node, slots, mask_of, mask_ids) -> _Step:
         """The step of a layer that Keras runs (KerasCall): its node's arguments and the slots
         of the tensors they name. Keras hands a layer its inputs' masks itself, from the
         `_keras_mask` its tensors carry; the port's tensors carry none, so a masked input to a
@@ -425,7 +425,6 @@ class PortedModel(nn.Module):
         out = len(slots)
         for i, t in enumerate(node.outputs):
             slots[id(t)] = out + i
-        module.n_outputs = len(node.outputs)
         return _Step(key, tuple(slots[id(t)] for t in tensors), out, False,
                      outputs=len(node.outputs), node=node,
                      tensor_slots=tuple((id(t), slots[id(t)]) for t in tensors))

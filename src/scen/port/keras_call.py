@@ -36,26 +36,19 @@ class KerasCall(nn.Module):
     `Functional._run_through_graph` protocol; returns the flat list of outputs. `losses`: the
     add_loss values of the latest call, each a tensor."""
 
-    keras_call = True  # the graph gives it the node's arguments, not a tensor
-
     def __init__(self, operation, variables: list):
         super().__init__()
         # Not a submodule: a Keras layer on torch is an nn.Module whose parameters are Keras's
         # own variables, which the port holds as its own tensors (below) and trains.
         object.__setattr__(self, "operation", operation)
         self.variables = variables  # Keras variables, in the order of `names`
-        self.names = []
-        self.trainable = []
-        for i, v in enumerate(variables):
-            name = f"v{i}"
+        self.names = [f"v{i}" for i in range(len(variables))]
+        for v, name in zip(variables, self.names):
             if v.trainable:
                 self.register_parameter(name, as_param(v))
             else:  # moving statistics, seed-generator state: written back after each call
                 self.register_buffer(name, _state(v))
-            self.names.append(name)
-            self.trainable.append(bool(v.trainable))
         self.losses: list[torch.Tensor] = []
-        self.n_outputs = 1
 
     def extra_repr(self) -> str:
         return f"{type(self.operation).__name__} '{self.operation.name}', run by Keras"
@@ -71,10 +64,10 @@ class KerasCall(nn.Module):
         with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
             out = self.operation(*args, **kwargs)
         with torch.no_grad():  # Keras assigns its non-trainable state; so does the port
-            for v, name, trainable in zip(self.variables, self.names, self.trainable):
+            for v, name in zip(self.variables, self.names):
                 new = scope.get_current_value(v)
                 old = getattr(self, name)
-                if not trainable and new is not None and new is not old:
+                if not v.trainable and new is not None and new is not old:
                     old.copy_(new.detach())
         self.losses.extend(scope.losses)  # a shared layer's calls add up, as in Keras
         return keras.tree.flatten(out)

@@ -91,20 +91,6 @@ def chance_level(y) -> float:
     return float(counts.max() / len(labels))
 
 
-def classification_chance(y) -> float | None:
-    """chance_level of labels that look like classes (integer values, 1,000 classes at most,
-    or 0/1 rows of one-hot or multi-label targets); None for a regression's targets, several
-    outputs, or no labels."""
-    if y is None or isinstance(y, (list, tuple, dict)):
-        return None
-    y = np.asarray(y)
-    if y.size == 0 or y.dtype.kind not in "biuf" or not np.all(np.isfinite(y)):
-        return None
-    if not np.array_equal(y, np.round(y)) or len(np.unique(y)) > 1000:
-        return None
-    return chance_level(y)
-
-
 def censored_percentile(values: Sequence[int | None], q: float) -> float | None:
     """Percentile q of epochs-to-threshold over all seeds, None (never reached) counting as
     later than any epoch; None when the percentile falls on such seeds."""
