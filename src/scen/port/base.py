@@ -26,12 +26,8 @@ class UnsupportedLayerError(ValueError):
 
 
 def layer_error(layer, why: str) -> UnsupportedLayerError:
-    from scen.port.registry import SUPPORTED_LAYERS  # the list is assembled after the families
-
-    return UnsupportedLayerError(
-        f"cannot port layer '{layer.name}' ({type(layer).__name__}): {why}; "
-        f"supported layers: {', '.join(SUPPORTED_LAYERS)}"
-    )
+    """The layer's name and class, and why (the layers with a translation: SUPPORTED_LAYERS)."""
+    return UnsupportedLayerError(f"cannot port layer '{layer.name}' ({type(layer).__name__}): {why}")
 
 
 def refuse(layer, setting: str) -> UnsupportedLayerError:

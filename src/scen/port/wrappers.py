@@ -18,16 +18,14 @@ import torch
 
 from scen.port.base import PortLayer, layer_error, refuse
 
-__all__ = ["Bidirectional", "TimeDistributed", "BUILDERS"]
+__all__ = ["Bidirectional", "TimeDistributed", "builders"]
 
 MERGE_MODES = ("concat", "sum", "ave", "mul")
 
 
-def _translate_inner(wrapper, inner):
+def _translate_inner(table: dict, wrapper, inner):
     """The translation of a wrapped layer, by the same table as any layer."""
-    from scen.port.registry import BUILDERS as ALL  # the table includes this module's entries
-
-    build = ALL.get(type(inner).__name__)
+    build = table.get(type(inner).__name__)
     if build is None:
         raise layer_error(wrapper, f"it wraps an unsupported layer ({type(inner).__name__})")
     return build(inner)
@@ -55,13 +53,13 @@ class Bidirectional(PortLayer):
         return y * y_rev
 
 
-def _bidirectional(layer):
+def _bidirectional(table: dict, layer):
     if layer.merge_mode not in MERGE_MODES:
         raise refuse(layer, f"merge_mode={layer.merge_mode!r}")  # None: two outputs
     if layer.return_state or layer.stateful:
         raise refuse(layer, "return_state=True" if layer.return_state else "stateful=True")
-    forward, claims = _translate_inner(layer, layer.forward_layer)
-    backward, back_claims = _translate_inner(layer, layer.backward_layer)
+    forward, claims = _translate_inner(table, layer, layer.forward_layer)
+    backward, back_claims = _translate_inner(table, layer, layer.backward_layer)
     if not (getattr(forward, "takes_mask", False) and getattr(backward, "takes_mask", False)):
         raise layer_error(layer, "it wraps a layer that is not a recurrent layer")
     return (Bidirectional(forward, backward, layer.merge_mode, bool(layer.return_sequences)),
@@ -84,11 +82,15 @@ class TimeDistributed(PortLayer):
         return torch.stack([self.inner(x[:, t]) for t in range(x.shape[1])], dim=1)
 
 
-def _time_distributed(layer):
-    inner, claims = _translate_inner(layer, layer.layer)
+def _time_distributed(table: dict, layer):
+    inner, claims = _translate_inner(table, layer, layer.layer)
     if getattr(inner, "many", False):
         raise layer_error(layer, "it wraps a layer that takes several inputs")
     return TimeDistributed(inner), claims
 
 
-BUILDERS = {"Bidirectional": _bidirectional, "TimeDistributed": _time_distributed}
+def builders(table: dict) -> dict:
+    """The wrappers' entries for `table`, the translations by class name, which translates
+    their inner layers (a wrapper in a wrapper included, once `table` holds these entries)."""
+    return {"Bidirectional": lambda layer: _bidirectional(table, layer),
+            "TimeDistributed": lambda layer: _time_distributed(table, layer)}
