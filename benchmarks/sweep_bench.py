@@ -15,12 +15,19 @@ and the ratio of the last to the first (the target is <= 2). Then, unless --no-f
 whole `run_sweep` of N seeds x 0.001,0.01,0.1 with its outputs (JSON, CSV, plot, TensorBoard),
 and its table. The machine's load average is printed too: on a shared machine the times move
 with it, the ratios much less, since both sides run in the same process one after the other.
+
+    python benchmarks/sweep_bench.py --script train.py [--seeds 256] [-- SCRIPT ARGS]
+
+A user's script instead, whole processes side by side: `scen run train.py` (one seed) and
+`scen sweep train.py --seeds N`, their wall seconds, the ratio (the target is <= 3) and the
+sweep's engine line (batched, or one process per seed and why).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,14 +79,40 @@ def default_lr(scenario, variant: str) -> float:
     return float(keras.optimizers.get(config["optimizer"]).get_config()["learning_rate"])
 
 
+def script_ratio(path: str, seeds: int, script_args: list[str]) -> int:
+    """`scen run` and `scen sweep --seeds N` of a script, whole processes, one after the other."""
+    scen = os.path.join(os.path.dirname(sys.executable), "scen")
+
+    def wall(command: list[str]) -> tuple[float, str]:
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-500:]}")
+        return time.perf_counter() - started, done.stdout
+
+    with tempfile.TemporaryDirectory() as logdir:
+        rest = ["--logdir", logdir, path, "--", *script_args]
+        one, _ = wall([scen, "run", *rest])
+        many, out = wall([scen, "sweep", "--seeds", str(seeds), *rest])
+    engine = next((line for line in out.splitlines() if line.startswith("engine:")), "?")
+    print(f"{path}: scen run {one:.1f} s; scen sweep --seeds {seeds} {many:.1f} s; ratio "
+          f"{many / one:.2f} (target <= 3: {'met' if many / one <= 3 else 'NOT met'}); "
+          f"load average {os.getloadavg()[0]:.1f}\n{engine}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--script", help="a user's script: scen run against scen sweep")
+    p.add_argument("script_args", nargs="*", help="the script's arguments, after --")
     p.add_argument("--scenario", default="toy-blobs")
     p.add_argument("--variants", default="as-posted,rmsprop")
     p.add_argument("--seeds", type=int, default=256)
     p.add_argument("--epochs", type=int, default=None, help="default: as posted (500)")
     p.add_argument("--no-full-sweep", action="store_true")
     args = p.parse_args(argv)
+    if args.script:
+        return script_ratio(args.script, args.seeds, args.script_args)
 
     t0 = time.perf_counter()
     import keras  # noqa: F401  (imports are not part of any timing below)

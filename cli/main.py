@@ -393,8 +393,9 @@ def sweep(
     name: str = typer.Argument(..., help="A scenario with a learning_rate setting (toy-blobs), "
                                "or your own Keras script (train.py)."),
     variant: str = typer.Option(scenarios.AS_POSTED, "--variant", "-v", help="Which variant."),
-    seeds: str = typer.Option("256", help="A count (256), a range (0-9) or a list (1,2,5) "
-                              "[a script: 32]."),
+    seeds: Optional[str] = typer.Option(None, help="A count, a range (0-9) or a list (1,2,5) "
+                                        "[default: 256; a script the batched engine cannot "
+                                        "take: 32]."),
     lr: Optional[str] = typer.Option(None, help="Learning rates, comma-separated (a scenario) "
                                      "[default: 0.001,0.01,0.1]."),
     metric: Optional[str] = typer.Option(None, help="A script's metric to judge, as its fit "
@@ -427,14 +428,14 @@ def sweep(
     if is_script(name):
         not_for_scripts(variant=variant, lr=lr, epochs=epochs, executor=executor,
                         device=device)
-        return sweep_script_command(name, script_args, "32" if seeds == "256" else seeds,
+        return sweep_script_command(name, script_args, seeds,
                                     backend, metric, threshold, logdir)
     if script_args:
         fail(f"unexpected arguments {' '.join(script_args)!r}: only a script (train.py) takes "
              "arguments after its name")
     if metric is not None:
         fail("--metric applies to a script; a scenario's sweep judges accuracy")
-    spec = SweepSpec(name, variant, seeds, "0.001,0.01,0.1" if lr is None else lr, backend,
+    spec = SweepSpec(name, variant, seeds or "256", "0.001,0.01,0.1" if lr is None else lr, backend,
                      device, epochs, executor, ray_address, logdir,
                      **({} if threshold is None else dict(threshold=threshold)))
 

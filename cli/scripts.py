@@ -89,14 +89,14 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
 
     if metric is not None and not metric.strip():
         fail("--metric is empty: name what the script's fit logs, e.g. val_accuracy or loss")
-    # A sweep's default, torch (one batched model), is a scenario's: a script's seeds run one
-    # process each, their fits on the native port wherever it takes them (auto).
+    # A sweep's default, torch (one batched model), is a scenario's: a script's seeds train as
+    # one batched model where the port takes its first fit, else one process each (auto).
     spec = ScriptSweepSpec(path, list(args or []), seeds, "auto" if backend == "torch" else backend,
                            metric or "accuracy", 0.95 if threshold is None else threshold,
                            logdir=logdir)
 
-    def progress(done: int, total: int) -> None:
-        err.print(f"[{done}/{total}] seeds done", highlight=False, markup=False)
+    def progress(done: int, total: int, unit: str = "seeds") -> None:
+        err.print(f"[{done}/{total}] {unit} done", highlight=False, markup=False)
 
     try:
         result = run_script_sweep(spec, progress=progress)
@@ -106,6 +106,7 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
                 and str(s.error).startswith("no fit logged")]
     if result.seeds and len(unlogged) == len(result.seeds):  # a name no fit logs: bad input
         fail(f"--metric {spec.metric!r}: {unlogged[0].error}")
+    out.print(f"engine: {result.engine}", highlight=False, markup=False, soft_wrap=True)
     out.print(result.format_table(), highlight=False, markup=False, soft_wrap=True)
     if result.seeds:
         out.print(spec.legend(), highlight=False, markup=False, soft_wrap=True)
@@ -113,9 +114,10 @@ def sweep_script_command(path, args, seeds, backend, metric, threshold, logdir) 
         if s.status != "completed":
             out.print(f"seed {s.seed}: {s.status}: {s.error}", highlight=False, markup=False,
                       soft_wrap=True)
-    out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png, each seed's runs "
-              f"and output; tensorboard --logdir {logdir}: HParams)", highlight=False,
-              markup=False, soft_wrap=True)
+    each = "" if result.engine.startswith("batched") else ", each seed's runs and output"
+    out.print(f"results: {result.run_dir} (sweep.json, seeds.csv, sweep.png{each}; "
+              f"tensorboard --logdir {logdir}: HParams)", highlight=False, markup=False,
+              soft_wrap=True)
     if result.status == "interrupted":
         raise typer.Exit(INTERRUPTED)
 

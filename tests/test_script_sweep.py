@@ -1,9 +1,12 @@
-"""`scen sweep train.py`: a user's script once per seed, judged on its own metric."""
+"""`scen sweep train.py`: a user's script over many seeds, judged on its own metric: every seed
+at once in the batched engine where the port takes the script's first fit, else one process
+per seed."""
 
 import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scen.scenario import ScenError
@@ -15,7 +18,7 @@ SCEN = [sys.executable, "-m", "scen.cli.main"]
 
 def test_a_healthy_script_reaches_the_threshold_on_every_seed(tmp_path):
     r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "healthy.py"), seeds="3", threshold=0.9,
-                                         logdir=str(tmp_path)))
+                                         backend="keras-torch", logdir=str(tmp_path)))
     s = r.summary()
     assert (s["seeds"], s["reached"], s["stuck"], s["failed"]) == (3, 1.0, 0.0, 0)
     losses = {tuple(o.values) for o in r.seeds}
@@ -83,3 +86,51 @@ def test_a_sweep_interrupted_before_any_seed_finished_says_so_not_nan():
 
     result = ScriptSweepResult(ScriptSweepSpec("train.py"), "runs/x", [], "interrupted")
     assert result.format_table() == "accuracy >= 0.95: no seed finished"
+
+
+# ---- the batched engine: every seed at once, each its own run ------------------------------
+def _single(script, seed, tmp_path):
+    from scen.script import ScriptSpec, run_script
+
+    (run,) = run_script(ScriptSpec(str(SCRIPTS / script), [], "auto", "cpu", "fp32", seed,
+                                   str(tmp_path / f"single-{seed}"), verbose=0)).runs
+    return run.history
+
+
+@pytest.mark.parametrize("script", ["healthy.py", "numpy_seeded_data.py"])
+def test_a_script_sweep_trains_every_seed_at_once_each_as_its_own_run(script, tmp_path):
+    """healthy.py makes the same data on every seed (its own generator): the preamble runs for
+    the first and last seed only. numpy_seeded_data.py draws them from NumPy's global
+    generator, which the seed seeds: the preamble runs for every seed. Either way a seed's
+    losses are its `scen run --seed s` run's, within 1e-5 (the batched kernels round a few
+    values an ulp apart)."""
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / script), seeds="0-2", metric="loss",
+                                         threshold=0.0, logdir=str(tmp_path)))
+    assert r.engine.startswith("batched: all 3 seeds"), r.engine
+    assert [o.status for o in r.seeds] == ["completed"] * 3
+    assert len({tuple(o.losses) for o in r.seeds}) == 3  # three seeds, three runs
+    for o in r.seeds[::2]:
+        single = _single(script, o.seed, tmp_path)
+        np.testing.assert_allclose(o.losses, single["loss"], rtol=1e-5)
+        np.testing.assert_allclose(o.values, single["loss"], rtol=1e-5)
+    assert not list(Path(r.run_dir).glob("seed-*"))  # no process per seed
+    assert json.loads((Path(r.run_dir) / "sweep.json").read_text())["engine"] == r.engine
+
+
+def test_a_script_that_seeds_itself_is_said_to_start_every_seed_alike(tmp_path):
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "seeds_itself.py"), seeds="2",
+                                         logdir=str(tmp_path)))
+    assert r.engine.startswith("batched") and "the script seeds itself" in r.engine, r.engine
+    assert r.seeds[0].losses == r.seeds[1].losses  # shuffle=False: the same run twice
+
+
+def test_what_the_batched_engine_cannot_take_runs_one_process_per_seed_and_says_why(tmp_path):
+    script = tmp_path / "with_callback.py"
+    script.write_text((SCRIPTS / "healthy.py").read_text().replace(
+        "validation_split=0.2)", "validation_split=0.2, "
+        "callbacks=[keras.callbacks.EarlyStopping(patience=1)])"))
+    r = run_script_sweep(ScriptSweepSpec(str(script), seeds="1", threshold=0.5,
+                                         logdir=str(tmp_path / "runs")))
+    assert r.engine.startswith("one process per seed") and "EarlyStopping" in r.engine
+    assert [o.status for o in r.seeds] == ["completed"]
+    assert len(list(Path(r.run_dir).glob("seed-*/*/*/result.json"))) == 1

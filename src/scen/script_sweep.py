@@ -23,6 +23,7 @@ import math
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -36,13 +37,16 @@ from scen.sweep.stats import censored_percentile
 # Relative to the metric's scale (max(|first value|, 1)): an accuracy that moves by less than
 # 0.05, or a loss by less than 5%, has not started to learn.
 STUCK_MARGIN = 0.05
+BATCHED_SEEDS, PROCESS_SEEDS = "256", "32"  # the default --seeds of each engine
 
 
 @dataclass
 class ScriptSweepSpec:
     path: str
     args: list[str] = field(default_factory=list)
-    seeds: str = "32"  # a count, "0-9" or "1,2,5" (as scenario sweeps take them)
+    # A count, "0-9" or "1,2,5" (as scenario sweeps take them); None: 256 batched, 32 in
+    # processes (each seed a whole process: ~10 s of imports alone).
+    seeds: str | None = None
     backend: str = "auto"  # as ScriptSpec: the native port wherever it takes the fits
     metric: str = "accuracy"  # a key of the fit's history: accuracy, val_loss, mae, ...
     threshold: float = 0.95
@@ -61,7 +65,7 @@ class ScriptSweepSpec:
             raise ScenError(f"--threshold must be a number, not {self.threshold}")
         if self.stuck_epochs <= 0 or (self.workers is not None and self.workers <= 0):
             raise ScenError("stuck epochs and workers must be positive")
-        return list(parse_seeds(self.seeds))
+        return list(parse_seeds(self.seeds or BATCHED_SEEDS))
 
     @property
     def lower_is_better(self) -> bool:
@@ -105,6 +109,7 @@ class ScriptSweepResult:
     run_dir: str
     seeds: list[SeedOutcome]
     status: str = "completed"  # or interrupted
+    engine: str = ""  # batched, or one process per seed and why
 
     def summary(self) -> dict:
         n = len(self.seeds)
@@ -159,7 +164,7 @@ class ScriptSweepResult:
                               padded([o.values for o in seeds]), np.full(n, np.nan),
                               [o.status for o in seeds], summary, records)
         return SweepResult(self.spec, self.run_dir, self.status, [config] if n else [], seconds,
-                           epochs=epochs, vectorised=False)
+                           epochs=epochs, vectorised=self.engine.startswith("batched"))
 
 
 def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
@@ -175,7 +180,13 @@ def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
         logged = sorted({k for r in result.runs for k in r.history})
         return SeedOutcome(seed, "failed", f"no fit logged {spec.metric!r} (logged: "
                                            f"{', '.join(logged) or 'nothing'})")
-    values = [float(v) for v in run.history[spec.metric]]
+    return outcome(spec, seed, run.status, run.error, run.history)
+
+
+def outcome(spec: ScriptSweepSpec, seed: int, status: str, error: str | None,
+            history: dict) -> SeedOutcome:
+    """A seed's outcome from its judged fit's history (which logs spec.metric)."""
+    values = [float(v) for v in history[spec.metric]]
     meets = (lambda v: v <= spec.threshold) if spec.lower_is_better else \
         (lambda v: v >= spec.threshold)
     reached = next((i + 1 for i, v in enumerate(values) if meets(v)), None)
@@ -186,9 +197,9 @@ def judge(spec: ScriptSweepSpec, seed: int, result: ScriptResult | None,
             break
         still += 1
     stuck = still >= min(spec.stuck_epochs, len(values)) and reached is None
-    rates = run.history.get("learning_rate") or [None]
-    return SeedOutcome(seed, run.status, run.error, values, reached, stuck,
-                       [float(v) for v in run.history.get("loss", [])],
+    rates = history.get("learning_rate") or [None]
+    return SeedOutcome(seed, status, error, values, reached, stuck,
+                       [float(v) for v in history.get("loss", [])],
                        None if rates[0] is None else float(rates[0]))
 
 
@@ -230,12 +241,26 @@ def run_worker(script: ScriptSpec, run_dir: str, tag: str,
 
 
 def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
-    """Every seed, a few processes at a time; sweep.json written as seeds finish. An interrupt
-    stops the workers and keeps what finished (status 'interrupted')."""
+    """Every seed at once in the batched engine where it takes the script's first fit (on the
+    native port); else a few processes at a time, sweep.json written as seeds finish. An
+    interrupt stops the workers and keeps what finished (status 'interrupted')."""
     seeds = spec.check()
     started = time.perf_counter()
     run_dir = fresh_dir(spec.logdir, ScriptSpec(spec.path).name, f"sweep-{spec.backend}")
     result = ScriptSweepResult(spec, run_dir, [])
+    why = batched_refusal(spec)
+    if why is None:
+        try:
+            return run_batched(spec, seeds, result, started, progress)
+        except ScenError as e:  # the batched engine cannot take this fit: processes can
+            why = str(e)
+        except KeyboardInterrupt:  # before any seed trained: nothing to judge
+            result.status = "interrupted"
+            _write(result)
+            return result
+    result.engine = f"one process per seed: the batched engine cannot take it ({why})"
+    if spec.seeds is None:
+        seeds = list(parse_seeds(PROCESS_SEEDS))
     workers = spec.workers or os.cpu_count() or 1
     pool, live = cf.ThreadPoolExecutor(max_workers=workers), set()
     try:
@@ -251,6 +276,52 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         stop_workers(live)
+    _write(result)
+    _write_reports(result.as_sweep_result(time.perf_counter() - started))
+    return result
+
+
+def batched_refusal(spec: ScriptSweepSpec) -> str | None:
+    """Why the sweep cannot even try the batched engine (None: it can try)."""
+    from scen.script import selected_backend
+
+    backend = spec.backend if spec.backend != "auto" else selected_backend(spec.path)[0]
+    if backend not in ("auto", "torch"):
+        return f"it runs on {backend}, and the batched engine is the native port's"
+    if "keras" in sys.modules and sys.modules["keras"].backend.backend() != "torch":
+        return "this process's Keras is not on torch"
+    return None
+
+
+def run_batched(spec: ScriptSweepSpec, seeds: list[int], result: ScriptSweepResult,
+                started: float, progress=None) -> ScriptSweepResult:
+    """Every seed at once (scen.sweep.script_program): the script's preamble builds the model
+    and data, the batched engine trains all seeds as one model. ScenError, before any
+    training, where it cannot take the fit."""
+    from scen.sweep import seeds as seeding
+    from scen.sweep.engine import SeedTrainer
+    from scen.sweep.script_program import ScriptProgram
+
+    keras = seeding.keras_on_torch()
+    with seeding.global_generators_kept():  # the preambles and set-up reseed them
+        program = ScriptProgram(spec.path, spec.args, spec.metric, keras, seeds)
+        trainer = SeedTrainer(keras, program, program.variant, seeds,
+                              validate=spec.metric.startswith("val_"))
+        status, error = "completed", None
+        epochs = trainer.epochs
+        try:
+            trainer.fit(lambda epoch: progress and progress(epoch + 1, epochs, "epochs"))
+        except KeyboardInterrupt:
+            result.status = "interrupted"
+        except RuntimeError as e:  # as a run would raise it (torch's label checks)
+            status, error = "raised", f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
+    result.engine = (f"batched: all {len(seeds)} seeds as one model on the native port "
+                     f"({trainer.engine}), the script stopped at its first fit")
+    if len(seeds) > 1 and bool((trainer.initial == trainer.initial[:1]).all()):
+        result.engine += ("; every seed starts from the same weights: the script seeds itself "
+                          "(keras.utils.set_random_seed), or its initializers draw nothing")
+    result.seeds = [outcome(spec, s, status, error, trainer.seed_history(i))
+                    for i, s in enumerate(seeds)]
     _write(result)
     _write_reports(result.as_sweep_result(time.perf_counter() - started))
     return result
@@ -284,7 +355,8 @@ def stop_workers(live: set, grace_seconds: float = 10.0) -> None:
 
 
 def _write(result: ScriptSweepResult) -> None:
-    doc = dict(spec=asdict(result.spec), status=result.status, summary=result.summary(),
+    doc = dict(spec=asdict(result.spec), status=result.status, engine=result.engine,
+               summary=result.summary(),
                seeds=[asdict(s) for s in result.seeds])
     write_atomically(os.path.join(result.run_dir, "sweep.json"),
                      json.dumps(doc, indent=1, default=float))

@@ -137,12 +137,10 @@ def reference_build(keras, scenario, config: dict, seed: int):
     keras.backend.clear_session(free_memory=False)  # as a run does, less its gc.collect()
     seed_everything(keras, seed)
     keras.config.set_dtype_policy("float32")
-    data = scenario.make_data(config, seed)
     random_initializers.RandomInitializer.__init__ = record_init
     variables.Variable._initialize_with_initializer = record_make
     try:
-        with keras.device("cpu"):
-            model = scenario.build_model(config)
+        model, data = built(keras, scenario, config, seed)
     finally:
         random_initializers.RandomInitializer.__init__ = original_init
         variables.Variable._initialize_with_initializer = original_make
@@ -165,14 +163,22 @@ def seed_cpu(seed: int) -> None:
     torch.default_generator.manual_seed(seed)
 
 
+def built(keras, scenario, config: dict, seed: int):
+    """(model, data) of a seed, everything seeded: a scenario makes its data, then builds its
+    model; a script (scen.sweep.script_program) runs its preamble, which does both."""
+    if hasattr(scenario, "build"):
+        return scenario.build(config, seed)
+    data = scenario.make_data(config, seed)
+    with keras.device("cpu"):
+        return scenario.build_model(config), data
+
+
 def build_weights(keras, scenario, config, seed) -> list[np.ndarray]:
     """A seed's initial weights the slow, sure way: a Keras build."""
     from scen.keras_run import seed_everything
 
     seed_everything(keras, seed)
-    scenario.make_data(config, seed)
-    with keras.device("cpu"):
-        return [np.asarray(w) for w in scenario.build_model(config).get_weights()]
+    return [np.asarray(w) for w in built(keras, scenario, config, seed)[0].get_weights()]
 
 
 class InitialWeights:
