@@ -77,6 +77,42 @@ def test_compiled_whole_step_trains_like_the_eager_loop(logdir, monkeypatch):
     assert "compiled" not in explicit.engine and explicit.step_losses == eager.step_losses
 
 
+def test_a_cuda_graphs_reused_outputs_are_copied_before_they_are_kept(logdir, monkeypatch):
+    """On CUDA the compiled step is a CUDA graph ("reduce-overhead"), whose every replay writes
+    its outputs into the same memory. Here, on the CPU, a stand-in for torch.compile does just
+    that: without the copies, every kept step loss would read the last step's."""
+    import torch
+
+    from scen import native
+
+    def graphed(fn, mode=None, dynamic=None):
+        assert mode == "reduce-overhead"
+        static = {}
+
+        def replay(*args, **kwargs):
+            replays.append(fn)
+            flat, spec = torch.utils._pytree.tree_flatten(fn(*args, **kwargs))
+            for i, v in enumerate(flat):
+                if isinstance(v, torch.Tensor):
+                    static.setdefault(i, torch.empty_like(v)).copy_(v)
+                    flat[i] = static[i]
+            return torch.utils._pytree.tree_unflatten(flat, spec)
+
+        return replay
+
+    replays = []
+    spec = dict(scenario="rating", variant="classifier", backend="torch", device="cpu", epochs=2,
+                logdir=logdir, verbose=0)
+    eager = run(RunSpec(compile=False, **spec))
+    monkeypatch.setattr(native, "compile_mode", lambda device: "reduce-overhead")
+    monkeypatch.setattr(torch, "compile", graphed)
+    replayed = run(RunSpec(compile=True, **spec))
+    assert replays  # the run took the graphed step, here in this process
+    assert len(set(replayed.step_losses)) > 1
+    np.testing.assert_allclose(replayed.step_losses, eager.step_losses, rtol=1e-6)
+    assert replayed.history["accuracy"] == pytest.approx(eager.history["accuracy"])
+
+
 def test_when_compilation_pays_off(monkeypatch, tmp_path):
     """Long runs compile by themselves; short ones, random layers and a CPU without a C++
     compiler stay eager, with the reason where it would have paid."""

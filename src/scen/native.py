@@ -105,6 +105,23 @@ def run(spec, scenario: Scenario, run_dir: str, observers: Observers) -> dict:
 AUTO_COMPILE_STEPS = {"first": 200_000, "again": 50_000}
 
 
+def compile_mode(device) -> str | None:
+    """torch.compile's mode for the native step: "reduce-overhead" (CUDA graphs) on CUDA."""
+    return "reduce-overhead" if device.type == "cuda" else None
+
+
+def outputs_copied(fn):
+    """`fn` with its tensor outputs copied. A CUDA graph writes every replay's outputs into the
+    same memory, so a loss kept from one step would read the next step's (torch's cudagraph
+    trees raise on such a read instead); every step's loss, output and gradients are kept
+    past the next step here (the epoch's losses, Keras's metrics, the probe's gradients)."""
+    def call(*args, **kwargs):
+        return torch.utils._pytree.tree_map(
+            lambda v: v.clone() if isinstance(v, torch.Tensor) else v, fn(*args, **kwargs))
+
+    return call
+
+
 def compiled_here_before(key: str) -> bool:
     """Whether a step with this key (Trainer.compile_key) was compiled on this machine, so
     that torch's caches hold it: scen leaves a mark beside them (mark_compiled)."""
@@ -263,14 +280,19 @@ class Trainer:
         becomes one compiled graph: on the CPU, per-op dispatch is most of a small model's
         step. On CUDA, "reduce-overhead" also captures it in a CUDA graph. fp16 keeps the
         eager step around compiled parts: its GradScaler skips steps data-dependently."""
-        mode = "reduce-overhead" if self.device.type == "cuda" else None
+        mode = compile_mode(self.device)
         self.compiled = True
+
+        def compiled(fn):
+            fn = torch.compile(fn, mode=mode, dynamic=False)
+            return fn if mode != "reduce-overhead" else outputs_copied(fn)
+
         if self.precision == "fp16":
-            self._loss_and_output = torch.compile(self._loss_and_output, mode=mode, dynamic=False)
-            self.optimizer.update = torch.compile(self.optimizer.update, mode=mode, dynamic=False)
+            self._loss_and_output = compiled(self._loss_and_output)
+            self.optimizer.update = compiled(self.optimizer.update)
         else:
-            self._compiled_step = torch.compile(self._whole_step, mode=mode, dynamic=False)
-            self._compiled_chunk = torch.compile(self._steps, mode=mode, dynamic=False)
+            self._compiled_step = compiled(self._whole_step)
+            self._compiled_chunk = compiled(self._steps)
 
     @functools.cached_property
     def compile_key(self) -> str:
