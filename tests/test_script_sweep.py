@@ -128,9 +128,29 @@ def test_what_the_batched_engine_cannot_take_runs_one_process_per_seed_and_says_
     script = tmp_path / "with_callback.py"
     script.write_text((SCRIPTS / "healthy.py").read_text().replace(
         "validation_split=0.2)", "validation_split=0.2, "
-        "callbacks=[keras.callbacks.EarlyStopping(patience=1)])"))
+        "callbacks=[keras.callbacks.CSVLogger('log.csv')])"))
     r = run_script_sweep(ScriptSweepSpec(str(script), seeds="1", threshold=0.5,
                                          logdir=str(tmp_path / "runs")))
-    assert r.engine.startswith("one process per seed") and "EarlyStopping" in r.engine
+    assert r.engine.startswith("one process per seed") and "CSVLogger" in r.engine
     assert [o.status for o in r.seeds] == ["completed"]
     assert len(list(Path(r.run_dir).glob("seed-*/*/*/result.json"))) == 1
+
+
+def test_early_stopping_and_reduce_lr_on_plateau_act_per_seed_as_in_each_run(tmp_path):
+    """Keras's EarlyStopping, a copy per seed on that seed's logs, ends each seed's history
+    where its own run ends; ReduceLROnPlateau cuts each seed's rate at its run's epochs."""
+    script = tmp_path / "stops.py"
+    script.write_text((SCRIPTS / "numpy_seeded_data.py").read_text().replace(
+        "epochs=3)", "epochs=40, validation_split=0.25, callbacks=["
+        "keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_delta=0.01), "
+        "keras.callbacks.EarlyStopping(patience=3, min_delta=0.01)])"))
+    r = run_script_sweep(ScriptSweepSpec(str(script), seeds="0-3", metric="val_loss",
+                                         threshold=0.0, logdir=str(tmp_path / "runs")))
+    assert r.engine.startswith("batched"), r.engine
+    lengths = [len(o.values) for o in r.seeds]
+    assert len(set(lengths)) > 1 and max(lengths) < 40, lengths  # each stopped, not together
+    for o in r.seeds[:2]:
+        single = _single(script, o.seed, tmp_path)
+        assert len(o.values) == len(single["val_loss"])
+        np.testing.assert_allclose(o.values, single["val_loss"], rtol=1e-5)
+        assert o.learning_rate == pytest.approx(single["learning_rate"][0])

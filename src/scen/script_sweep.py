@@ -293,6 +293,10 @@ def batched_refusal(spec: ScriptSweepSpec) -> str | None:
     return None
 
 
+class EverySeedStopped(Exception):
+    """Every seed's EarlyStopping has stopped it: the block ends."""
+
+
 def run_batched(spec: ScriptSweepSpec, seeds: list[int], result: ScriptSweepResult,
                 started: float, progress=None) -> ScriptSweepResult:
     """Every seed at once (scen.sweep.script_program): the script's preamble builds the model
@@ -300,17 +304,30 @@ def run_batched(spec: ScriptSweepSpec, seeds: list[int], result: ScriptSweepResu
     training, where it cannot take the fit."""
     from scen.sweep import seeds as seeding
     from scen.sweep.engine import SeedTrainer
-    from scen.sweep.script_program import ScriptProgram
+    from scen.sweep.script_program import ScriptProgram, SeedStopping
 
     keras = seeding.keras_on_torch()
     with seeding.global_generators_kept():  # the preambles and set-up reseed them
         program = ScriptProgram(spec.path, spec.args, spec.metric, keras, seeds)
+        stopping = SeedStopping(program.early_stopping, len(seeds))
+        monitors = [spec.metric] + [c.monitor for c in program.early_stopping]
         trainer = SeedTrainer(keras, program, program.variant, seeds,
-                              validate=spec.metric.startswith("val_"))
+                              validate=any(m.startswith("val_") for m in monitors))
         status, error = "completed", None
         epochs = trainer.epochs
+
+        def on_epoch(epoch: int) -> None:
+            if progress:
+                progress(epoch + 1, epochs, "epochs")
+            if program.early_stopping and stopping.on_epoch_end(epoch, [
+                    {k: v[-1] for k, v in trainer.seed_history(i).items() if k in program.logs}
+                    for i in range(len(seeds))]):
+                raise EverySeedStopped
+
         try:
-            trainer.fit(lambda epoch: progress and progress(epoch + 1, epochs, "epochs"))
+            trainer.fit(on_epoch)
+        except EverySeedStopped:
+            pass
         except KeyboardInterrupt:
             result.status = "interrupted"
         except RuntimeError as e:  # as a run would raise it (torch's label checks)
@@ -320,7 +337,9 @@ def run_batched(spec: ScriptSweepSpec, seeds: list[int], result: ScriptSweepResu
     if len(seeds) > 1 and bool((trainer.initial == trainer.initial[:1]).all()):
         result.engine += ("; every seed starts from the same weights: the script seeds itself "
                           "(keras.utils.set_random_seed), or its initializers draw nothing")
-    result.seeds = [outcome(spec, s, status, error, trainer.seed_history(i))
+    cut = lambda history, n: {k: v[:n] for k, v in history.items()}  # noqa: E731
+    result.seeds = [outcome(spec, s, status, error, cut(trainer.seed_history(i),
+                                                          stopping.stopped[i]))
                     for i, s in enumerate(seeds)]
     _write(result)
     _write_reports(result.as_sweep_result(time.perf_counter() - started))

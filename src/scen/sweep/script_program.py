@@ -14,9 +14,11 @@ of its own), the data are every seed's and the other seeds' weights are replayed
 initializers (scen.sweep.seeds.InitialWeights, checked against the real builds); otherwise
 the preamble runs for every seed.
 
-What the batched engine does not take (`refusal`), the sweep leaves to one process per seed
-(scen.script_sweep), and says why: a fit the port does not take (scen.script_native.refusal),
-callbacks (each seed's would need Keras's callback protocol of its own), class or sample
+Callbacks: EarlyStopping runs per seed (Keras's own, on the seed's logs: SeedStopping) and
+ReduceLROnPlateau per seed (the engine's). What the batched engine does not take (`refusal`),
+the sweep leaves to one process per seed (scen.script_sweep), and says why: a fit the port does
+not take (scen.script_native.refusal), other callbacks (each seed's would need Keras's callback
+protocol of its own), class or sample
 weights, inputs other than an array or a list of arrays, fit arguments it does not replay
 (initial_epoch, validation_freq), a metric other than the loss and a compiled 'accuracy'.
 """
@@ -98,10 +100,13 @@ def refusal(model, a: dict, metric: str) -> str | None:
         return "its inputs are not an array or a list of arrays"
     if not isinstance(y, np.ndarray):
         return "its labels are not one array"
-    callbacks = [type(c).__name__ for c in a.get("callbacks") or []]
-    if callbacks:
-        return (f"its callbacks ({', '.join(callbacks)}) run through Keras's callback protocol, "
-                "one per seed")
+    others = [type(c).__name__ for c in a.get("callbacks") or []
+              if type(c) not in callback_classes()]
+    if others:
+        return (f"its callbacks ({', '.join(others)}) would need Keras's callback protocol "
+                "per seed (the batched engine takes EarlyStopping and ReduceLROnPlateau)")
+    if sum(isinstance(c, callback_classes()[1]) for c in a.get("callbacks") or []) > 1:
+        return "it has two ReduceLROnPlateau callbacks"
     for name in ("class_weight", "sample_weight"):
         if a.get(name) is not None:
             return f"fit({name}=...) is not batched over seeds yet"
@@ -109,15 +114,38 @@ def refusal(model, a: dict, metric: str) -> str | None:
         return "fit(initial_epoch or validation_freq) is not replayed by the batched engine"
     if metric not in ENGINE_METRICS:
         return f"it computes {', '.join(ENGINE_METRICS)} only, not {metric!r}"
-    compiled = getattr(model, "_compile_config", None)
-    metrics = (compiled.config.get("metrics") if compiled is not None else None) or []
-    if metric.endswith("accuracy") and list(metrics) != ["accuracy"]:
+    if metric.endswith("accuracy") and not logs_accuracy(model):
         return "it computes the accuracy where the model compiles metrics=['accuracy'] alone"
     if metric.startswith("val_") and not (a.get("validation_split") or a.get("validation_data")):
         return f"the fit has no validation data for {metric!r}"
     if not is_arrays(x):
         return "its inputs are not arrays"
     return port_refusal(model, a, [], "fp32", Dataset(x, y))
+
+
+def logs_accuracy(model) -> bool:
+    """Whether the model's fit logs the accuracy the engine computes: compile(metrics=
+    ['accuracy']) and no other metric (each other one would be a metric the engine lacks)."""
+    compiled = getattr(model, "_compile_config", None)
+    metrics = (compiled.config.get("metrics") if compiled is not None else None) or []
+    return list(metrics) == ["accuracy"]
+
+
+def callback_classes() -> tuple:
+    """The callbacks the batched engine runs per seed: EarlyStopping (Keras's own, one per
+    seed, on that seed's logs) and ReduceLROnPlateau (scen.keras_exact's, one per seed)."""
+    import keras
+
+    return keras.callbacks.EarlyStopping, keras.callbacks.ReduceLROnPlateau
+
+
+def plateau_of(callbacks) -> dict | None:
+    """A ReduceLROnPlateau callback's settings, as Fit.reduce_lr_on_plateau takes them."""
+    for c in callbacks or []:
+        if isinstance(c, callback_classes()[1]):
+            return dict(monitor=c.monitor, factor=c.factor, patience=c.patience, mode=c.mode,
+                        min_delta=c.min_delta, cooldown=c.cooldown, min_lr=c.min_lr)
+    return None
 
 
 def dataset_of(a: dict) -> Dataset:
@@ -132,6 +160,7 @@ def dataset_of(a: dict) -> Dataset:
 def fit_of(a: dict) -> Fit:
     return Fit(a.get("epochs", 1), a.get("batch_size") or 32, a.get("steps_per_epoch"),
                a.get("validation_split") or 0.0, bool(a.get("shuffle")),
+               reduce_lr_on_plateau=plateau_of(a.get("callbacks")),
                validation_batch_size=a.get("validation_batch_size"))
 
 
@@ -156,6 +185,38 @@ def _torch_untouched(seed: int) -> bool:
     return torch.equal(after, torch.default_generator.get_state())
 
 
+class SeedStopping:
+    """The script's EarlyStopping callbacks, a copy per seed, each on its seed's logs; a seed
+    that stops keeps training in the block (the others go on), its history cut where its own
+    run's ends. Keras's own class decides, on a stand-in model that holds stop_training."""
+
+    def __init__(self, callbacks: list, seeds: int):
+        import copy
+        import types
+
+        self.stopped: list[int | None] = [None] * seeds  # epochs run, once a seed stopped
+        self.per_seed = []
+        for _ in range(seeds):
+            model = types.SimpleNamespace(stop_training=False, get_weights=lambda: None,
+                                          set_weights=lambda weights: None)
+            copies = [copy.copy(c) for c in callbacks]
+            for c in copies:
+                c.verbose = 0  # its run prints "Epoch N: early stopping"; 256 seeds would not
+                c.set_model(model)
+                c.on_train_begin()
+            self.per_seed.append((model, copies))
+
+    def on_epoch_end(self, epoch: int, logs: list[dict]) -> bool:
+        """Each running seed's callbacks on its logs; True once every seed has stopped."""
+        for i, (model, callbacks) in enumerate(self.per_seed):
+            if self.stopped[i] is None:
+                for c in callbacks:
+                    c.on_epoch_end(epoch, logs[i])
+                if model.stop_training:
+                    self.stopped[i] = epoch + 1
+        return all(s is not None for s in self.stopped)
+
+
 class ScriptProgram:
     """The script in the shape of a scenario, for SeedTrainer: name, config_for, build (the
     model and data of a seed: its preamble), make_data (a seed's data) and fit."""
@@ -173,6 +234,10 @@ class ScriptProgram:
         if why:
             raise ScenError(why)
         self.settings, self.reference = fit_of(a), dataset_of(a)
+        self.early_stopping = [c for c in a.get("callbacks") or []
+                               if isinstance(c, callback_classes()[0])]
+        self.logs = {"loss", "val_loss", "learning_rate"} | (
+            {"accuracy", "val_accuracy"} if logs_accuracy(model) else set())  # as its run's
         self.shared = _torch_untouched(seeds[0])
         if self.shared and len(seeds) > 1:
             _, other = preamble(path, self.args, seeds[-1], keras)

@@ -27,7 +27,7 @@ model = keras.Sequential([
     layers.Dense(64, activation="relu"),
     layers.Dense(1, activation="sigmoid"),
 ])
-model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=0.9),
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
               loss="binary_crossentropy", metrics=["accuracy"])
 # batch_size=1 => more weight updates per epoch
 model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=4, batch_size=1, verbose=2)
