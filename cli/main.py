@@ -404,8 +404,9 @@ def sweep(
     threshold: Optional[float] = typer.Option(None, help="The metric's value that counts as "
                                               "success (at most it for a loss or error) "
                                               "[default: 0.95]."),
-    backend: str = typer.Option("torch", help="torch (all seeds as one batched model) or "
-                                "keras-torch (one process per seed)."),
+    backend: str = typer.Option("torch", help="torch (all seeds as one batched model; a "
+                                "script: where the port takes its fit) or keras-torch (one "
+                                "process per seed)."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or auto."),
     epochs: Optional[int] = typer.Option(None, help="Epochs per seed [default: as posted]."),
     executor: str = typer.Option("local", help="local, or ray (a local Ray cluster unless "
@@ -419,7 +420,9 @@ def sweep(
 
     For each learning rate: the share of seeds that reach the threshold, epochs to reach it,
     and the share stuck at chance; a plot, per-seed CSV/JSON and TensorBoard HParams.
-    NAME may also be your own Keras script: it runs once per seed, judged on --metric."""
+    NAME may also be your own Keras script, judged on --metric: every seed at once where the
+    native port takes its first fit, else once per seed in processes (the engine line says
+    which)."""
     from scen.script import is_script
     from scen.sweep import SweepSpec, run_sweep
 
