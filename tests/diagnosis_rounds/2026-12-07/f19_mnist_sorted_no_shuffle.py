@@ -24,7 +24,7 @@ model = keras.Sequential([
     layers.Dense(10, activation="softmax"),
 ])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-model.fit(x_train, y_train, epochs=6, batch_size=64, shuffle=False,
+model.fit(x_train, y_train, epochs=6, batch_size=32, shuffle=False,
           validation_data=(x_test, y_test), verbose=2)
 pred = model.predict(x_test, verbose=0).argmax(1)
 print("test acc:", (pred == y_test).mean().round(4), " predicted class histogram:", np.bincount(pred, minlength=10))
