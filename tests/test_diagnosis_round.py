@@ -50,11 +50,12 @@ def _kinds(program: str, backend: str, logdir) -> set[str]:
             if f["severity"] != "info"}
 
 
-# h02 is left out: its torch and JAX runs start from other initial weights (each backend's own
-# random numbers for seed 0), and its torch run overfits from epoch 8 (val_loss +18% by epoch
-# 40) while the JAX run's val_loss falls until epoch 34: two runs that really differ.
+# Not h02: its torch and JAX runs start from other initial weights (each backend's own random
+# numbers for seed 0), and its torch run overfits from epoch 8 (val_loss +18% by epoch 40)
+# while the JAX run's val_loss falls until epoch 34: two runs that really differ.
 @pytest.mark.slow
-@pytest.mark.parametrize("program", [p for p in PICKED if not p.startswith("h02")])
+@pytest.mark.parametrize("program", ["f10_reviews_label_string_typo.py", "f13_deep_sigmoid_sgd.py",
+                                     "h09_lstm_forecast.py"])  # three kinds, kept short for CI
 def test_torch_and_jax_report_the_same_kinds(program, tmp_path):
     pytest.importorskip("jax")
     assert _kinds(program, "auto", tmp_path) == _kinds(program, "keras-jax", tmp_path)

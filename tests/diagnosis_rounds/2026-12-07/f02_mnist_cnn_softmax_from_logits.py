@@ -1,4 +1,4 @@
-"""Functional CNN on an MNIST subset; loss object created with from_logits=True."""
+"""Functional CNN on an MNIST subset."""
 import os
 import numpy as np
 import keras

@@ -13,7 +13,7 @@ support_tickets = rng.poisson(1.2, n).astype(float)
 has_fiber = rng.integers(0, 2, n).astype(float)
 p = 1 / (1 + np.exp(-(-1.0 - 0.03 * tenure + 0.02 * monthly + 0.4 * support_tickets + 0.5 * has_fiber)))
 churned = (rng.random(n) < p).astype("float32")
-# early-termination fee billed on the final invoice (only exists once a customer has left)
+# early-termination fee on the account (billing system, $)
 termination_fee = churned * rng.uniform(50, 200, n)
 
 X = np.stack([tenure, monthly, support_tickets, has_fiber, termination_fee], 1).astype("float32")
