@@ -40,7 +40,7 @@ model = keras.Sequential([
 model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="binary_crossentropy",
               metrics=["accuracy"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val),
-          epochs=15, batch_size=32, verbose=2)
+          epochs=15, batch_size=64, verbose=2)
 
 print("churn rate in sample:", y.mean().round(3))
 loss, acc = model.evaluate(x_val, y_val, verbose=0)

@@ -35,7 +35,7 @@ model = keras.Sequential([
 ])
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 model.fit(x_train, y_train, validation_data=(x_val, y_val),
-          epochs=15, batch_size=32, verbose=2)
+          epochs=15, batch_size=64, verbose=2)
 
 pred = model.predict(x_val, verbose=0).ravel()
 r2 = 1 - np.sum((y_val - pred) ** 2) / np.sum((y_val - y_val.mean()) ** 2)

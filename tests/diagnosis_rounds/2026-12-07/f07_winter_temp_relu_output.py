@@ -32,6 +32,6 @@ model = keras.Sequential([
     layers.Dense(1, activation="relu"),
 ])
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=15, batch_size=32, verbose=2)
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=15, batch_size=64, verbose=2)
 pred = model.predict(x_val, verbose=0).ravel()
 print(f"val MAE {np.mean(np.abs(pred - y_val)):.2f} C; predictions range {pred.min():.2f} .. {pred.max():.2f}")

@@ -7,7 +7,7 @@ keras.utils.set_random_seed(9)
 rng = np.random.default_rng(9)
 
 # features: air temp, process temp, rpm, torque, tool wear (standardized below)
-n = 700
+n = 600
 air = rng.normal(300, 2, n)
 proc = air + 10 + rng.normal(0, 1, n)
 rpm = rng.normal(1540, 180, n)
@@ -18,8 +18,8 @@ y = (risk + rng.normal(0, 0.5, n) > 0).astype("float32")
 X = np.stack([air, proc, rpm, torque, wear], 1).astype("float32")
 X = (X - X.mean(0)) / X.std(0)
 
-x_train, x_val = X[:500], X[500:]
-y_train, y_val = y[:500], y[500:]
+x_train, x_val = X[:400], X[400:]
+y_train, y_val = y[:400], y[400:]
 
 model = keras.Sequential([
     keras.Input(shape=(5,)),
@@ -30,5 +30,5 @@ model = keras.Sequential([
 model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
               loss="binary_crossentropy", metrics=["accuracy"])
 # batch_size=1 => more weight updates per epoch
-model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=4, batch_size=1, verbose=2)
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=3, batch_size=1, verbose=2)
 print("val [loss, acc]:", model.evaluate(x_val, y_val, verbose=0))

@@ -30,5 +30,5 @@ model = keras.Sequential([
     layers.Dense(1, activation="sigmoid"),
 ])
 model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=15, batch_size=64, verbose=2)
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=15, batch_size=128, verbose=2)
 print("val [loss, acc]:", model.evaluate(x_val, y_val, verbose=0))

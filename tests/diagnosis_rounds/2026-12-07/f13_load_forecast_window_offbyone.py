@@ -28,7 +28,7 @@ h = layers.GRU(32)(h)
 outputs = layers.Dense(1)(h)
 model = keras.Model(inputs, outputs)
 model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse", metrics=["mae"])
-model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=8, batch_size=64, verbose=2)
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=6, batch_size=128, verbose=2)
 
 naive = np.mean((x_val[:, -2, 0] - y_val) ** 2)
 print(f"val mse {model.evaluate(x_val, y_val, verbose=0)[0]:.4f}  (persistence baseline mse {naive:.4f})")

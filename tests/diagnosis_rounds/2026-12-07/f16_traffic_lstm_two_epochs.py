@@ -29,5 +29,5 @@ class Forecaster(keras.Model):
 
 model = Forecaster()
 model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", metrics=["mae"])
-model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=2, batch_size=32, verbose=2)
+model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=2, batch_size=64, verbose=2)
 print("val [mse, mae]:", model.evaluate(x_val, y_val, verbose=0))
