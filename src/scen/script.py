@@ -211,14 +211,13 @@ def import_what_scen_needs() -> None:
     folder (a `tensorboard.py`, a `rich.py`), first on sys.path for the script's own imports,
     is never taken for one of scen's: the port, Keras's side of the fit, the progress bars,
     the diagnosis and TensorBoard's writer."""
-    import scen.diagnose  # noqa: F401
-    import scen.fit_data  # noqa: F401
-    import scen.keras_fit  # noqa: F401
-    import scen.native  # noqa: F401
-    import scen.progress  # noqa: F401
-    import scen.script_fix  # noqa: F401
-    import scen.script_native  # noqa: F401
+    import importlib
+
     from scen.tensorboard import summary_writer_class
+
+    for name in ("diagnose", "fit_data", "keras_fit", "native", "progress", "script_fix",
+                 "script_native", "sweep.script_program"):
+        importlib.import_module(f"scen.{name}")
 
     summary_writer_class()
 
