@@ -202,6 +202,7 @@ SLOW = (
     "tests/test_script_sweep.py::test_a_healthy_script_reaches_the_threshold_on_every_seed",
     "tests/test_script_sweep.py::test_a_metric_the_fit_does_not_log_is_said_per_seed",
     "tests/test_script_sweep.py::test_a_one_unit_softmax_is_stuck_on_every_seed",
+    "tests/test_script_sweep.py::test_a_script_that_fails_before_its_fit_is_run_for_one_seed",
     "tests/test_script_sweep.py::test_what_the_batched_engine_cannot_take_runs_one_process_per",
     "tests/test_script_sweep.py::test_a_script_that_seeds_itself_is_said_to_start_every_seed",
     "tests/test_script_sweep.py::test_a_script_sweep_trains_every_seed_at_once_each_as_its_own_run[numpy",

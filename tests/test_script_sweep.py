@@ -154,3 +154,13 @@ def test_early_stopping_and_reduce_lr_on_plateau_act_per_seed_as_in_each_run(tmp
         assert len(o.values) == len(single["val_loss"])
         np.testing.assert_allclose(o.values, single["val_loss"], rtol=1e-5)
         assert o.learning_rate == pytest.approx(single["learning_rate"][0])
+
+
+def test_a_script_that_fails_before_its_fit_is_run_for_one_seed_only(tmp_path):
+    """Every seed would fail alike, each after a whole process of imports: the first seed's
+    process shows the failure, and the engine line says the rest were not run."""
+    r = run_script_sweep(ScriptSweepSpec(str(SCRIPTS / "fails_before_fit.py"), seeds="0-3",
+                                         logdir=str(tmp_path)))
+    assert [o.seed for o in r.seeds] == [0] and r.seeds[0].status == "failed"
+    assert "KeyError" in r.seeds[0].error
+    assert "before its first fit" in r.engine and "3 seed(s) were not run" in r.engine

@@ -248,10 +248,14 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
     started = time.perf_counter()
     run_dir = fresh_dir(spec.logdir, ScriptSpec(spec.path).name, f"sweep-{spec.backend}")
     result = ScriptSweepResult(spec, run_dir, [])
-    why = batched_refusal(spec)
+    why, failed = batched_refusal(spec), False
     if why is None:
+        from scen.sweep.script_program import FailedBeforeFit
+
         try:
             return run_batched(spec, seeds, result, started, progress)
+        except FailedBeforeFit as e:  # the script's own failure: one seed's process shows it
+            why, failed = str(e), True
         except ScenError as e:  # the batched engine cannot take this fit: processes can
             why = str(e)
         except KeyboardInterrupt:  # before any seed trained: nothing to judge
@@ -261,6 +265,10 @@ def run_script_sweep(spec: ScriptSweepSpec, progress=None) -> ScriptSweepResult:
     result.engine = f"one process per seed: the batched engine cannot take it ({why})"
     if spec.seeds is None:
         seeds = list(parse_seeds(PROCESS_SEEDS))
+    if failed:  # every seed would fail alike, each after a whole process's imports
+        result.engine = (f"one seed only, in a process: {why}; the other {len(seeds) - 1} "
+                         "seed(s) were not run")
+        seeds = seeds[:1]
     workers = spec.workers or os.cpu_count() or 1
     pool, live = cf.ThreadPoolExecutor(max_workers=workers), set()
     try:

@@ -39,6 +39,10 @@ from scen.scenario import Dataset, Fit, ScenError
 ENGINE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
+class FailedBeforeFit(ScenError):
+    """The script itself raised or exited before its first fit (not a refusal of scen's)."""
+
+
 class FirstFit(BaseException):
     """Raised at the script's first Model.fit, past any `except Exception` of the script's."""
 
@@ -76,9 +80,9 @@ def preamble(path: str, args: list[str], seed: int, keras) -> tuple:
     except FirstFit as f:
         return f.model, f.arguments
     except SystemExit as e:
-        raise ScenError(f"{path} exited (status {e.code}) before its first fit")
+        raise FailedBeforeFit(f"{path} exited (status {e.code}) before its first fit")
     except Exception as e:
-        raise ScenError(f"{path} raised {type(e).__name__} before its first fit: {e}")
+        raise FailedBeforeFit(f"{path} raised {type(e).__name__} before its first fit: {e}")
     finally:
         if own is None:
             del model_class.fit
