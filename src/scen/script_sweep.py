@@ -328,7 +328,7 @@ def run_batched(spec: ScriptSweepSpec, seeds: list[int], result: ScriptSweepResu
             if progress:
                 progress(epoch + 1, epochs, "epochs")
             if program.early_stopping and stopping.on_epoch_end(epoch, [
-                    {k: v[-1] for k, v in trainer.seed_history(i).items() if k in program.logs}
+                    {k: v for k, v in trainer.epoch_logs(i).items() if k in program.logs}
                     for i in range(len(seeds))]):
                 raise EverySeedStopped
 

@@ -343,6 +343,13 @@ class SeedTrainer:
         history["learning_rate"] = [float(r[i]) for r in self.rate_rows[:k]]
         return history
 
+    def epoch_logs(self, i: int) -> dict[str, float]:
+        """Seed i's logs of the last epoch run, as seed_history's last entries."""
+        logs = dict(loss=float(self.loss_rows[-1][i]), accuracy=float(self.accuracy_rows[-1][i]))
+        logs.update({name: float(rows[-1][i]) for name, rows in self.val_rows.items()})
+        logs["learning_rate"] = float(self.rate_rows[-1][i])
+        return logs
+
     def histories(self) -> tuple[np.ndarray, np.ndarray]:
         """(loss, accuracy), each (seeds, epochs), NaN after the last epoch run."""
         loss = np.full((self.S, self.epochs), np.nan)

@@ -153,19 +153,21 @@ def plateau_of(callbacks) -> dict | None:
 
 
 def dataset_of(a: dict) -> Dataset:
-    validation = a.get("validation_data")
-    validation = tuple(validation[:2]) if isinstance(validation, (list, tuple)) else None
-    as_float = lambda v: np.asarray(v, dtype="float32")  # noqa: E731
-    x = a["x"]
-    x = [as_float(v) for v in x] if isinstance(x, (list, tuple)) else as_float(x)
-    return Dataset(x, as_float(a["y"]), validation)
+    """fit's arrays as a run's Dataset (scen.fit_data.fit_data, which the run takes too)."""
+    from scen.fit_data import fit_data
+
+    return fit_data(a)[1]
 
 
 def fit_of(a: dict) -> Fit:
-    return Fit(a.get("epochs", 1), a.get("batch_size") or 32, a.get("steps_per_epoch"),
-               a.get("validation_split") or 0.0, bool(a.get("shuffle")),
-               reduce_lr_on_plateau=plateau_of(a.get("callbacks")),
-               validation_batch_size=a.get("validation_batch_size"))
+    """fit's settings as a run's (scen.fit_data.fit_data), with the two the batched engine
+    also replays: a ReduceLROnPlateau callback's, and validation_batch_size."""
+    import dataclasses
+
+    from scen.fit_data import fit_data
+
+    return dataclasses.replace(fit_data(a)[2], reduce_lr_on_plateau=plateau_of(a.get("callbacks")),
+                               validation_batch_size=a.get("validation_batch_size"))
 
 
 def same_data(a: Dataset, b: Dataset) -> bool:
