@@ -156,15 +156,12 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     seed_everything(keras, spec.seed)
     use_precision(keras, "fp32" if spec.fix == "float32" else spec.precision)
     policy = float32_kept(keras) if spec.fix == "float32" else contextlib.nullcontext()
-    # A chdir in the script must neither move the logs nor outlive the script.
-    cwd, argv, path = os.getcwd(), sys.argv, sys.path[:]
     fits = FitInterceptor(replace(spec, logdir=os.path.abspath(spec.logdir)), keras)
-    sys.argv = [spec.path, *spec.args]
     import_what_scen_needs()  # before the script's folder can shadow any of it
-    sys.path.insert(0, os.path.dirname(os.path.abspath(spec.path)))
     status, failure, exit_code, printed = "completed", None, 0, ""
     try:
-        with warnings.catch_warnings(), fits, device_scope(keras, spec.device), policy:
+        with as_main(spec.path, spec.args), warnings.catch_warnings(), fits, \
+                device_scope(keras, spec.device), policy:
             # The diagnosis reports a softmax over one unit once, with its fix; Keras-torch
             # would warn at every call.
             warnings.filterwarnings("ignore", message="You are using a softmax over axis")
@@ -189,8 +186,6 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
             failure = f"{spec.path} raised {type(e).__name__}: {error_message(e)}{_where(e, spec)}"
         printed = script_traceback(e, spec)
     finally:
-        sys.argv, sys.path[:] = argv, path
-        os.chdir(cwd)
         keras.config.set_floatx("float32")  # a script's floatx must not outlive it
         use_precision(keras, "fp32")
     for r in fits.runs:  # the logdir as the user named it
@@ -204,6 +199,21 @@ def run_here(spec: ScriptSpec) -> ScriptResult:
     if not fits.runs and status == "completed" and not failure:
         raise ScenError(f"{spec.path} finished without calling Model.fit: nothing to run")
     return ScriptResult(spec, status, fits.runs, fits.data, exit_code, printed)
+
+
+@contextlib.contextmanager
+def as_main(path: str, args: list[str]):
+    """The script's surroundings as `python path args` gives them: its sys.argv, and its own
+    folder first on sys.path; restored after it, with the working directory (a chdir in the
+    script must neither move scen's logs nor outlive the script)."""
+    cwd, argv, syspath = os.getcwd(), sys.argv, sys.path[:]
+    sys.argv = [path, *args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        yield
+    finally:
+        sys.argv, sys.path[:] = argv, syspath
+        os.chdir(cwd)
 
 
 def import_what_scen_needs() -> None:

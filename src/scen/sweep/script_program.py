@@ -29,7 +29,6 @@ import contextlib
 import inspect
 import os
 import runpy
-import sys
 
 import numpy as np
 
@@ -56,6 +55,7 @@ def preamble(path: str, args: list[str], seed: int, keras) -> tuple:
     its own folder's import path: (the model, fit's bound arguments). ScenError, one line, if
     the script ends or fails before it."""
     from scen.keras_run import seed_everything
+    from scen.script import as_main
 
     keras.backend.clear_session(free_memory=False)  # layer names as a run's (no gc: ~1 s)
     seed_everything(keras, seed)
@@ -70,12 +70,9 @@ def preamble(path: str, args: list[str], seed: int, keras) -> tuple:
         raise FirstFit(model, dict(bound.arguments))
 
     model_class.fit = fit
-    cwd, argv, syspath = os.getcwd(), sys.argv, sys.path[:]
-    sys.argv = [path, *args]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
-        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), \
-                keras.device("cpu"):
+        with as_main(path, args), open(os.devnull, "w") as quiet, \
+                contextlib.redirect_stdout(quiet), keras.device("cpu"):
             runpy.run_path(os.path.abspath(path), run_name="__main__")
     except FirstFit as f:
         return f.model, f.arguments
@@ -88,8 +85,6 @@ def preamble(path: str, args: list[str], seed: int, keras) -> tuple:
             del model_class.fit
         else:
             model_class.fit = own
-        sys.argv, sys.path[:] = argv, syspath
-        os.chdir(cwd)
     raise ScenError(f"{path} finished without calling Model.fit: nothing to sweep")
 
 
