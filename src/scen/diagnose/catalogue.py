@@ -73,6 +73,11 @@ ENTRIES = [
           "NaN after the first step."),
     Entry("unscaled_inputs", "warning", "{name} is not scaled: values far from unit scale",
           _BY_SCALING),
+    Entry("unscaled_inputs:columns_apart", "warning",
+          "{name}'s features sit on scales orders of magnitude apart",
+          "Standardise each feature on its own: a keras.layers.Normalization() layer adapted on "
+          "the training data (or (x - x.mean(axis=0)) / x.std(axis=0)); one scale for the whole "
+          "array (x / x.max()) keeps the features' ratios."),
     Entry("nonfinite_targets", "error", "the targets contain NaN or Inf",
           "Remove or impute those samples before fit."),
     # --- Preflight: output layer against loss ----------------------------------------------
@@ -111,6 +116,27 @@ ENTRIES = [
     Entry("classification_with_regression_loss", "warning",
           "a classifier trained with a regression loss",
           "Use loss='{loss}' with the {act} output (and metrics=['accuracy'])."),
+    Entry("batches_sorted_by_class", "warning",
+          "the training rows are sorted by class and fit does not shuffle them",
+          "Let fit shuffle (shuffle=True, its default), or shuffle once before fit with one "
+          "permutation for x and y (p = np.random.permutation(len(x)); x, y = x[p], y[p]) - "
+          "before validation_split, which takes the last rows as they are."),
+    Entry("bottleneck_of_one_unit", "warning",
+          "a hidden layer of one unit squeezes each sample into one number",
+          "Widen layer '{layer}' (to at least the {width} outputs, e.g. Dense(32)); a "
+          "bottleneck needs as many units as the head has things to tell apart."),
+    Entry("feature_copies_target", "warning",
+          "an input feature gives the target away: too good to be true",
+          "Find what feature {feature} is, and drop it if it is known only with or after the "
+          "outcome (a fee billed when a customer leaves, a status set by the event, a window "
+          "that includes the step to predict); a model that reads the answer from its input "
+          "scores near-perfectly here and fails in use."),
+    Entry("classification_with_regression_loss:class_ids", "warning",
+          "class ids trained as one regression output",
+          "Make it a classifier: Dense({classes}, activation='softmax') with "
+          "loss='sparse_categorical_crossentropy' and metrics=['accuracy'] (the labels stay "
+          "integers); keep {loss} only if the numbers are quantities, not classes (then drop "
+          "accuracy)."),
     Entry("normalisation_of_one_value", "error",
           "a normalisation over a single value outputs a constant",
           "Normalise over an axis with several values (the feature axis of a layer with more "
@@ -371,7 +397,7 @@ ENTRIES = [
           "rate{lr_hint}."),
     Entry("still_improving_at_end", "warning", "the run ended while still improving",
           "Train for more epochs (fit(epochs=...)), or raise the learning rate: the "
-          "accuracy had not levelled off after {epochs} epochs."),
+          "{what} had not levelled off after {epochs} epochs."),
     Entry("loss_levelled_off", "info", "the loss has levelled off",
           "If the level is higher than the task should allow, add capacity; otherwise stop "
           "earlier (EarlyStopping(monitor='val_loss', restore_best_weights=True))."),
@@ -425,7 +451,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                     "categorical_crossentropy_single_unit", "dead_relu", "saturated_units",
                     "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
-    "dead_relu": ("normalisation_of_one_value", "cross_entropy_on_unbounded_output",
+    "dead_relu": ("bottleneck_of_one_unit", "normalisation_of_one_value", "cross_entropy_on_unbounded_output",
                   "diverging_loss", "nonfinite_values", "oscillating_loss", "unscaled_inputs!"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
@@ -440,13 +466,14 @@ CAUSES: dict[str, tuple[str, ...]] = {
     # units dead or saturated from the start pass almost no gradient: any rate looks too low
     "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight", "dead_relu!",
                               "saturated_units!", "symmetric_units"),
-    "still_improving_at_end": ("padding_read_last", "validation_at_chance",
+    "still_improving_at_end": ("batches_sorted_by_class", "bottleneck_of_one_unit",
+                               "padding_read_last", "validation_at_chance",
                                "learning_rate_too_low", "learning_rate_decayed",
                                "clipping_too_tight", "regularisation_dominates",
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any
     # rate look too low.
-    "slow_start": ("padding_read_last", "labels_one_class", "nothing_to_train",
+    "slow_start": ("validation_at_chance", "padding_read_last", "labels_one_class", "nothing_to_train",
                    "regularisation_dominates", "symmetric_units", "linear_model",
                    "learning_rate_decayed", "clipping_too_tight",
                    "cross_entropy_on_unbounded_output", "majority_class_predictor",
@@ -454,6 +481,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "vanishing_gradients", "dropout_too_high", "sparse_labels_not_integer",
                    "classification_with_regression_loss"),
     "majority_class_predictor": ("padding_read_last", "labels_one_class", "zero_weight_class",
+                                 "bottleneck_of_one_unit", "batches_sorted_by_class",
                                  "nothing_to_train", "symmetric_units", "linear_model",
                                  "regularisation_dominates", "learning_rate_decayed",
                                  "clipping_too_tight", "learning_rate_too_low", "no_gradient",
@@ -472,14 +500,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "gradients_died": ("normalisation_of_one_value", "labels_one_class",
                        "cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
                        "diverging_loss", "unscaled_inputs", "saturated_units"),
-    "argmax_ties": ("unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
+    "argmax_ties": ("bottleneck_of_one_unit", "unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
     # a BatchNormalization whose moving averages lag is not overfitting: inference computes
     # another model than training until they settle
-    "overfitting": ("validation_unlike_training", "zero_weight_class", "validation_at_chance",
+    "overfitting": ("batches_sorted_by_class", "validation_unlike_training", "zero_weight_class",
+                    "validation_at_chance",
                     "batchnorm_statistics_unsettled"),
-    "train_val_gap": ("validation_unlike_training", "zero_weight_class", "validation_at_chance",
+    "train_val_gap": ("batches_sorted_by_class", "validation_unlike_training",
+                      "zero_weight_class", "validation_at_chance",
                       "batchnorm_statistics_unsettled"),
     "validation_at_chance": ("validation_unlike_training",),
     "stopped_while_improving": ("monitor_mode_reversed",),

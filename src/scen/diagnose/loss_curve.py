@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.metrics_fit import metric_fits
 from scen.diagnose.model import CROSS_ENTROPY
 from scen.diagnose.trace import (FLOOR_SHARE, Trace, at_floor, raised_text, rate_raised,
                                  unlearned, validation_against_training)
@@ -61,6 +62,12 @@ VAL_FOLLOWS = 0.25  # the validation loss follows the training loss if it gains 
 STILL_LEARNING_EPOCHS = 3  # accuracy rising in each of the last 3 epochs...
 STILL_LEARNING_GAIN = 0.01  # ...by a point or more each...
 STILL_LEARNING_BELOW = 0.9  # ...and still under 0.9 at the end: the run stopped too soon.
+STILL_FALLING = 0.05  # without an accuracy: the loss falling 5% of itself each epoch (a
+# converged run's epoch loss moves by a percent or two)...
+STILL_UNLEARNED = 0.2  # ...still at 20% or more of the constant prediction's loss (R^2 under
+# 0.8 for MSE): a model that has learned most of the task is not nagged to go on...
+STILL_LEVELLING = 1 / 3  # ...and the last epoch's gain at least a third of the mean gain before
+# it (0.28 -> 0.60 -> 0.74 is still climbing; 0.70 -> 0.78 -> 0.80 is levelling off).
 OVERFIT_MIN_EPOCHS = 5  # a best epoch, and epochs after it, need a run this long.
 OVERFIT_RISE = 0.1  # validation loss 10% above its best...
 OVERFIT_EPOCHS = 3  # ...for at least 3 epochs (and a tenth of the run) after its best, while
@@ -70,6 +77,8 @@ NEAR_COPY_TEXT = "5%"  # trace.NEAR_COPY, as the evidence says it
 VAL_CHANCE_MIN_EPOCHS = 3  # validation at chance in every one of at least 3 epochs...
 VAL_CHANCE_TRAIN_GAIN = 0.1  # ...while training accuracy ends 10 points above chance (a
 # 10-class net memorising shuffled labels climbs from 0.11 to 0.28 in 8 epochs)...
+VAL_NEVER_BEATS = 0.98  # ...or the validation loss never 2% below the constant prediction's
+# (the class shares), rising while the training loss falls...
 VAL_CHANCE_MIN_ROWS = 200  # ...in a dataset big enough that a validation split can tell (60
 # rows leave ~18 to validate on: a weak signal there is noise, and overfitting says the rest).
 
@@ -362,11 +371,15 @@ def _why_late_half_is_a_floor(loss: np.ndarray, val: np.ndarray, h: int,
 
 
 def detect_validation_at_chance(t: Trace) -> list[Finding]:
-    """Validation accuracy at or below chance at every epoch, from the first, while the
-    training accuracy climbs well above it: nothing learned carries over. Overfitting first
+    """Validation accuracy at or below chance at every epoch, from the first, while the model
+    learns something on the training rows: nothing learned carries over. Overfitting first
     helps validation, then hurts it; here it never helped - the validation rows are unlike
     the training rows (validation_split takes the last rows as they are: sorted data leave
-    classes out of training) or the labels do not follow the inputs (shuffled apart)."""
+    classes out of training) or the labels do not follow the inputs (shuffled apart).
+    "Learns something": the training accuracy ends VAL_CHANCE_TRAIN_GAIN above chance, or -
+    where it is still near chance - the validation loss never beat the constant prediction's
+    and rose over the run while the training loss fell (what memorising noise looks like; a
+    slow start at chance has both losses creep down together)."""
     key, chance = t.accuracy_key(), t.facts.chance_accuracy
     if key is None or chance is None or len(t.records) < VAL_CHANCE_MIN_EPOCHS \
             or (t.facts.label_rows or 0) < VAL_CHANCE_MIN_ROWS:
@@ -376,14 +389,23 @@ def detect_validation_at_chance(t: Trace) -> list[Finding]:
         return []
     # At chance on average, and never clearly above it (a small validation set's accuracy
     # wanders by several points from epoch to epoch).
-    if (val.mean() > chance + CHANCE_MARGIN or val.max() > chance + 2 * CHANCE_MARGIN
-            or acc[-1] < chance + VAL_CHANCE_TRAIN_GAIN):
+    if val.mean() > chance + CHANCE_MARGIN or val.max() > chance + 2 * CHANCE_MARGIN:
         return []
+    loss, val_loss, base = t.series("loss"), t.series("val_loss"), t.facts.baseline_loss
+    apart = bool(base and np.all(np.isfinite(val_loss)) and np.isfinite(loss[-1])
+                 and val_loss.min() >= VAL_NEVER_BEATS * base and val_loss[-1] > val_loss[0]
+                 and loss[-1] < loss[0])
+    if acc[-1] < chance + VAL_CHANCE_TRAIN_GAIN and not apart:
+        return []
+    losses = (f"; val_loss never went below {fmt(val_loss.min())} (the constant prediction's "
+              f"loss is {fmt(base)}) and rose from {fmt(val_loss[0])} to {fmt(val_loss[-1])} "
+              f"while the training loss fell from {fmt(loss[0])} to {fmt(loss[-1])}"
+              if apart else "")
     return [finding(
         "validation_at_chance",
         f"val_{key} stayed at chance ({chance:.2f}, the majority-class share) over all "
-        f"{len(val)} epochs (mean {val.mean():.3f}, at most {val.max():.3f}) while {key} rose "
-        f"to {acc[-1]:.3f}.")]
+        f"{len(val)} epochs (mean {val.mean():.3f}, at most {val.max():.3f}) while {key} "
+        f"{'rose' if acc[-1] > acc[0] else 'went'} to {acc[-1]:.3f}{losses}.")]
 
 
 VALIDATION_SHIFT = 3.0  # validation features a median 3 training sds from training's means
@@ -445,26 +467,49 @@ def detect_stopped_while_improving(t: Trace) -> list[Finding]:
 
 
 def detect_still_improving_at_end(t: Trace) -> list[Finding]:
-    """fit ran every epoch it was asked for and ended still learning: the training accuracy,
-    short of STILL_LEARNING_BELOW, rose in each of the last STILL_LEARNING_EPOCHS epochs by
-    STILL_LEARNING_GAIN or more, and the last rise is no smaller than half the rises before
-    it (the curve had not levelled off). More epochs, or a higher rate, would go on."""
+    """fit ran every epoch it was asked for and ended still learning: over the last
+    STILL_LEARNING_EPOCHS epochs (fewer in a shorter run, from 2 epochs on) the training
+    accuracy, short of STILL_LEARNING_BELOW, rose by STILL_LEARNING_GAIN or more each epoch, or
+    - where no accuracy is logged (a regression) - the loss fell by STILL_FALLING of itself
+    each epoch, far from its floor, with the validation loss falling too; and the last epoch's
+    gain is no smaller than STILL_LEVELLING of the gains before it (the curve had not levelled
+    off). More epochs, or a higher rate, would go on."""
     key, n, asked = t.accuracy_key(), len(t.records), t.epochs_asked
-    if key is None or t.status != "completed" or (asked and n < asked) \
-            or n < STILL_LEARNING_EPOCHS + 1:
+    if t.status != "completed" or (asked and n < asked) or n < 2:
         return []
-    acc = t.series(key)
-    if not np.all(np.isfinite(acc)) or acc[-1] >= STILL_LEARNING_BELOW:
+    if key is not None and not metric_fits(key, t):
+        key = None  # an accuracy that cannot measure the task: read the loss
+    k = min(STILL_LEARNING_EPOCHS, n - 1)
+    if key is not None:
+        curve = t.series(key)
+        if not np.all(np.isfinite(curve)) or curve[-1] >= STILL_LEARNING_BELOW:
+            return []
+        gains = np.diff(curve[-k - 1:])
+        if np.any(gains < STILL_LEARNING_GAIN):
+            return []
+        what = (f"{key} rose in each of the last {k} epochs, from {curve[-k - 1]:.3f} to "
+                f"{curve[-1]:.3f} (+{gains[-1]:.3f} in epoch {n}")
+    else:
+        curve, val, base = t.series("loss"), t.series("val_loss"), t.facts.baseline_loss
+        if not np.all(np.isfinite(curve)) or at_floor(t) or curve[-1] <= 0 \
+                or (base and curve[-1] < STILL_UNLEARNED * base):
+            return []
+        gains = -np.diff(curve[-k - 1:])
+        if np.any(gains < STILL_FALLING * curve[-k - 1:-1]):
+            return []
+        if np.all(np.isfinite(val)) and not val[-1] < val[-2]:
+            return []  # the validation loss stopped following: more epochs would overfit
+        what = (f"the loss fell by {STILL_FALLING:.0%} or more in each of the last {k} epochs, "
+                f"from {fmt(curve[-k - 1])} to {fmt(curve[-1])} (-{fmt(gains[-1])} in epoch {n}"
+                + (f"; val_loss {fmt(val[-2])} -> {fmt(val[-1])}" if np.isfinite(val[-1])
+                   else ""))
+    if k > 1 and gains[-1] < STILL_LEVELLING * np.mean(gains[:-1]):
         return []
-    gains = np.diff(acc[-STILL_LEARNING_EPOCHS - 1:])
-    if np.any(gains < STILL_LEARNING_GAIN) or gains[-1] < 0.5 * np.mean(gains[:-1]):
-        return []
+    first = f"{curve[0]:.3f}" if key is not None else fmt(curve[0])
     return [finding(
         "still_improving_at_end",
-        f"{key} rose in each of the last {STILL_LEARNING_EPOCHS} epochs, from "
-        f"{acc[-STILL_LEARNING_EPOCHS - 1]:.3f} to {acc[-1]:.3f} (+{gains[-1]:.3f} in epoch "
-        f"{n}, the last of the {n} asked; {acc[0]:.3f} at epoch 1): the run ended while it was "
-        "still learning.", epoch=n, epochs=n)]
+        what + f", the last of the {n} asked; {first} at epoch 1): the run ended while it was "
+        "still learning.", epoch=n, epochs=n, what="accuracy" if key else "loss")]
 
 
 def detect_overfitting(t: Trace) -> list[Finding]:

@@ -20,6 +20,9 @@ ACCURACIES = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy",
 CLASS_METRICS = ACCURACIES | {"auc", "precision", "recall", "f1_score", "fbeta_score"}
 ARGMAX = {"categorical_accuracy", "sparse_categorical_accuracy",
           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"}
+CLASS_IDS = (3, 20)  # whole-number targets 0..K-1 (or 1..K), every one present, with 3 to 20
+# values, scored by an accuracy: class ids (digits, categories, grades) put on one regression
+# unit. (2 values are 0/1 labels, said apart; counts and ages run wider, with gaps.)
 CONSTANT_TOL = 1e-6  # a metric that moved less than this over the run measured nothing.
 HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou")
 LOWER_IS_BETTER = ("error", "mse", "mae", "mape", "msle", "rmse", "hinge", "crossentropy",
@@ -34,10 +37,20 @@ def _base(key: str) -> str:
     return head if tail.isdigit() and head else key
 
 
+def _class_ids(f) -> bool:
+    """The targets look like class ids: CLASS_IDS values, whole, from 0 or 1, without gaps."""
+    k = f.target_distinct or 0
+    return bool(f.targets_integer and f.target_range and CLASS_IDS[0] <= k <= CLASS_IDS[1]
+                and f.target_range[0] in (0.0, 1.0)
+                and f.target_range[1] - f.target_range[0] + 1 == k)
+
+
 def _variant(metric: str, t: Trace) -> tuple[str, dict] | None:
     """The catalogue variant (and its fields) for a metric that does not fit, or None."""
     f = t.facts
     kind, units = f.loss_kind, f.output_units or 0
+    if kind in REGRESSION and metric in ACCURACIES and units == 1 and _class_ids(f):
+        return "class_ids", dict(classes=f.target_distinct, loss=f.loss_name)
     if kind in REGRESSION and metric in CLASS_METRICS and f.targets_binary is False:
         return "regression", {}
     if kind in ("categorical_ce", "sparse_ce") and units > 2 and metric == "binary_accuracy":
@@ -51,6 +64,11 @@ def _variant(metric: str, t: Trace) -> tuple[str, dict] | None:
     if kind == "categorical_ce" and metric.startswith("sparse_"):
         return "label_format", dict(expects="integer", loss=f.loss_name)
     return None
+
+
+def metric_fits(key: str, t: Trace) -> bool:
+    """Whether the logged metric `key` can measure this task (no variant above applies)."""
+    return _variant(_base(key), t) is None
 
 
 def detect_metric_mismatch(t: Trace) -> list[Finding]:
@@ -71,14 +89,22 @@ def detect_metric_mismatch(t: Trace) -> list[Finding]:
                   if moved < CONSTANT_TOL else
                   f"'{key}' went from {fmt(values[0])} to {fmt(values[-1])}")
         out.append(finding(
+            CLASS_IDS_FINDING if found[0] == "class_ids" else
             f"metric_does_not_fit_task:{found[0]}",
             f"{course} while the loss ({t.facts.loss_name}) went from {fmt(loss[0])} to "
             f"{fmt(loss[-1])}; " + _why(found[0], t) + ".", metric=key, **found[1]))
     return out
 
 
+CLASS_IDS_FINDING = "classification_with_regression_loss:class_ids"
+
+
 def _why(variant: str, t: Trace) -> str:
     f = t.facts
+    if variant == "class_ids":
+        return (f"the targets are {f.target_distinct} whole numbers, scored by accuracy: class "
+                f"ids. One {f.loss_name} unit ranks them as if class 3 lay between 2 and 4, and "
+                "is only right where its output rounds to the exact id")
     if variant == "regression":
         many = f"{f.target_distinct} distinct target values" if f.target_distinct else "targets"
         return (f"the {many} are not classes: Keras's accuracy thresholds the prediction at "

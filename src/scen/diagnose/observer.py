@@ -20,7 +20,7 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
-from scen.diagnose.preflight import check_monitors, preflight
+from scen.diagnose.preflight import check_class_order, check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
                                  near_copies,
@@ -119,6 +119,13 @@ class Diagnostics(Observer):
         """The fit's own callbacks, where the caller sees them (a script's fit): preflight's
         check that each monitors its metric the right way round."""
         found = safely(lambda: check_monitors(callbacks))
+        if found:
+            self.preflight_findings = (self.preflight_findings or []) + found
+
+    def check_order(self, shuffle: bool, validation_split: float = 0.0) -> None:
+        """fit's own shuffle flag, where the caller sees it: preflight's check that rows
+        sorted by class are not trained on in that order."""
+        found = safely(lambda: check_class_order(self._labels, shuffle, validation_split))
         if found:
             self.preflight_findings = (self.preflight_findings or []) + found
 

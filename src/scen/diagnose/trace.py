@@ -41,6 +41,8 @@ class Facts:
     class_shares: list[float] | None = None  # each class's share of the labels (classifiers)
     target_distinct: int | None = None  # distinct target values (all of them)
     targets_binary: bool | None = None  # every target is 0 or 1
+    targets_integer: bool | None = None  # every target is a whole number (class ids, counts)
+    target_range: tuple[float, float] | None = None  # (smallest, largest) target
     one_hot_rows: bool | None = None  # (n, K > 2) targets with exactly one 1 per row
     initial_learning_rate: float | None = None  # before the first step (a schedule's start)
     label_rows: int | None = None  # samples in the labels (training and validation split)
@@ -122,6 +124,9 @@ def facts_for(model, y) -> Facts:
     finite = y[np.isfinite(y)]
     facts.target_distinct = int(np.unique(finite).size)
     facts.targets_binary = bool(np.all((finite == 0) | (finite == 1)))
+    facts.targets_integer = bool(np.all(finite == np.round(finite)))
+    if finite.size:
+        facts.target_range = (float(finite.min()), float(finite.max()))
     facts.one_hot_rows = bool(facts.targets_binary and y.ndim == 2 and y.shape[1] > 2
                               and np.all(y.sum(axis=1) == 1))
     return facts

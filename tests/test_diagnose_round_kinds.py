@@ -1,0 +1,242 @@
+"""Kinds added after round 2026-12-07's misses, each on small programs of its own (synthetic
+data, models and sizes unlike the round's programs), torch backend, with controls that must
+stay silent: a run that ends still improving (short runs, and regressions read on the loss),
+validation at chance while the training accuracy is at chance too, features on scales orders
+of magnitude apart, class ids trained as one regression output, a feature that copies the
+target, rows sorted by class under fit(shuffle=False), and a hidden layer of one unit."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from scen import diagnose as dx  # noqa: E402
+from scen.diagnose.preflight import (check_bottleneck, check_class_order,  # noqa: E402
+                                     check_feature_copies_target)
+
+keras = pytest.importorskip("keras")
+layers = keras.layers
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
+
+
+def fit_diagnosed(model, x, y, epochs, **fit):
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    model.fit(x, y, epochs=epochs, callbacks=[diag], verbose=0, **fit)
+    return diag.findings()
+
+
+def shown(findings):
+    return [f.name for f in findings if f.severity in ("error", "warning")]
+
+
+def report(findings):
+    return dx.format_report(findings)
+
+
+def mlp(n_in, hidden, out, activation, loss, optimizer, metrics=(), seed=0):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((n_in,))]
+                             + [layers.Dense(h, activation="relu") for h in hidden]
+                             + [layers.Dense(out, activation=activation)])
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    return model
+
+
+# --- a run that ends while still improving --------------------------------------------------
+
+
+def _regression(seed, rows=800, noise=0.1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 6)).astype("float32")
+    y = (np.sin(x[:, 0]) + x[:, 1] * x[:, 2] + noise * rng.normal(size=rows)).astype("float32")
+    return x, y
+
+
+def test_a_regression_stopped_while_its_loss_still_falls_fast():
+    """Plain SGD at a small rate for 4 epochs: the MSE falls well over 5% an epoch, the
+    validation loss with it, when fit ends. Read on the loss: there is no accuracy."""
+    x, y = _regression(11)
+    model = mlp(6, [32], 1, None, "mse", keras.optimizers.SGD(0.003), metrics=["mae"])
+    found = fit_diagnosed(model, x, y, 4, batch_size=32, validation_split=0.2)
+    hit = [f for f in found if f.name == "still_improving_at_end"]
+    assert hit and "loss fell" in hit[0].evidence and "loss had not levelled" in hit[0].fix, \
+        report(found)
+
+
+def test_a_regression_trained_to_its_floor_is_not_told_to_train_longer():
+    x, y = _regression(12)
+    model = mlp(6, [32, 32], 1, None, "mse", keras.optimizers.Adam(0.01))
+    found = fit_diagnosed(model, x, y, 30, batch_size=32, validation_split=0.2)
+    assert "still_improving_at_end" not in shown(found), report(found)
+
+
+def test_two_epochs_of_a_climbing_classifier_are_still_improving():
+    """A 4-class problem, 2 epochs of a slow Adam: the accuracy climbs steeply in both."""
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2000, 10)).astype("float32")
+    y = (x @ rng.normal(size=(10, 4))).argmax(1)
+    model = mlp(10, [16], 4, "softmax", "sparse_categorical_crossentropy",
+                keras.optimizers.Adam(3e-4), metrics=["accuracy"])
+    found = fit_diagnosed(model, x, y, 2, batch_size=64)
+    assert "still_improving_at_end" in shown(found), (report(found), model.history.history)
+
+
+# --- validation at chance, with the training accuracy near chance too -------------------------
+
+
+@pytest.mark.parametrize("labels, fires", [
+    ("drawn apart", True),  # the labels come from another draw of rows: nothing links them
+    ("kept together", False),
+])
+def test_labels_drawn_apart_from_the_inputs_leave_validation_at_chance(labels, fires):
+    """Tabular data, labels taken with a second index draw: a small net memorises a little
+    (training accuracy a few points over chance) while the validation loss rises from the
+    first epoch and never beats predicting the class shares."""
+    rng = np.random.default_rng(21)
+    x_all = rng.normal(size=(6000, 12)).astype("float32")
+    y_all = (x_all[:, :3].sum(axis=1) + 0.5 * rng.normal(size=6000) > 0.4).astype("float32")
+    rows = rng.choice(6000, 1500, replace=False)
+    other = rows if labels == "kept together" else rng.choice(6000, 1500, replace=False)
+    x, y = x_all[rows], y_all[other]
+    model = mlp(12, [64, 64], 1, "sigmoid", "binary_crossentropy",
+                keras.optimizers.Adam(0.003), metrics=["accuracy"])
+    found = fit_diagnosed(model, x, y, 10, batch_size=32, validation_split=0.25)
+    if fires:
+        assert shown(found)[:1] == ["validation_at_chance"], report(found)
+    else:
+        assert "validation_at_chance" not in shown(found), report(found)
+
+
+# --- features on scales orders of magnitude apart ----------------------------------------------
+
+
+def _columns(rng, rows=300):
+    return np.stack([rng.normal(40, 12, rows), rng.normal(60_000, 20_000, rows),
+                     rng.normal(3, 1, rows), rng.normal(700, 50, rows)], axis=1)
+
+
+@pytest.mark.parametrize("scaling, fires", [
+    ("one global max", True),  # x / x.max(): the ratios between columns survive
+    ("per column", False),
+    ("per column, with 0/1 flags", False),  # a rare flag's spread is not its scale
+])
+def test_features_scaled_by_one_global_number(scaling, fires):
+    rng = np.random.default_rng(5)
+    raw = _columns(rng)
+    if scaling == "one global max":
+        x = raw / raw.max()
+    else:
+        x = (raw - raw.mean(0)) / raw.std(0)
+        if "flags" in scaling:
+            x = np.concatenate([x, (rng.random((len(x), 3)) < 0.01)], axis=1)
+    model = mlp(x.shape[1], [8], 1, "sigmoid", "binary_crossentropy", "adam")
+    found = [f for f in dx.preflight(model, x.astype("float32"), np.zeros(len(x)))
+             if f.name == "unscaled_inputs"]
+    assert bool(found) == fires, report(found)
+    if fires:
+        assert "apart" in found[0].evidence and "Normalization" in found[0].fix
+
+
+# --- class ids trained as one regression output -------------------------------------------------
+
+
+@pytest.mark.parametrize("targets, fires", [
+    ("grades 1-6", True),
+    ("prices", False),  # continuous: accuracy measures nothing, but they are not classes
+])
+def test_class_ids_on_one_regression_unit(targets, fires):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(600, 5)).astype("float32")
+    score = x @ rng.normal(size=5)
+    y = (np.digitize(score, np.quantile(score, [0.2, 0.4, 0.6, 0.8, 0.9])) + 1
+         if targets == "grades 1-6" else 100 + 10 * score).astype("float32")
+    model = mlp(5, [16], 1, None, "mae", "adam", metrics=["accuracy"])
+    found = fit_diagnosed(model, x, y, 3, batch_size=32)
+    hit = [f for f in found if f.name == "classification_with_regression_loss"]
+    assert bool(hit) == fires, report(found)
+    if fires:
+        assert "Dense(6, activation='softmax')" in hit[0].fix, report(found)
+    else:
+        assert "metric_does_not_fit_task" in shown(found), report(found)
+
+
+# --- a feature that copies the target --------------------------------------------------------------
+
+
+def test_a_feature_known_only_after_the_outcome_gives_the_class_away():
+    """Three classes; column 4 is a code set from the outcome (0, then 1-2 for class 1, then
+    5-9 for class 2): each class in a range of its own."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(900, 6))
+    y = (x[:, 0] + rng.normal(size=900) > 0).astype(int) + (x[:, 1] > 1)
+    x[:, 4] = np.where(y == 0, 0.0, np.where(y == 1, rng.uniform(1, 2, 900),
+                                             rng.uniform(5, 9, 900)))
+    found = check_feature_copies_target(x, y)
+    assert [f.name for f in found] == ["feature_copies_target"]
+    assert "feature 4" in found[0].evidence
+
+
+def test_a_window_that_includes_the_step_to_predict():
+    rng = np.random.default_rng(3)
+    series = np.cumsum(rng.normal(size=3000))
+    windows = np.stack([series[i:i + 24] for i in range(2900)])[..., None]  # (n, 24, 1)
+    target = series[23:2923]  # the window's own last step
+    found = check_feature_copies_target(windows, target)
+    assert [f.name for f in found] == ["feature_copies_target"] and "feature 23" in \
+        found[0].evidence
+    assert check_feature_copies_target(windows, series[24:2924]) == []  # the next step: honest
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_honest_features_give_nothing_away(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(2000, 8))
+    y = (x[:, :3].sum(axis=1) + 0.3 * rng.normal(size=2000) > 0).astype(float)
+    assert check_feature_copies_target(x, y) == []
+    smooth = np.sin(np.arange(3000) * 0.05)
+    windows = np.stack([smooth[i:i + 10] for i in range(2900)])
+    assert check_feature_copies_target(windows, smooth[10:2910]) == []
+
+
+# --- rows sorted by class, fit(shuffle=False) --------------------------------------------------------
+
+
+def test_rows_sorted_by_class_without_shuffling():
+    y = np.repeat(np.arange(5), 200)
+    found = check_class_order(y, shuffle=False, validation_split=0.1)
+    assert [f.name for f in found] == ["batches_sorted_by_class"]
+    assert "classes [4]" in found[0].evidence  # what validation_split held out
+    one_hot = np.eye(5)[y]
+    assert check_class_order(one_hot, shuffle=False)  # one-hot rows read as their class
+    assert check_class_order(y, shuffle=True) == []  # fit shuffles them
+    rng = np.random.default_rng(0)
+    assert check_class_order(rng.permutation(y), shuffle=False) == []  # already mixed
+    assert check_class_order(np.sort(rng.normal(size=1000)), shuffle=False) == []  # a regression
+
+
+# --- a hidden layer of one unit ---------------------------------------------------------------------
+
+
+def test_a_one_unit_layer_before_a_ten_class_head():
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((20,)), layers.Dense(64, activation="relu"),
+                              layers.Dense(1, activation="relu", name="code"),
+                              layers.Dense(10, activation="softmax")])
+    found = check_bottleneck(model)
+    assert [(f.name, f.layer) for f in found] == [("bottleneck_of_one_unit", "code")]
+
+
+def test_one_unit_scores_per_step_and_one_unit_regressions_are_not_bottlenecks():
+    keras.backend.clear_session()
+    inp = keras.Input((12, 8))
+    scores = layers.Dense(1, name="score")(inp)  # (n, 12, 1): attention weights per step
+    weights = layers.Softmax(axis=1)(scores)
+    pooled = layers.Flatten()(layers.Dot(axes=1)([weights, inp]))
+    model = keras.Model(inp, layers.Dense(5, activation="softmax")(pooled))
+    assert check_bottleneck(model) == []
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1), layers.Dense(1)])
+    assert check_bottleneck(model) == []
