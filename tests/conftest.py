@@ -23,6 +23,7 @@ _KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 # command) keeps every kind of check - parity, contracts, CLI, diagnosis kinds, bad input - in
 # a few minutes; CI runs the slow set after it. A node id may be a prefix of several.
 SLOW = (
+    "tests/test_script_compare.py::test_a_tf_data_dataset_is_compared_by_its_first_element",
     "tests/test_sweep.py::test_batched_seeds_follow_their_single_runs[toy-blobs-rmsprop-lr-0.1-0.1-seeds1-15]",
     "tests/test_sweep.py::test_batched_seeds_follow_their_single_runs[rating-classifier-0.01-seeds2-3]",
     "tests/test_diagnose_scenarios.py::test_fixed_variants_get_no_error[mnist-sigmoid-scaled-softmax]",

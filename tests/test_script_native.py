@@ -353,13 +353,29 @@ def test_datasets_and_fits_inputs_train_on_the_port_with_kerass_batches(tmp_path
     assert printed["auto"] == printed["keras-torch"]
 
 
-def test_a_tf_data_dataset_is_left_to_keras_unlooked_at(tmp_path, logdir, capfd):
+def test_a_tf_data_dataset_trains_on_the_port_with_kerass_batches_unlooked_at(tmp_path, logdir,
+                                                                              capfd):
+    """A shuffling tf.data.Dataset: the port builds from its element_spec (a look would take
+    the next shuffle), trains on the batches Keras's own epoch iterator gives, and the script
+    prints what plain Keras prints. One whose elements are not (x, y) stays with Keras."""
     pytest.importorskip("tensorflow")
     from pathlib import Path
 
     path = str(Path(__file__).with_name("scripts") / "datasets.py")
-    (run,) = run_script(ScriptSpec(path, ["tfdata"], logdir=str(logdir), verbose=0)).runs
-    assert run.spec.backend == "keras-torch" and "tf.data.Dataset" in run.engine
+    printed = {}
+    for backend in ("auto", "keras-torch"):
+        (run,) = run_script(ScriptSpec(path, ["tfdata"], backend=backend, logdir=str(logdir),
+                                       verbose=0)).runs
+        printed[backend] = capfd.readouterr().out
+        assert run.status == "completed", run.error
+        assert (run.spec.backend == "torch") == (backend == "auto"), run.engine
+    assert printed["auto"] == printed["keras-torch"]
+    from scen.fit_data import spec_refusal
+
+    import tensorflow as tf
+
+    xs = tf.data.Dataset.from_tensor_slices(np.zeros((8, 3), "float32")).batch(4)
+    assert "not (x, y) pairs" in spec_refusal(xs)
 
 
 @pytest.mark.parametrize("schedule", [

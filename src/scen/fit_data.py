@@ -46,8 +46,9 @@ def data_digest(a: dict, sample: Dataset | None = None) -> str:
     """A sha256 of fit's x, y, sample_weight and validation_data (NumPy arrays, lists or dicts
     of them): equal on two backends when the script made the same data there. Other data (a
     generator, a PyDataset, a DataLoader) are known by their first batch, `sample` (fit_data's
-    Dataset), prefixed "first batch:". ScenError where neither can be had (a tf.data.Dataset
-    is not looked into), which compare cannot check to be the same on every backend."""
+    Dataset), prefixed "first batch:"; a tf.data.Dataset by its first element (a look only
+    compare takes). ScenError where none can be had, which compare cannot check to be the same
+    on every backend.""" 
     import hashlib
 
     import keras
@@ -57,6 +58,12 @@ def data_digest(a: dict, sample: Dataset | None = None) -> str:
         isinstance(leaf, np.ndarray) for leaf in keras.tree.flatten(v))), None)
     prefix = ""
     if other is not None:
+        if (sample is None or sample.x is None) and type(a.get(other)).__module__.startswith(
+                "tensorflow"):
+            # A tf.data.Dataset's first element. The look takes a shuffle, the same one on
+            # every backend compared, so the backends still train on the same batches.
+            first = next(iter(a.get(other)))
+            sample = Dataset(*(keras.tree.map_structure(np.asarray, t) for t in first[:2]))
         if sample is None or sample.x is None:
             raise ScenError(f"compare needs to see fit's data, and {other} is "
                             f"{data_kind(a.get(other))}, which scen does not look into: make "
@@ -163,6 +170,35 @@ class _random_state_kept:
             g.set_state(state)
         random.setstate(self.python)
         np.random.set_state(self.numpy)
+
+
+def spec_refusal(dataset) -> str | None:
+    """Why the port cannot take a tf.data.Dataset from its element_spec alone (None: it can):
+    elements that are not (x, y) or (x, y, sample_weight), or batches whose shapes vary
+    beyond their first axis."""
+    spec = getattr(dataset, "element_spec", None)
+    if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+        return "a tf.data.Dataset whose elements are not (x, y) pairs"
+    import keras
+
+    shapes = [s.shape for s in keras.tree.flatten(spec[:2])]
+    if any(d is None for shape in shapes for d in list(shape)[1:]):
+        return "a tf.data.Dataset whose batches vary in shape beyond their rows"
+    return None
+
+
+def spec_batch(dataset):
+    """(x, y): one all-zero row of a tf.data.Dataset's inputs and labels, from its
+    element_spec, in its structure: the shapes and dtypes the port builds from, with no
+    element read (every new iterator of a shuffling dataset takes the next shuffle, so a look
+    would change the batches Keras's fit trains on)."""
+    import keras
+
+    def zeros(s):
+        return np.zeros((1, *list(s.shape)[1:]), dtype=s.dtype.as_numpy_dtype)
+
+    x, y = dataset.element_spec[:2]
+    return keras.tree.map_structure(zeros, x), keras.tree.map_structure(zeros, y)
 
 
 def data_kind(x) -> str:

@@ -3,7 +3,8 @@
 A golden file holds one short seeded run of one scenario variant on one backend: its per-epoch
 metrics, its symptom checks, and how far each epoch can be trusted to the last bit. Re-running
 it and comparing says whether a change of Keras, torch or scen changed what a scenario does, and
-where: scenario, variant, backend, epoch, metric.
+where: scenario, variant, backend, epoch, metric. (Why ~460 lines: recording, the twins and
+the comparison share one file format, and read best as one story.)
 
     scen golden            # check every case against the project's tests/golden/
     scen golden --update   # re-record them on purpose (review the diff)

@@ -2,6 +2,8 @@
 
 The caller (scen.runner) has already set KERAS_BACKEND, or chosen a subprocess: Keras fixes its
 backend at import, so this module only ever runs in a process whose Keras matches the run.
+(Why ~440 lines: Keras's fit, its callbacks and the observers' probe of each backend's
+weights and gradients are one run; the probe is the backend-specific part.)
 """
 
 from __future__ import annotations

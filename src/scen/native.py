@@ -7,7 +7,9 @@ is the speed: the data sits on the device once, batches are taken by index, and 
 copied back to the host until the end of an epoch.
 
 Mixed precision is torch's own (nanoGPT's recipe): autocast for the forward pass, and a
-GradScaler that is enabled only for fp16.
+GradScaler that is enabled only for fp16. (Why ~650 lines: the Trainer is the training loop,
+read top to bottom as nanoGPT's is; its compile and device handling live with it because
+they change what the loop keeps between steps.)
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ Around the port's steps, Keras's own pieces do what Keras's fit does (scen.keras
 script's callbacks in Keras's CallbackList, its compiled metrics (names or objects), History,
 `model.stop_training`, and a Keras model kept current wherever a callback can look at it.
 
+A dataset (a generator, a PyDataset, a DataLoader, a tf.data.Dataset) trains on the batches
+Keras's own epoch iterator gives (scen.keras_fit.KerasBatches), in Keras's order.
+
 What the port leaves to Keras's fit, and why (`refusal`): inputs that are not arrays, several
 outputs, a callback that reaches into Keras's own loop (BackupAndRestore), fit options it does
 not replay (validation_steps), a layer, loss or optimizer it cannot translate. A model whose optimizer already took steps in Keras's fit stays with Keras, whose
@@ -44,7 +47,7 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
     import keras
     import torch
 
-    from scen.fit_data import is_arrays
+    from scen.fit_data import is_arrays, spec_refusal
     from scen.port import UnsupportedLayerError, translate
 
     for name, default in DEFAULTS.items():
@@ -55,9 +58,10 @@ def refusal(model, a: dict, user_callbacks: list, precision: str, sample=None) -
         if a.get("validation_split"):
             return "validation_split of a dataset: Keras's fit refuses it"
         if type(x).__module__.startswith("tensorflow"):
-            return ("a tf.data.Dataset, which scen does not look into (a look would take the "
-                    "next shuffle): Keras's fit reads it")
-        if sample is None or sample.y is None:
+            why = spec_refusal(x)  # never looked into: a look would take the next shuffle
+            if why:
+                return f"{why}: Keras's fit reads it"
+        elif sample is None or sample.y is None:
             return "a dataset whose batches are not (x, y) pairs: Keras's fit reads it"
         x, y = None, None
     elif y is None:
@@ -225,7 +229,7 @@ def fit_natively(run, model, a: dict, keras):
     observers itself). Raises as Keras's fit would (the error goes into the script);
     KeyboardInterrupt is left to the caller."""
     from scen.diagnose.model import n_rows
-    from scen.fit_data import is_arrays, load_by_structure, standardized_inputs
+    from scen.fit_data import is_arrays, load_by_structure, spec_batch, standardized_inputs
     from scen.keras_fit import KerasBatches, KerasFitSide
     from scen.native import Trainer
 
@@ -238,7 +242,10 @@ def fit_natively(run, model, a: dict, keras):
     val_dataset = a.get("validation_data") is not None and validation is None
     if validation is not None:
         validation = (standardized_inputs(model, validation[0]), validation[1])
-    data = Dataset(standardized_inputs(model, run.data.x), run.data.y, validation,
+    x, y = run.data.x, run.data.y
+    if dataset and y is None:  # a tf.data.Dataset: its shapes, not a look at its batches
+        x, y = spec_batch(a["x"])
+    data = Dataset(standardized_inputs(model, x), y, validation,
                    run.data.note, sample_weight=_array(a.get("sample_weight")))
     if run.spec.initial_weights:  # compare: from the first backend's weights (begin, too)
         load_by_structure(model, run.spec.initial_weights)

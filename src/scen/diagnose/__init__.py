@@ -15,6 +15,8 @@ The map: which file to open
     catalogue.py   every finding: name, usual severity, summary and fix texts (add a finding here);
                    CAUSES (which finding explains which), BACKEND_BEHAVIOUR (what each backend does)
     preflight.py   checks before training: inputs, the model's make-up (add a check here)
+    data.py        ... the training data as a whole: a feature that copies the target, rows
+                   sorted by class that fit does not shuffle, features on scales apart
     labels.py      ... the labels and targets against the output and the loss
     precision.py   float16 throughout (not mixed precision): the preflight check
     activations.py activation statistics on a sample; saturated, dead, tied units
@@ -25,7 +27,9 @@ The map: which file to open
                    a learning rate far too low (updates tiny against the weights)
     predictions.py what the model predicts on the sample: majority-class and mean predictors
     metrics_fit.py compiled metrics that cannot measure the task (accuracy on a regression...)
-    loss_curve.py  detectors over the loss/accuracy curves: divergence, plateau, overfitting...
+    loss_curve.py  detectors over the loss/accuracy curves: divergence, plateau, a slow start,
+                   a run stopped or ending while still improving...
+    validation.py  ... over the validation side: at chance, unlike training, copies, overfitting
     observer.py    Diagnostics: ties preflight, recording, detectors and report together
     callback.py    DiagnoseCallback (the only module that imports Keras at the top)
     report.py      ordering findings and the text report
@@ -50,8 +54,9 @@ from scen.diagnose.precision import check_precision, float16_throughout
 from scen.diagnose.predictions import (detect_majority_class, detect_mean_predictor,
                                        predict_sample, prediction_stats)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
-                                      detect_oscillation, detect_overfitting, detect_plateau,
-                                      detect_slow_start, detect_worse_than_constant)
+                                      detect_oscillation, detect_plateau, detect_slow_start,
+                                      detect_worse_than_constant)
+from scen.diagnose.validation import detect_overfitting
 from scen.diagnose.model import OutputSpec, activation_of, loss_kind, output_specs, sample
 from scen.diagnose.observer import Diagnostics, wants_activations
 from scen.diagnose.labels import (check_activation_fits_loss, check_binary_labels,

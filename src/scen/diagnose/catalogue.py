@@ -12,6 +12,8 @@ error message) the key is "name:variant"; the finding is still called "name".
 
 Two sets classify findings for `detectors.run_detectors`: LABEL_FINDINGS (the labels do not fit
 the output and loss) and SECONDARY (symptoms, shown as info once an error explains the run).
+(Why ~600 lines: it is a table, one entry per finding; split, a reader could not see every
+finding's words side by side.)
 """
 
 from __future__ import annotations

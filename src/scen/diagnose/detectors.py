@@ -20,14 +20,13 @@ from scen.diagnose.gradients import (detect_clipping_too_tight, detect_learning_
                                      detect_no_gradient, detect_vanishing_gradients)
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_learning_rate_decayed, detect_oscillation,
-                                      detect_overfitting, detect_plateau,
-                                      detect_regularisation_dominates, detect_slow_start,
-                                      detect_still_improving_at_end,
-                                      detect_stopped_while_improving, detect_validation_at_chance,
-                                      detect_validation_copies, detect_validation_shift,
-                                      detect_worse_than_constant)
+                                      detect_plateau, detect_regularisation_dominates,
+                                      detect_slow_start, detect_still_improving_at_end,
+                                      detect_stopped_while_improving, detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
 from scen.diagnose.model import CROSS_ENTROPY, ONE_OF_K
+from scen.diagnose.validation import (detect_overfitting, detect_validation_at_chance,
+                                      detect_validation_copies, detect_validation_shift)
 from scen.diagnose.predictions import (detect_linear_model, detect_majority_class,
                                        detect_mean_predictor, detect_zero_weight_class)
 from scen.diagnose.trace import (Trace, raised_text, rate_raised, unlearned,

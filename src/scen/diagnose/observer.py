@@ -20,7 +20,8 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
-from scen.diagnose.preflight import check_class_order, check_monitors, preflight
+from scen.diagnose.data import check_class_order
+from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
                                  near_copies,

@@ -3,7 +3,8 @@
 Only the public-ish structure of the model is read: layer attributes, `Variable.numpy()` values
 and `Variable.path` names, and the model's own node graph (`_nodes_by_depth`, the structure
 `Functional._run_through_graph` executes). Nothing here depends on the backend the model was
-built on.
+built on. (Why ~640 lines: the walk over Keras's node graph, its nested models and its
+layers with several outputs is one algorithm; the layers themselves live beside it.)
 """
 
 from __future__ import annotations

@@ -1,0 +1,168 @@
+"""Checks on the training data themselves, before a step: what no model can learn around.
+
+A feature that gives the target away (leakage: too good to be true), rows stored in runs of one
+class that fit does not shuffle, and features on scales orders of magnitude apart. They read
+all of the data where they can (labels, and inputs up to LEAK_VALUES values), not a sample: a
+leak or a sort order is a property of the whole table. preflight.py calls them; texts live in
+catalogue.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scen.diagnose.catalogue import Finding, finding
+
+LEAK_ROWS = 20_000  # rows looked at for a feature that copies the target (a few ms per column)
+LEAK_COLUMNS = 2_048  # features looked at (windows of a few hundred steps; not whole images)
+LEAK_VALUES = 4_000_000  # ...and at most this many input values (32 MB as float64)
+LEAK_MIN_CLASS = 20  # every class needs 20 rows: a handful of rows line up by chance
+LEAK_MAX_CLASSES = 20
+LEAK_GAP = 20.0  # the classes' ranges 20 typical value spacings apart (not just touching)
+LEAK_R2 = 1 - 1e-6  # a feature that is the target up to scale and shift (a smooth series' next
+# step is still ~1e-4 away from its last: cos(0.01 rad) = 0.99995)
+
+
+def check_feature_copies_target(x, y) -> list[Finding]:
+    """One input feature that alone gives the target away: each class's values of it in a
+    range of their own (one threshold per class boundary classifies every row), or, for a
+    continuous target, the target itself up to scale and shift. On real data no single
+    measurement does that; a feature recorded after the outcome (a fee billed to those who
+    left), or a window that includes the step to predict, does - and the model then learns
+    the copy, scores near-perfectly, and fails in use. x, y: all of the training inputs and
+    targets (one array each; others are not looked at)."""
+    if x is None or y is None or isinstance(x, (list, tuple, dict)) \
+            or isinstance(y, (list, tuple, dict)):
+        return []
+    try:
+        width = int(np.prod(np.shape(x)[1:]))
+        rows = min(LEAK_ROWS, LEAK_VALUES // max(width, 1))
+        x = np.asarray(x[:rows], dtype=np.float64)
+        y = np.asarray(y[:rows], dtype=np.float64)
+    except (TypeError, ValueError, IndexError):
+        return []
+    n = len(x)
+    if n != len(y) or n < 5 * LEAK_MIN_CLASS or x.ndim < 2:
+        return []
+    cols = x.reshape(n, -1)
+    if cols.shape[1] > LEAK_COLUMNS or not np.all(np.isfinite(cols)) \
+            or not np.all(np.isfinite(y)):
+        return []
+    if y.ndim == 2 and y.shape[1] > 1 and np.all(y.sum(axis=1) == 1):
+        y = y.argmax(axis=1)  # one-hot rows: their class
+    y = y.reshape(n, -1)
+    if y.shape[1] != 1:
+        return []
+    y = y[:, 0]
+    values, counts = np.unique(y, return_counts=True)
+    if 2 <= len(values) <= LEAK_MAX_CLASSES and np.all(values == np.round(values)):
+        if counts.min() < LEAK_MIN_CLASS:
+            return []
+        separating = np.flatnonzero(_separating(cols, y, values))
+        if not len(separating):
+            return []
+        j = int(separating[0])
+        share = counts.max() / n
+        return [finding(
+            "feature_copies_target",
+            f"feature {j} of the input alone separates the {len(values)} classes of all {n} "
+            f"rows looked at: each class's values of it lie in a range of their own, with gaps "
+            f"between the ranges, so "
+            f"{len(values) - 1} threshold(s) on it classify every row, against "
+            f"{share:.0%} for the majority class. No honest measurement gives a label away "
+            "like that.", feature=j)]
+    sd = cols.std(axis=0)
+    if y.std() == 0 or len(values) < LEAK_MIN_CLASS:
+        return []
+    live = sd > 0
+    z = (cols[:, live] - cols[:, live].mean(axis=0)) / sd[live]
+    r = z.T @ ((y - y.mean()) / y.std()) / n
+    if not len(r) or np.max(r ** 2) < LEAK_R2:
+        return []
+    j = int(np.flatnonzero(live)[int(np.argmax(r ** 2))])
+    return [finding(
+        "feature_copies_target",
+        f"feature {j} of the input (of {cols.shape[1]}, flattened) is the target up to scale "
+        f"and shift: correlation {float(r[np.argmax(r ** 2)]):.7f} over {n} rows. The model "
+        "can read the answer from its input.", feature=j)]
+
+
+def _separating(cols: np.ndarray, y: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per feature (column of `cols`), whether each class's values lie in an interval of
+    their own, apart from the next class's by LEAK_GAP times the column's typical spacing
+    between neighbouring values or more; shape (features,). A label defined by a threshold
+    on a feature (y = x0 > 0, synthetic data) leaves no such gap; a value that exists only
+    with the outcome (0 for every customer who stayed, a fee for those who left) does."""
+    lows = np.stack([cols[y == v].min(axis=0) for v in values])  # (classes, features)
+    highs = np.stack([cols[y == v].max(axis=0) for v in values])
+    order = np.argsort(lows, axis=0)
+    lows, highs = np.take_along_axis(lows, order, 0), np.take_along_axis(highs, order, 0)
+    gaps = lows[1:] - highs[:-1]  # (classes - 1, features): > 0 where the ranges are apart
+    apart = np.all(gaps > 0, axis=0)
+    out = np.zeros(cols.shape[1], dtype=bool)
+    for j in np.flatnonzero(apart):
+        steps = np.diff(np.unique(cols[:, j]))
+        out[j] = gaps[:, j].min() >= LEAK_GAP * float(np.median(steps))
+    return out
+
+
+COLUMNS_APART = 100.0  # the widest feature's std over the median feature's: 100x apart (one
+# global scale, x / x.max(), over columns of ages and incomes: 1,000-10,000x). Standardised
+# features are ~1x apart; min-max scaled ones with a long tail, ~10-30x.
+COLUMN_DISTINCT = 10  # a feature with fewer distinct values in the sample is a flag or a code
+# (0/1, one-hot, a category id): its spread says how rare it is, not its scale.
+
+
+def columns_apart(a: np.ndarray) -> dict | None:
+    """The features (last axis) of a sample whose spreads differ by COLUMNS_APART or more,
+    counting continuous features only; None where they do not (or fewer than 2 continuous)."""
+    if a.ndim < 2 or a.shape[-1] < 2:
+        return None
+    cols = a.reshape(-1, a.shape[-1])
+    continuous = [j for j in range(cols.shape[1])
+                  if np.unique(cols[:, j]).size >= COLUMN_DISTINCT]
+    if len(continuous) < 2:
+        return None
+    std = cols[:, continuous].std(axis=0)
+    median, top = float(np.median(std)), float(std.max())
+    if median <= 0 or top < COLUMNS_APART * median:
+        return None
+    return dict(ratio=top / median, widest=continuous[int(np.argmax(std))], top=top,
+                median=median, n=len(continuous))
+
+
+SORTED_CHANGES = 0.1  # labels that change class between neighbouring rows under a tenth as
+# often as in a shuffled order: rows in runs of one class (sorted by label, grouped by source)
+ORDER_MAX_CLASSES = 100
+
+
+def check_class_order(y, shuffle: bool, validation_split: float = 0.0) -> list[Finding]:
+    """fit(shuffle=False) on class labels stored in runs of one class: each batch then holds
+    one class, each step pulls the model toward it, and the epoch ends on the last classes,
+    which the model then favours. y: all of the training labels (integer ids or one-hot)."""
+    if shuffle or y is None or isinstance(y, (list, tuple, dict)):
+        return []
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = y.argmax(axis=1)
+    y = y.reshape(len(y), -1)
+    if y.shape[1] != 1 or len(y) < 100 or not np.issubdtype(y.dtype, np.number):
+        return []
+    y = y[:, 0]
+    values, counts = np.unique(y, return_counts=True)
+    if not 2 <= len(values) <= ORDER_MAX_CLASSES or np.any(values != np.round(values)):
+        return []
+    changes = int(np.count_nonzero(y[1:] != y[:-1]))
+    shares = counts / len(y)
+    shuffled = (len(y) - 1) * (1 - float(np.sum(shares ** 2)))  # expected in a random order
+    if changes >= SORTED_CHANGES * shuffled:
+        return []
+    tail = y[int(len(y) * (1 - validation_split)):] if validation_split else None
+    held = (f"; validation_split={validation_split} holds out the last rows, classes "
+            f"{sorted(int(v) for v in np.unique(tail))}" if tail is not None and len(tail)
+            else "")
+    return [finding(
+        "batches_sorted_by_class",
+        f"fit(shuffle=False) on {len(y)} rows whose labels change class only {changes} times "
+        f"from one row to the next (a shuffled order changes ~{shuffled:.0f} times): the rows "
+        f"come in runs of one class, so most batches hold a single class{held}.")]
