@@ -5,7 +5,7 @@
 runs the script as `python train.py --lr 0.1` would: as `__main__`, with that sys.argv, in the
 current working directory, with the script's own directory first on sys.path, and Keras on the
 chosen backend (KERAS_BACKEND is set before the script imports Keras; a backend other than the
-one this process's Keras already has runs in a worker process, `python -m scen.script_worker`).
+one this process's Keras already has runs in a worker process, `python -m scen.worker script`).
 Before the script starts, Keras's session is cleared, everything is seeded (scen's
 seed_everything: Python, NumPy, torch and Keras) and the dtype policy is set from `precision`.
 
@@ -255,7 +255,7 @@ def run_in_worker(spec: ScriptSpec) -> ScriptResult:
         spec_path, result_path = os.path.join(tmp, "spec.json"), os.path.join(tmp, "result.json")
         with open(spec_path, "w") as f:
             json.dump(asdict(spec), f)
-        proc = run_child(python_module("scen.script_worker", spec_path, result_path),
+        proc = run_child(python_module("scen.worker", "script", spec_path, result_path),
                          subprocess_env(backend), stderr=None)
         if not os.path.exists(result_path):
             raise ScenError(f"the {spec.backend} worker ended with status {proc.returncode} "
@@ -269,7 +269,7 @@ def run_in_worker(spec: ScriptSpec) -> ScriptResult:
 
 
 def worker_main(spec_path: str, result_path: str) -> int:
-    """The worker's body (scen.script_worker): the result, or {"error": ...}, in result_path.
+    """The worker's body (`python -m scen.worker script`): the result, or {"error": ...}, in result_path.
     Exit status 0, 2 for a user's error, 130 for an interrupt outside any fit."""
     from scen.observe import die_with_parent, install_interrupt_handlers
 

@@ -221,7 +221,7 @@ def run_worker(script: ScriptSpec, run_dir: str, tag: str,
     with open(spec_path, "w") as f:
         json.dump(asdict(script), f)
     with open(os.path.join(run_dir, f"{tag}.log"), "w") as log:
-        proc = subprocess.Popen(python_module("scen.script_worker", spec_path, result_path),
+        proc = subprocess.Popen(python_module("scen.worker", "script", spec_path, result_path),
                                 env=subprocess_env(BACKENDS[script.backend]), stdout=log,
                                 stderr=log, start_new_session=True)
         live.add(proc)

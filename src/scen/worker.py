@@ -1,9 +1,12 @@
-"""`python -m scen.worker SPEC RUN_DIR RESULT`: one run in a process of its own.
+"""One run in a process of its own, on the Keras backend its environment sets:
 
-scen.runner starts this with KERAS_BACKEND already set, so Keras here is imported on the
-backend the run asks for. Exit status: 0 with RESULT written (also for a run interrupted inside
-training), 2 with `error: ...` as the last line of stderr for a user-facing error, 130 for an
-interrupt outside training (RUN_DIR then says so).
+    python -m scen.worker SPEC RUN_DIR RESULT     a scenario's run (scen.runner starts it)
+    python -m scen.worker script SPEC RESULT      a user's script (scen.script starts it)
+
+Its parent sets KERAS_BACKEND, so Keras here is imported on the backend the run asks for.
+A scenario's run exits 0 with RESULT written (also for a run interrupted inside training), 2
+with `error: ...` as the last line of stderr for a user-facing error, 130 for an interrupt
+outside training (RUN_DIR then says so); a script's: see scen.script.worker_main.
 """
 
 import json
@@ -34,4 +37,8 @@ def main(spec_path: str, run_dir: str, result_path: str) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["script"]:
+        from scen.script import worker_main
+
+        sys.exit(worker_main(*sys.argv[2:]))
     main(*sys.argv[1:])
