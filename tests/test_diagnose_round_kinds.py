@@ -13,8 +13,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from scen import diagnose as dx  # noqa: E402
-from scen.diagnose.preflight import (check_bottleneck, check_class_order,  # noqa: E402
-                                     check_feature_copies_target)
+from scen.diagnose.data import check_class_order, check_feature_copies_target  # noqa: E402
+from scen.diagnose.preflight import check_bottleneck  # noqa: E402
 
 keras = pytest.importorskip("keras")
 layers = keras.layers
@@ -197,6 +197,8 @@ def test_honest_features_give_nothing_away(seed):
     x = rng.normal(size=(2000, 8))
     y = (x[:, :3].sum(axis=1) + 0.3 * rng.normal(size=2000) > 0).astype(float)
     assert check_feature_copies_target(x, y) == []
+    blobs = np.concatenate([rng.normal(-5, 1, (500, 2)), rng.normal(5, 1, (500, 2))])
+    assert check_feature_copies_target(blobs, np.repeat([0, 1], 500)) == []  # apart, honestly
     smooth = np.sin(np.arange(3000) * 0.05)
     windows = np.stack([smooth[i:i + 10] for i in range(2900)])
     assert check_feature_copies_target(windows, smooth[10:2910]) == []

@@ -90,7 +90,7 @@ def check_feature_copies_target(x, y) -> list[Finding]:
 def _separating(cols: np.ndarray, y: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Per feature (column of `cols`), whether each class's values lie in an interval of
     their own, apart from the next class's by LEAK_GAP times the column's typical spacing
-    between neighbouring values or more; shape (features,). A label defined by a threshold
+    between neighbouring values or more, one class's a single value; shape (features,). A label defined by a threshold
     on a feature (y = x0 > 0, synthetic data) leaves no such gap; a value that exists only
     with the outcome (0 for every customer who stayed, a fee for those who left) does."""
     lows = np.stack([cols[y == v].min(axis=0) for v in values])  # (classes, features)
@@ -98,7 +98,9 @@ def _separating(cols: np.ndarray, y: np.ndarray, values: np.ndarray) -> np.ndarr
     order = np.argsort(lows, axis=0)
     lows, highs = np.take_along_axis(lows, order, 0), np.take_along_axis(highs, order, 0)
     gaps = lows[1:] - highs[:-1]  # (classes - 1, features): > 0 where the ranges are apart
-    apart = np.all(gaps > 0, axis=0)
+    # ...and one class holds a single value of it (0, "none": the value recorded where the
+    # outcome did not happen). Blobs of synthetic data sit apart too, but spread in every class.
+    apart = np.all(gaps > 0, axis=0) & np.any(highs == lows, axis=0)
     out = np.zeros(cols.shape[1], dtype=bool)
     for j in np.flatnonzero(apart):
         steps = np.diff(np.unique(cols[:, j]))

@@ -203,6 +203,13 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
                 f.severity = "info"
                 f.evidence += " (Shown as info: an error above explains the run first.)"
     settle_causes([*known, *findings])
+    for f in findings:
+        if f.name in SECONDARY and f.cause is not None and f.severity != "info":
+            # A symptom whose cause is reported reads as that cause's consequence: info, so
+            # that the report leads with what to fix. (Symptoms like these also hang on the
+            # initial draw - one backend's run still climbing where another's has levelled -
+            # while their cause does not.)
+            f.severity = "info"
     return findings
 
 

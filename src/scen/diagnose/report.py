@@ -6,11 +6,11 @@ a head line with the counts, then per finding its summary, evidence and fix.
 
 from __future__ import annotations
 
-from scen.diagnose.catalogue import SEVERITIES, Finding
+from scen.diagnose.catalogue import SECONDARY, SEVERITIES, Finding
 
 
 def sorted_findings(findings: list[Finding]) -> list[Finding]:
-    """Errors, then warnings, then info, causes before consequences; one finding per (name,
+    """Errors, then warnings, then info, causes before consequences, faults before symptoms; one finding per (name,
     layer), the first seen:
     preflight and the in-run detectors may both see the same problem."""
     seen, out = set(), []
@@ -24,8 +24,9 @@ def sorted_findings(findings: list[Finding]) -> list[Finding]:
     for f in out:
         if f.cause:
             explains[f.cause] = explains.get(f.cause, 0) + 1
+    # Then faults before symptoms (SECONDARY: slow progress, overfitting...) of one severity.
     return sorted(out, key=lambda f: (SEVERITIES.index(f.severity), f.cause is not None,
-                                      -explains.get(f.name, 0)))
+                                      -explains.get(f.name, 0), f.name in SECONDARY))
 
 
 def format_report(findings: list[Finding], epochs: int | None = None) -> str:
