@@ -242,3 +242,72 @@ def test_one_unit_scores_per_step_and_one_unit_regressions_are_not_bottlenecks()
     assert check_bottleneck(model) == []
     model = keras.Sequential([keras.Input((4,)), layers.Dense(1), layers.Dense(1)])
     assert check_bottleneck(model) == []
+
+
+# --- the same kinds on torch and JAX ------------------------------------------------------------
+
+# Each program prints the kinds its diagnosis shows (warnings and errors), run in a process of
+# its own per backend: each backend draws its own initial weights for the seed, and the kinds
+# must not hang on the draw.
+AGREE = {
+    "labels drawn apart": """
+rng = np.random.default_rng(21)
+x_all = rng.normal(size=(6000, 12)).astype("float32")
+y_all = (x_all[:, :3].sum(axis=1) + 0.5 * rng.normal(size=6000) > 0.4).astype("float32")
+x, y = x_all[rng.choice(6000, 1500, replace=False)], y_all[rng.choice(6000, 1500, replace=False)]
+model = keras.Sequential([keras.Input((12,)), layers.Dense(64, activation="relu"),
+                          layers.Dense(64, activation="relu"), layers.Dense(1, activation="sigmoid")])
+model.compile(keras.optimizers.Adam(0.003), "binary_crossentropy", metrics=["accuracy"])
+fit = dict(x=x, y=y, epochs=10, batch_size=32, validation_split=0.25)
+""",
+    "a regression stopped early": """
+rng = np.random.default_rng(11)
+x = rng.normal(size=(800, 6)).astype("float32")
+y = (np.sin(x[:, 0]) + x[:, 1] * x[:, 2] + 0.1 * rng.normal(size=800)).astype("float32")
+model = keras.Sequential([keras.Input((6,)), layers.Dense(32, activation="relu"), layers.Dense(1)])
+model.compile(keras.optimizers.SGD(0.003), "mse", metrics=["mae"])
+fit = dict(x=x, y=y, epochs=4, batch_size=32, validation_split=0.2)
+""",
+    "class ids on one unit": """
+rng = np.random.default_rng(8)
+x = rng.normal(size=(600, 5)).astype("float32")
+score = x @ rng.normal(size=5)
+y = (np.digitize(score, np.quantile(score, [0.2, 0.4, 0.6, 0.8, 0.9])) + 1).astype("float32")
+model = keras.Sequential([keras.Input((5,)), layers.Dense(16, activation="relu"), layers.Dense(1)])
+model.compile("adam", "mae", metrics=["accuracy"])
+fit = dict(x=x, y=y, epochs=3, batch_size=32)
+""",
+}
+HARNESS = """
+import json
+import numpy as np
+import keras
+from keras import layers
+from scen import diagnose as dx
+keras.utils.set_random_seed(0)
+{program}
+diag = dx.DiagnoseCallback(fit["x"], fit["y"], verbose=False)
+model.fit(**fit, callbacks=[diag], verbose=0)
+print(json.dumps(sorted({{f.name for f in diag.findings() if f.severity != "info"}})))
+"""
+
+
+def kinds_on(backend: str, program: str) -> list[str]:
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", HARNESS.format(program=program)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(AGREE))
+def test_torch_and_jax_show_the_same_kinds(case):
+    pytest.importorskip("jax")
+    torch_kinds = kinds_on("torch", AGREE[case])
+    assert torch_kinds, case  # each program has a fault to show
+    assert kinds_on("jax", AGREE[case]) == torch_kinds
