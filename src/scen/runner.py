@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -186,8 +187,12 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     """
     scenario = spec.check()
     show_own_failures(spec.verbose)
+    asked_auto = spec.device == "auto"
     spec.device = resolve_device(spec)
     engine = choose_engine(spec, scenario)
+    if asked_auto and is_cuda(spec.device):  # a GPU, and no device asked for: by the work
+        spec.device, why = device_by_work(scenario, spec)
+        engine += f"; {why}"
     run_dir = new_run_dir(spec)
     try:
         # The native port builds its model with Keras on torch, so it needs that Keras too.
@@ -360,6 +365,47 @@ def resolve_device(spec: RunSpec) -> str:
     if spec.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return spec.device
+
+
+CUDA_WORTH = 1e7  # multiply-adds per training step under which `--device auto` keeps the CPU:
+# a step is ~60-100 small kernel launches of ~5-10 us each on a GPU (issue 23), ~0.5 ms, in
+# which a CPU core does ~1e7 multiply-adds; a 2-unit network's step is a few thousand.
+
+
+def work_per_step(model, batch_size: int) -> float:
+    """Multiply-adds of one training step, roughly: each weight kernel's size times the
+    positions it is applied at (a convolution's output positions, a recurrent layer's steps),
+    times the batch, times 3 (the forward pass and the two products of the backward pass)."""
+    total = 0.0
+    for layer in model._flatten_layers(include_self=False):
+        kernels = [w for w in layer.trainable_weights if len(w.shape) >= 2]
+        if not kernels:
+            continue
+        try:
+            shape = list(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = []
+        positions = float(math.prod(d or 1 for d in shape[1:-1])) if len(shape) > 2 else 1.0
+        total += positions * sum(float(math.prod(w.shape)) for w in kernels)
+    return 3.0 * total * batch_size
+
+
+def device_by_work(scenario, spec: RunSpec) -> tuple[str, str]:
+    """`--device auto` on a machine with a GPU: (the device, a line saying why) by the model's
+    work per step (work_per_step against CUDA_WORTH)."""
+    import keras
+
+    config = scenario.config_for(spec.variant)
+    keras.backend.clear_session()
+    try:
+        with keras.device("cpu"):
+            work = work_per_step(scenario.build_model(config), scenario.fit(config).batch_size)
+    finally:
+        keras.backend.clear_session()
+    if work < CUDA_WORTH:
+        return "cpu", (f"device auto: cpu, as {work:.2g} multiply-adds a step cost less than a "
+                       "GPU's kernel launches")
+    return spec.device, f"device auto: {spec.device}, for {work:.2g} multiply-adds a step"
 
 
 def new_run_dir(spec: RunSpec) -> str:

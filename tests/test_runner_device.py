@@ -1,0 +1,35 @@
+"""`--device auto` on a machine with a GPU chooses by the model's work per step (issue 23): a
+network of a few units trains faster on the CPU than through ~60-100 tiny kernel launches a
+step. runner.run asks device_by_work only where a GPU is there; the choice itself needs none.
+(Patching torch.cuda.is_available would not do: Keras's torch backend caches the device it
+sees, and later tests in the process would ask CUDA for its generator.)"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+from scen import runner  # noqa: E402
+from scen import scenario as scenarios  # noqa: E402
+
+
+def test_a_tiny_network_stays_on_the_cpu_and_says_why():
+    spec = runner.RunSpec("toy-blobs", device="cuda")
+    device, why = runner.device_by_work(scenarios.get("toy-blobs"), spec)
+    assert device == "cpu" and "multiply-adds a step" in why and "kernel launches" in why
+
+
+def test_the_work_counts_a_convolutions_positions():
+    import keras
+
+    keras.backend.clear_session()
+    dense = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])
+    conv = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3)])
+    assert runner.work_per_step(dense, 32) == 3 * 64 * 10 * 32
+    assert runner.work_per_step(conv, 32) == 3 * (26 * 26) * (3 * 3 * 8) * 32
+
+
+def test_a_model_with_real_work_goes_to_the_gpu(monkeypatch):
+    monkeypatch.setattr(runner, "CUDA_WORTH", 10.0)  # any model is "big" against this
+    spec = runner.RunSpec("toy-blobs", device="cuda")
+    device, why = runner.device_by_work(scenarios.get("toy-blobs"), spec)
+    assert device == "cuda" and why.startswith("device auto: cuda")
