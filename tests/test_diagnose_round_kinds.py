@@ -311,3 +311,79 @@ def test_torch_and_jax_show_the_same_kinds(case):
     torch_kinds = kinds_on("torch", AGREE[case])
     assert torch_kinds, case  # each program has a fault to show
     assert kinds_on("jax", AGREE[case]) == torch_kinds
+
+
+# --- kinds added after round 2026-12-08 (first half) --------------------------------------------
+
+
+def test_a_second_softmax_on_probabilities():
+    from scen.diagnose.preflight import check_squashed_twice
+
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(4, activation="softmax"),
+                              layers.Activation("softmax", name="again")])
+    (f,) = check_squashed_twice(model)
+    assert f.name == "probabilities_as_logits" and f.layer == "again" and f.severity == "error"
+    inp = keras.Input((6,))
+    logits = layers.Dense(3)(inp)
+    fine = keras.Model(inp, layers.Activation("sigmoid")(layers.Dense(3, activation="relu")(
+        layers.Softmax()(logits))))  # a softmax, then a Dense: not squashed twice
+    assert check_squashed_twice(fine) == []
+
+
+@pytest.mark.parametrize("weights, fires", [
+    ({0: 0.9, 1: 0.1}, True),  # the class shares as weights: inverted
+    ({0: 0.55, 1: 5.0}, False),  # sklearn's "balanced"
+])
+def test_class_weights_that_follow_the_class_shares(weights, fires):
+    rng = np.random.default_rng(31)
+    x = rng.normal(size=(1000, 6)).astype("float32")
+    y = (x[:, 0] + 0.3 * rng.normal(size=1000) > 1.28).astype("float32")  # ~10% positives
+    model = mlp(6, [16], 1, "sigmoid", "binary_crossentropy", "adam", metrics=["accuracy"])
+    diag = dx.DiagnoseCallback(x, y, verbose=False,
+                               sample_weight=np.where(y == 1, weights[1], weights[0]))
+    model.fit(x, y, epochs=3, class_weight=weights, callbacks=[diag], verbose=0)
+    assert ("class_weights_favour_majority" in shown(diag.findings())) == fires, \
+        report(diag.findings())
+
+
+def test_two_inputs_fed_one_array():
+    from scen.diagnose.data import check_same_array_twice
+
+    rng = np.random.default_rng(5)
+    user, item = rng.normal(size=(50, 4)), rng.normal(size=(50, 4))
+    (f,) = check_same_array_twice({"user": user, "item": user})
+    assert f.name == "inputs_fed_the_same_array" and "'item'" in f.evidence
+    assert check_same_array_twice({"user": user, "item": item}) == []
+    assert check_same_array_twice([np.zeros((5, 2)), np.zeros((5, 2))]) == []  # all constant
+
+
+@pytest.mark.parametrize("scaling, fires", [
+    ("rows", True), ("features", False), ("one-hot rows", False)])
+def test_rows_normalised_instead_of_features(scaling, fires):
+    rng = np.random.default_rng(6)
+    raw = np.abs(rng.normal(size=(300, 7))) * [1, 10, 100, 3, 2, 50, 7]
+    x = (keras.utils.normalize(raw) if scaling == "rows" else
+         (raw - raw.mean(0)) / raw.std(0) if scaling == "features" else
+         np.eye(7)[rng.integers(0, 7, 300)])
+    model = mlp(7, [8], 1, None, "mse", "adam")
+    found = [f.name for f in dx.preflight(model, x.astype("float32"), rng.normal(size=300))]
+    assert ("rows_normalised" in found) == fires, found
+
+
+@pytest.mark.parametrize("oversampled, copies", [(True, True), (False, False)])
+def test_a_validation_split_of_rows_oversampled_before_it(oversampled, copies):
+    """fit(validation_split=0.25) takes the last rows of x: where the rare rows were repeated
+    before (np.repeat, then a shuffle), most of them have a copy among the training rows."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(800, 10))
+    y = (rng.random(800) < 0.1).astype(float)
+    if oversampled:
+        rare = np.flatnonzero(y == 1)
+        x, y = np.concatenate([x, np.repeat(x[rare], 6, axis=0)]), np.concatenate(
+            [y, np.ones(6 * len(rare))])
+    p = rng.permutation(len(x))
+    diag = dx.Diagnostics(x[p], y[p])
+    diag.check_fit(shuffle=True, validation_split=0.25)
+    share = diag.facts.validation_copies["share"]
+    assert (share >= 0.3) == copies, share

@@ -193,7 +193,7 @@ class FitRun:
         data = self.data if self.data.y is not None else None
         self._safe(lambda: self.observers.before_training(self.model, data), None)
         self.diagnosis.check_callbacks(self.callbacks)
-        self.diagnosis.check_order(self.fit.shuffle, self.fit.validation_split)
+        self.diagnosis.check_fit(self.fit.shuffle, self.fit.validation_split)
         self.info = RunInfo(
             scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
             device=self.spec.device, precision=self.spec.precision,

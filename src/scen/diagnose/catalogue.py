@@ -75,6 +75,10 @@ ENTRIES = [
           "NaN after the first step."),
     Entry("unscaled_inputs", "warning", "{name} is not scaled: values far from unit scale",
           _BY_SCALING),
+    Entry("rows_normalised", "warning", "{name} is normalised per row, not per feature",
+          "Standardise each feature across samples: a keras.layers.Normalization() layer "
+          "adapted on the training data, or keras.utils.normalize(x, axis=0) / (x - "
+          "x.mean(axis=0)) / x.std(axis=0); keras.utils.normalize's default axis=-1 scales rows."),
     Entry("unscaled_inputs:columns_apart", "warning",
           "{name}'s features sit on scales orders of magnitude apart",
           "Standardise each feature on its own: a keras.layers.Normalization() layer adapted on "
@@ -96,6 +100,9 @@ ENTRIES = [
     Entry("probabilities_as_logits", "warning",
           "from_logits=True on a '{act}' output: the activation is applied twice",
           "Remove the output activation (keep from_logits=True), or set from_logits=False."),
+    Entry("probabilities_as_logits:twice", "error",
+          "'{act}' applied twice: the output squashes probabilities again",
+          "Keep one activation: drop layer '{layer}' (or the activation of layer '{first}')."),
     Entry("sigmoid_with_categorical_crossentropy", "warning",
           "{units} sigmoid outputs with {loss}: the outputs are not a distribution",
           "For one-of-K classes use Dense(K, activation='softmax'); for independent labels use "
@@ -260,6 +267,14 @@ ENTRIES = [
           "trainable flags at compile time."),
     Entry("monitor_mode_reversed", "error", "{callback} watches {monitor} the wrong way round",
           "Use mode='{wants}' (or mode='auto', which Keras infers from the metric's name)."),
+    Entry("inputs_fed_the_same_array", "error", "two inputs are fed the same array",
+          "Give each input its own data (fit({{'{first}': ..., '{second}': ...}}) with the "
+          "array each was built for)."),
+    Entry("class_weights_favour_majority", "warning",
+          "the class weights favour the common class: imbalance made worse",
+          "Weigh each class by the inverse of its frequency, e.g. class_weight={{c: n / (k * "
+          "count_c)}} (sklearn's compute_class_weight('balanced', ...)): class {rare} up, "
+          "class {common} down."),
     Entry("zero_weight_class", "error", "class(es) {classes} weigh nothing in the loss",
           "Give every class a weight above 0: sample_weight = np.where(y == 1, w, 1.0) (not "
           "y * w, which zeroes class 0), or class_weight={{0: 1.0, 1: w}}."),
@@ -453,7 +468,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
                     "categorical_crossentropy_single_unit", "dead_relu", "saturated_units",
                     "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
-    "dead_relu": ("bottleneck_of_one_unit", "normalisation_of_one_value", "cross_entropy_on_unbounded_output",
+    "dead_relu": ("bottleneck_of_one_unit", "normalisation_of_one_value",
+                  "cross_entropy_on_unbounded_output",
                   "diverging_loss", "nonfinite_values", "oscillating_loss", "unscaled_inputs!"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
@@ -483,13 +499,15 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "vanishing_gradients", "dropout_too_high", "sparse_labels_not_integer",
                    "classification_with_regression_loss"),
     "majority_class_predictor": ("padding_read_last", "labels_one_class", "zero_weight_class",
+                                 "class_weights_favour_majority",
                                  "bottleneck_of_one_unit", "batches_sorted_by_class",
                                  "nothing_to_train", "symmetric_units", "linear_model",
                                  "regularisation_dominates", "learning_rate_decayed",
                                  "clipping_too_tight", "learning_rate_too_low", "no_gradient",
                                  "sparse_labels_not_integer", "unscaled_inputs",
                                  "saturated_units", "vanishing_gradients"),
-    "mean_predictor": ("labels_one_class", "target_code", "nothing_to_train", "symmetric_units",
+    "mean_predictor": ("rows_normalised", "inputs_fed_the_same_array", "labels_one_class",
+                       "target_code", "nothing_to_train", "symmetric_units",
                        "linear_model", "regularisation_dominates", "learning_rate_decayed",
                        "clipping_too_tight", "learning_rate_too_low", "no_gradient",
                        "softmax_single_unit", "output_cannot_reach_targets", "dead_relu",
@@ -508,12 +526,15 @@ CAUSES: dict[str, tuple[str, ...]] = {
     # a BatchNormalization whose moving averages lag is not overfitting: inference computes
     # another model than training until they settle
     "overfitting": ("batches_sorted_by_class", "validation_unlike_training", "zero_weight_class",
+                    "class_weights_favour_majority",
                     "validation_at_chance",
                     "batchnorm_statistics_unsettled"),
     "train_val_gap": ("batches_sorted_by_class", "validation_unlike_training",
                       "zero_weight_class", "validation_at_chance",
                       "batchnorm_statistics_unsettled"),
-    "validation_at_chance": ("validation_unlike_training",),
+    "validation_at_chance": ("validation_unlike_training", "dropout_too_high",
+                             "batchnorm_statistics_unsettled", "validation_copies_training",
+                             "inputs_fed_the_same_array"),
     "stopped_while_improving": ("monitor_mode_reversed",),
     "loss_levelled_off": ("learning_rate_decayed", "learning_rate_too_low",
                           "majority_class_predictor", "mean_predictor",

@@ -168,3 +168,22 @@ def check_class_order(y, shuffle: bool, validation_split: float = 0.0) -> list[F
         f"fit(shuffle=False) on {len(y)} rows whose labels change class only {changes} times "
         f"from one row to the next (a shuffled order changes ~{shuffled:.0f} times): the rows "
         f"come in runs of one class, so most batches hold a single class{held}.")]
+
+
+def check_same_array_twice(x) -> list[Finding]:
+    """Two of a model's inputs given the same values (fit({"user": u, "item": u}), a list
+    with one array twice): the model sees one of its inputs twice and the other never, so
+    whatever that one carries cannot be learned. x: fit's inputs, a list or dict of arrays."""
+    items = (list(x.items()) if isinstance(x, dict) else
+             [(f"input {i}", a) for i, a in enumerate(x)] if isinstance(x, (list, tuple))
+             else [])
+    arrays = [(name, np.asarray(a)) for name, a in items if hasattr(a, "shape")]
+    for i, (first, a) in enumerate(arrays):
+        for second, b in arrays[i + 1:]:
+            if a.shape == b.shape and a.size > 1 and np.ptp(a) > 0 and np.array_equal(a, b):
+                return [finding(
+                    "inputs_fed_the_same_array",
+                    f"inputs '{first}' and '{second}' get the same values ({a.shape} array): "
+                    f"what '{second}' was meant to carry never reaches the model.",
+                    first=first, second=second)]
+    return []

@@ -28,7 +28,8 @@ from scen.diagnose.model import CROSS_ENTROPY, ONE_OF_K
 from scen.diagnose.validation import (detect_overfitting, detect_validation_at_chance,
                                       detect_validation_copies, detect_validation_shift)
 from scen.diagnose.predictions import (detect_linear_model, detect_majority_class,
-                                       detect_mean_predictor, detect_zero_weight_class)
+                                       detect_mean_predictor, detect_weights_favour_majority,
+                                       detect_zero_weight_class)
 from scen.diagnose.trace import (Trace, raised_text, rate_raised, unlearned,
                                  validation_against_training)
 
@@ -165,8 +166,8 @@ def detect_batchnorm_statistics(t: Trace) -> list[Finding]:
 DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
              detect_learning_rate_decayed, detect_clipping_too_tight, detect_learning_rate_too_low,
-             detect_zero_weight_class, detect_linear_model, detect_majority_class,
-             detect_worse_than_constant,
+             detect_zero_weight_class, detect_weights_favour_majority, detect_linear_model,
+             detect_majority_class, detect_worse_than_constant,
              detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_shift, detect_validation_copies,

@@ -20,7 +20,7 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
-from scen.diagnose.data import check_class_order
+from scen.diagnose.data import check_class_order, check_same_array_twice
 from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
@@ -123,10 +123,16 @@ class Diagnostics(Observer):
         if found:
             self.preflight_findings = (self.preflight_findings or []) + found
 
-    def check_order(self, shuffle: bool, validation_split: float = 0.0) -> None:
-        """fit's own shuffle flag, where the caller sees it: preflight's check that rows
-        sorted by class are not trained on in that order."""
-        found = safely(lambda: check_class_order(self._labels, shuffle, validation_split))
+    def check_fit(self, shuffle: bool, validation_split: float = 0.0) -> None:
+        """fit's own settings, where the caller sees them: rows sorted by class that fit does
+        not shuffle, inputs fed the same array twice, and - for a validation_split, whose
+        rows are the last ones of x - validation rows copied in the training rows."""
+        found = safely(lambda: check_class_order(self._labels, shuffle, validation_split)) or []
+        found += safely(lambda: check_same_array_twice(self._inputs)) or []
+        if validation_split and self.facts.validation_copies is None:
+            cut = int(n_rows(self._inputs) * (1.0 - validation_split))
+            self.facts.validation_copies = safely(
+                lambda: near_copies(self._inputs[:cut], self._inputs[cut:]), None)
         if found:
             self.preflight_findings = (self.preflight_findings or []) + found
 

@@ -130,6 +130,32 @@ def detect_zero_weight_class(t: Trace) -> list[Finding]:
         "them.", classes=", ".join(map(str, zero)))]
 
 
+WEIGHTS_FOLLOW_SHARES = 3.0  # the commonest class weighed 3x the rarest or more, where its
+# share of the labels is 3x theirs or more: weights proportional to frequency, not inverse
+
+
+def detect_weights_favour_majority(t: Trace) -> list[Finding]:
+    """fit's class weights (class_weight=, or sample_weight per class) rise with the class's
+    share of the labels: the common class counts most, the rare one least - the inverse of
+    what class weights are for (n / (classes * count)), so imbalance is made worse."""
+    weights, shares = t.facts.class_weights or {}, t.facts.class_shares
+    if not shares or len(weights) < 2 or any(w <= 0 for w in weights.values()):
+        return []
+    known = [c for c in weights if c < len(shares)]
+    if len(known) < 2:
+        return []
+    common, rare = max(known, key=lambda c: shares[c]), min(known, key=lambda c: shares[c])
+    if shares[common] < WEIGHTS_FOLLOW_SHARES * shares[rare] \
+            or weights[common] < WEIGHTS_FOLLOW_SHARES * weights[rare]:
+        return []
+    return [finding(
+        "class_weights_favour_majority",
+        f"fit weighs class {common} ({shares[common]:.0%} of the labels) by {weights[common]:.3g} "
+        f"and class {rare} ({shares[rare]:.0%}) by {weights[rare]:.3g}: the weights follow the "
+        f"class shares, so the rare class counts {weights[common] / weights[rare]:.3g}x less in "
+        "the loss than the common one, on top of being rare.", common=common, rare=rare)]
+
+
 def detect_linear_model(t: Trace) -> list[Finding]:
     """A stack of Dense layers with no activation between them is one linear map: depth adds
     nothing, and a run that stays far from learned may need the bends it lacks."""

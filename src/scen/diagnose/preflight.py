@@ -17,8 +17,9 @@ from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding, finding, fmt
 from scen.diagnose.data import check_feature_copies_target, columns_apart
 from scen.diagnose.labels import check_one_class, check_output_and_loss, check_unknown_output
-from scen.diagnose.model import (ONE_OF_K, SELF_SCALING, activation_of, arrays, consumers,
-                                 flatten, has_graph, layer_tensors, output_specs, sample)
+from scen.diagnose.model import (ONE_OF_K, PROBABILITY, SELF_SCALING, activation_of, arrays,
+                                 consumers, flatten, has_graph, layer_tensors, output_specs,
+                                 sample)
 from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
 from scen.observe import error_message
@@ -46,7 +47,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     findings += check_feature_copies_target(inputs, labels)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     findings += check_constant_normalisation(model)
-    findings += check_symmetry(model) + check_bottleneck(model)
+    findings += check_symmetry(model) + check_bottleneck(model) + check_squashed_twice(model)
     specs = output_specs(model, x)
     single = {f.layer for f in findings if f.name == "softmax_single_unit"}
     names = list(getattr(model, "output_names", None) or [])
@@ -182,7 +183,28 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
                 "narrow features barely move it: the model sees one feature, and the rest "
                 "only as noise.", layer=first_layers[0].name if first_layers else None,
                 name=name))
+        elif rows_of_unit_length(a):
+            findings.append(finding(
+                "rows_normalised",
+                f"every row of {name} ({a.shape[1]} features) has length 1: the rows were "
+                "normalised (keras.utils.normalize(x) divides each sample by its own norm), "
+                "not the features. A sample's features then say only how they compare with "
+                "each other, and how large the sample was is lost.", name=name))
     return findings
+
+
+ROW_FEATURES = (2, 64)  # tabular rows; a bag of words or TF-IDF vector (normalised on purpose)
+# has hundreds of columns
+
+
+def rows_of_unit_length(a: np.ndarray) -> bool:
+    """A 2-D sample of continuous features (some value neither 0 nor 1: one-hot rows have
+    length 1 too) whose every row has L2 length 1."""
+    if a.ndim != 2 or not ROW_FEATURES[0] <= a.shape[1] <= ROW_FEATURES[1] or len(a) < 8:
+        return False
+    if np.all((a == 0) | (a == 1)):
+        return False
+    return bool(np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-3))
 
 
 def _never_adapted(layer) -> bool:
@@ -324,6 +346,30 @@ def check_bottleneck(model) -> list[Finding]:
             f"layer '{layer.name}' has a single unit ({activation_of(layer)}), and the "
             f"{width}-unit output is computed from it alone: every sample reaches the head as "
             "one number.", layer=layer.name, width=width)]
+    return []
+
+
+def check_squashed_twice(model) -> list[Finding]:
+    """A layer that applies softmax or sigmoid to what a softmax or sigmoid already gave (an
+    Activation('softmax') after Dense(10, activation='softmax')): probabilities in [0, 1]
+    squashed again span a narrow band (softmax over ten of them: at most e/(e+9) = 0.23),
+    so the loss cannot fall below a high floor however right the model is."""
+    for layer in getattr(model, "layers", []):
+        act = activation_of(layer)
+        if act not in PROBABILITY:
+            continue
+        try:
+            parents = [n.operation for n in layer._inbound_nodes[0].parent_nodes]
+        except (AttributeError, IndexError):
+            continue
+        before = [p for p in parents if activation_of(p) in PROBABILITY]
+        if len(parents) == 1 and before:
+            return [finding(
+                "probabilities_as_logits:twice",
+                f"layer '{layer.name}' applies '{act}' to the output of layer "
+                f"'{before[0].name}', which already applied '{activation_of(before[0])}': "
+                "values in [0, 1] squashed again.", layer=layer.name, act=act,
+                first=before[0].name)]
     return []
 
 
