@@ -207,7 +207,7 @@ class Diagnostics(Observer):
 
     def _attach(self, model) -> None:
         self.model = model
-        self.facts = safely(lambda: facts_for(model, self._labels), Facts())
+        self.facts = safely(lambda: facts_for(model, self._labels, self.x), Facts())
         if self._weights is not None and self.y is not None:  # fit weighs samples unevenly
             self.facts.class_weights = weight_per_class(self.y, self._weights)
 

@@ -82,9 +82,12 @@ def linear_stack(model) -> list[str] | None:
     return hidden or None
 
 
-def facts_for(model, y) -> Facts:
+def facts_for(model, y, x=None) -> Facts:
     """Facts for a single-output model and its labels `y` (all of them: class shares)."""
-    specs = output_specs(model)
+    try:  # x: a sample, for a subclassed model's output (a forward pass on two rows)
+        specs = output_specs(model, x)
+    except Exception:
+        specs = []
     spec = specs[0] if len(specs) == 1 else None
     facts = Facts()
     try:
