@@ -387,3 +387,23 @@ def test_a_validation_split_of_rows_oversampled_before_it(oversampled, copies):
     diag.check_fit(shuffle=True, validation_split=0.25)
     share = diag.facts.validation_copies["share"]
     assert (share >= 0.3) == copies, share
+
+
+@pytest.mark.parametrize("column, fires", [
+    ("missing as 1e9", True),
+    ("missing as -999", True),
+    ("heavy-tailed, no code", False),  # incomes: far values, but none repeated exactly
+])
+def test_a_missing_value_code_in_a_feature(column, fires):
+    from scen.diagnose.data import check_input_codes
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(2000, 5))
+    if column == "heavy-tailed, no code":
+        x[:, 2] = rng.lognormal(10, 1.5, 2000)
+    else:
+        x[rng.random(2000) < 0.04, 2] = 1e9 if "1e9" in column else -999
+    found = check_input_codes(x)
+    assert bool(found) == fires, found
+    if fires:
+        assert found[0].name == "input_code" and "feature 2" in found[0].evidence

@@ -75,6 +75,9 @@ ENTRIES = [
           "NaN after the first step."),
     Entry("unscaled_inputs", "warning", "{name} is not scaled: values far from unit scale",
           _BY_SCALING),
+    Entry("input_code", "warning", "feature {feature} holds a missing-value code ({code})",
+          "Replace the code with a real value (the feature's median) and add a 0/1 column that "
+          "says it was missing; then scale (a Normalization layer adapted on the cleaned data)."),
     Entry("rows_normalised", "warning", "{name} is normalised per row, not per feature",
           "Standardise each feature across samples: a keras.layers.Normalization() layer "
           "adapted on the training data, or keras.utils.normalize(x, axis=0) / (x - "
@@ -491,14 +494,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any
     # rate look too low.
-    "slow_start": ("validation_at_chance", "padding_read_last", "labels_one_class", "nothing_to_train",
+    "slow_start": ("validation_at_chance", "padding_read_last", "labels_one_class",
+                   "nothing_to_train",
                    "regularisation_dominates", "symmetric_units", "linear_model",
                    "learning_rate_decayed", "clipping_too_tight",
                    "cross_entropy_on_unbounded_output", "majority_class_predictor",
                    "learning_rate_too_low", "unscaled_inputs", "saturated_units",
                    "vanishing_gradients", "dropout_too_high", "sparse_labels_not_integer",
                    "classification_with_regression_loss"),
-    "majority_class_predictor": ("padding_read_last", "labels_one_class", "zero_weight_class",
+    "majority_class_predictor": ("input_code", "padding_read_last", "labels_one_class",
+                                 "zero_weight_class",
                                  "class_weights_favour_majority",
                                  "bottleneck_of_one_unit", "batches_sorted_by_class",
                                  "nothing_to_train", "symmetric_units", "linear_model",
@@ -506,7 +511,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
                                  "clipping_too_tight", "learning_rate_too_low", "no_gradient",
                                  "sparse_labels_not_integer", "unscaled_inputs",
                                  "saturated_units", "vanishing_gradients"),
-    "mean_predictor": ("rows_normalised", "inputs_fed_the_same_array", "labels_one_class",
+    "mean_predictor": ("input_code", "rows_normalised", "inputs_fed_the_same_array",
+                       "labels_one_class",
                        "target_code", "nothing_to_train", "symmetric_units",
                        "linear_model", "regularisation_dominates", "learning_rate_decayed",
                        "clipping_too_tight", "learning_rate_too_low", "no_gradient",
@@ -520,7 +526,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "gradients_died": ("normalisation_of_one_value", "labels_one_class",
                        "cross_entropy_on_unbounded_output", "sparse_labels_not_integer",
                        "diverging_loss", "unscaled_inputs", "saturated_units"),
-    "argmax_ties": ("bottleneck_of_one_unit", "unscaled_inputs", "saturated_units", "sigmoid_with_categorical_crossentropy"),
+    "argmax_ties": ("bottleneck_of_one_unit", "unscaled_inputs", "saturated_units",
+                    "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
     # a BatchNormalization whose moving averages lag is not overfitting: inference computes
@@ -532,7 +539,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "train_val_gap": ("batches_sorted_by_class", "validation_unlike_training",
                       "zero_weight_class", "validation_at_chance",
                       "batchnorm_statistics_unsettled"),
-    "validation_at_chance": ("class_weights_favour_majority", "zero_weight_class",
+    "validation_at_chance": ("input_code", "class_weights_favour_majority", "zero_weight_class",
                              "majority_class_predictor", "validation_unlike_training",
                              "dropout_too_high",
                              "batchnorm_statistics_unsettled", "validation_copies_training",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scen.diagnose.catalogue import Finding, finding
+from scen.diagnose.catalogue import Finding, finding, fmt
+from scen.diagnose.labels import SENTINEL_SDS, SENTINEL_SHARE
 
 LEAK_ROWS = 20_000  # rows looked at for a feature that copies the target (a few ms per column)
 LEAK_COLUMNS = 2_048  # features looked at (windows of a few hundred steps; not whole images)
@@ -90,9 +91,10 @@ def check_feature_copies_target(x, y) -> list[Finding]:
 def _separating(cols: np.ndarray, y: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Per feature (column of `cols`), whether each class's values lie in an interval of
     their own, apart from the next class's by LEAK_GAP times the column's typical spacing
-    between neighbouring values or more, one class's a single value; shape (features,). A label defined by a threshold
-    on a feature (y = x0 > 0, synthetic data) leaves no such gap; a value that exists only
-    with the outcome (0 for every customer who stayed, a fee for those who left) does."""
+    between neighbouring values or more, one class's a single value; shape (features,).
+    A label defined by a threshold on a feature (y = x0 > 0, synthetic data) leaves no such
+    gap; a value that exists only with the outcome (0 for every customer who stayed, a fee
+    for those who left) does."""
     lows = np.stack([cols[y == v].min(axis=0) for v in values])  # (classes, features)
     highs = np.stack([cols[y == v].max(axis=0) for v in values])
     order = np.argsort(lows, axis=0)
@@ -186,4 +188,44 @@ def check_same_array_twice(x) -> list[Finding]:
                     f"inputs '{first}' and '{second}' get the same values ({a.shape} array): "
                     f"what '{second}' was meant to carry never reaches the model.",
                     first=first, second=second)]
+    return []
+
+
+CODE_COLUMNS = 256  # features looked at for a missing-value code (tabular inputs)
+
+
+def check_input_codes(x) -> list[Finding]:
+    """A feature holding a missing-value code (1e9, -999 for "unknown"): one exact value far
+    outside the rest, as labels.check_target_codes finds among targets. Any scaling - a
+    Normalization adapted on the data, x / x.max() - is then set by the code, and the real
+    values collapse into a sliver of the range. x: all of the inputs (one 2-D array)."""
+    if x is None or isinstance(x, (list, tuple, dict)):
+        return []
+    try:
+        cols = np.asarray(x[:LEAK_ROWS], dtype=np.float64)
+    except (TypeError, ValueError, IndexError):
+        return []
+    if cols.ndim != 2 or cols.shape[1] > CODE_COLUMNS or len(cols) < 50:
+        return []
+    for j in range(cols.shape[1]):
+        v = cols[:, j][np.isfinite(cols[:, j])]
+        median = float(np.median(v))
+        spread = 1.4826 * float(np.median(np.abs(v - median)))
+        if spread <= 0:
+            continue
+        far = v[np.abs(v - median) > SENTINEL_SDS * spread]
+        if not far.size or far.size > 0.1 * v.size:
+            continue
+        values, counts = np.unique(far, return_counts=True)
+        code, count = float(values[counts.argmax()]), int(counts.max())
+        if count < SENTINEL_SHARE * far.size or count < 2:
+            continue
+        rest = v[v != code]
+        return [finding(
+            "input_code",
+            f"{count:,} of {v.size:,} rows ({count / v.size:.1%}) have feature {j} exactly "
+            f"{fmt(code)}, {abs(code - median) / spread:,.0f} robust standard deviations from "
+            f"its median {fmt(median)} (98% of the others lie in "
+            f"[{fmt(float(np.percentile(rest, 1)))}, {fmt(float(np.percentile(rest, 99)))}]): "
+            "a code for a missing value, not a measurement.", feature=j, code=fmt(code))]
     return []

@@ -15,7 +15,7 @@ import numpy as np
 from scen.diagnose.activations import ActivationExtractor, check_activations
 from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.data import check_feature_copies_target, columns_apart
+from scen.diagnose.data import check_feature_copies_target, check_input_codes, columns_apart
 from scen.diagnose.labels import check_one_class, check_output_and_loss, check_unknown_output
 from scen.diagnose.model import (ONE_OF_K, PROBABILITY, SELF_SCALING, activation_of, arrays,
                                  consumers, flatten, has_graph, layer_tensors, output_specs,
@@ -44,7 +44,7 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     if labels is not None and sum(np.size(t) for t in flatten(labels)) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
-    findings += check_feature_copies_target(inputs, labels)
+    findings += check_feature_copies_target(inputs, labels) + check_input_codes(inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     findings += check_constant_normalisation(model)
     findings += check_symmetry(model) + check_bottleneck(model) + check_squashed_twice(model)
