@@ -407,3 +407,19 @@ def test_a_missing_value_code_in_a_feature(column, fires):
     assert bool(found) == fires, found
     if fires:
         assert found[0].name == "input_code" and "feature 2" in found[0].evidence
+
+
+@pytest.mark.parametrize("head, fires", [
+    ("every step", True),  # return_sequences=True into Dense(1): (n, 24, 1) against (n, 1)
+    ("last step", False),
+])
+def test_one_target_per_sample_broadcast_over_every_step(head, fires):
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((24, 3)),
+                              layers.GRU(8, return_sequences=head == "every step"),
+                              layers.Dense(1)])
+    model.compile("adam", "mse")
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(64, 24, 3)), rng.normal(size=(64, 1))
+    found = [f.name for f in dx.preflight(model, x.astype("float32"), y)]
+    assert ("output_has_extra_axes" in found) == fires, found

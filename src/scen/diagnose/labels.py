@@ -54,6 +54,10 @@ def check_output_and_loss(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
         return []
     if spec.shape is not None and y.ndim < len(spec.shape):  # labels: no axis for the steps
         return [_sequence_output(spec, y)]
+    positions = spec.shape[:-1] if spec.shape is not None else ()
+    if positions and None not in positions and math.prod(positions) > 1 \
+            and math.prod(y.shape[1:]) < math.prod(positions):
+        return [_sequence_output(spec, y)]  # (n, 1) labels broadcast over (n, 24, 1) outputs
     given = y.shape  # the evidence gives the user's shape, not the expanded one
     if y.ndim == 1:
         y = y[:, None]  # Keras expands y by one rank to match an output of shape (n, units)
