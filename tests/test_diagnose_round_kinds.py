@@ -423,3 +423,17 @@ def test_one_target_per_sample_broadcast_over_every_step(head, fires):
     x, y = rng.normal(size=(64, 24, 3)), rng.normal(size=(64, 1))
     found = [f.name for f in dx.preflight(model, x.astype("float32"), y)]
     assert ("output_has_extra_axes" in found) == fires, found
+
+
+@pytest.mark.parametrize("ids, fires", [("scaled to [0, 1]", True), ("integers", False)])
+def test_token_ids_scaled_before_an_embedding(ids, fires):
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((20,)), layers.Embedding(500, 8),
+                              layers.GlobalAveragePooling1D(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    rng = np.random.default_rng(4)
+    tokens = rng.integers(1, 500, size=(100, 20))
+    x = tokens / 500.0 if ids == "scaled to [0, 1]" else tokens
+    found = [f.name for f in dx.preflight(model, x.astype("float32"), rng.integers(0, 2, 100))]
+    assert ("embedding_ids_not_integer" in found) == fires, found

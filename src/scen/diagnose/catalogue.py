@@ -75,6 +75,10 @@ ENTRIES = [
           "NaN after the first step."),
     Entry("unscaled_inputs", "warning", "{name} is not scaled: values far from unit scale",
           _BY_SCALING),
+    Entry("embedding_ids_not_integer", "error",
+          "an Embedding is given fractions, not token ids",
+          "Feed the integer ids themselves (no scaling before an Embedding: x / vocab_size "
+          "turns every id below vocab_size into 0); the Embedding learns each id's scale."),
     Entry("input_code", "warning", "feature {feature} holds a missing-value code ({code})",
           "Replace the code with a real value (the feature's median) and add a 0/1 column that "
           "says it was missing; then scale (a Normalization layer adapted on the cleaned data)."),

@@ -226,6 +226,16 @@ def _embedding_ids(first_layers: list, ids: np.ndarray, name: str) -> list[Findi
         if type(layer).__name__ != "Embedding" or not dim or not np.issubdtype(ids.dtype,
                                                                                np.number):
             continue
+        fractional = ids[ids != np.floor(ids)] if np.issubdtype(ids.dtype, np.floating) else []
+        if len(fractional) > 0.5 * ids.size:
+            findings.append(finding(
+                "embedding_ids_not_integer",
+                f"{name} holds values over [{fmt(float(ids.min()))}, {fmt(float(ids.max()))}], "
+                f"{len(fractional) / ids.size:.0%} of them fractional, but Embedding "
+                f"'{layer.name}' takes token ids: it casts them to integers, so every value "
+                f"below 1 becomes id 0 ({int(np.sum((ids >= 0) & (ids < 1))):,} of "
+                f"{ids.size:,}) and the tokens are lost.", layer=layer.name))
+            continue
         bad = (ids < 0) | (ids >= dim)
         if bad.any():
             findings.append(finding(
