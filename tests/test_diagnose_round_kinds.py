@@ -437,3 +437,33 @@ def test_token_ids_scaled_before_an_embedding(ids, fires):
     x = tokens / 500.0 if ids == "scaled to [0, 1]" else tokens
     found = [f.name for f in dx.preflight(model, x.astype("float32"), rng.integers(0, 2, 100))]
     assert ("embedding_ids_not_integer" in found) == fires, found
+
+
+def _two_heads():
+    keras.backend.clear_session()
+    inp = keras.Input((6,))
+    h = layers.Dense(16, activation="relu")(inp)
+    model = keras.Model(inp, [layers.Dense(1, name="rent")(h),
+                              layers.Dense(1, activation="sigmoid", name="let")(h)])
+    model.compile("adam", ["mse", "binary_crossentropy"])
+    return model
+
+
+@pytest.mark.parametrize("order, fires", [("swapped", True), ("as built", False)])
+def test_two_outputs_given_each_others_targets(order, fires):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(200, 6)).astype("float32")
+    rent, let = rng.uniform(size=(200, 1)), (rng.random((200, 1)) < 0.4).astype(float)
+    y = [let, rent] if order == "swapped" else [rent, let]
+    found = [f.name for f in dx.preflight(_two_heads(), x, y)]
+    assert ("targets_swapped" in found) == fires, found
+
+
+@pytest.mark.parametrize("smoothing, fires", [(1.0, True), (0.6, True), (0.1, False)])
+def test_label_smoothing_that_erases_the_labels(smoothing, fires):
+    from scen.diagnose.preflight import check_label_smoothing
+
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="sigmoid")])
+    model.compile("adam", keras.losses.BinaryCrossentropy(label_smoothing=smoothing))
+    assert bool(check_label_smoothing(model)) == fires

@@ -79,6 +79,11 @@ ENTRIES = [
           "an Embedding is given fractions, not token ids",
           "Feed the integer ids themselves (no scaling before an Embedding: x / vocab_size "
           "turns every id below vocab_size into 0); the Embedding learns each id's scale."),
+    Entry("targets_swapped", "error", "the outputs' targets look swapped",
+          "Give fit the targets in the order of the model's outputs (or as a dict by output "
+          "name): output '{first}' and output '{second}' each got the other's."),
+    Entry("label_smoothing_too_high", "error", "label_smoothing={smoothing} erases the labels",
+          "Use label_smoothing=0.1 or less (0, the default, keeps the labels as they are)."),
     Entry("input_code", "warning", "feature {feature} holds a missing-value code ({code})",
           "Replace the code with a real value (the feature's median) and add a 0/1 column that "
           "says it was missing; then scale (a Normalization layer adapted on the cleaned data)."),

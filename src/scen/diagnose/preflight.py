@@ -64,6 +64,8 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         findings += label_findings
         if y is labels and not label_findings:  # one class: judged on all of the labels
             findings += check_one_class(spec, target)
+    findings += check_targets_swapped(specs, _targets(y, len(specs), names))
+    findings += check_label_smoothing(model)
     if len(specs) == 1 and specs[0].activation is None:  # a Lambda or custom output layer
         findings += check_unknown_output(model, x, specs[0])
     # an Embedding given ids beyond its rows cannot run on the sample: said above already
@@ -356,6 +358,56 @@ def check_bottleneck(model) -> list[Finding]:
             f"layer '{layer.name}' has a single unit ({activation_of(layer)}), and the "
             f"{width}-unit output is computed from it alone: every sample reaches the head as "
             "one number.", layer=layer.name, width=width)]
+    return []
+
+
+def check_targets_swapped(specs: list, targets: list) -> list[Finding]:
+    """Two outputs whose targets fit each other's head: 0/1 labels on a linear regression
+    output while a sigmoid/cross-entropy output gets continuous targets (fit's y in the wrong
+    order for the model's outputs)."""
+    def binary(t):
+        return t is not None and np.all((t == 0) | (t == 1))
+
+    def continuous(t):
+        return t is not None and np.unique(t).size > 10
+
+    try:
+        arrays = [None if t is None else np.asarray(t, dtype=np.float64) for t in targets]
+    except (TypeError, ValueError):
+        return []
+    for i, (a, ta) in enumerate(zip(specs, arrays)):
+        for b, tb in zip(specs[i + 1:], arrays[i + 1:]):
+            for reg, t_reg, cls, t_cls in ((a, ta, b, tb), (b, tb, a, ta)):
+                if (reg.loss_kind in ("mse", "mae", "regression") and binary(t_reg)
+                        and cls.loss_kind == "binary_ce" and continuous(t_cls)):
+                    return [finding(
+                        "targets_swapped",
+                        f"output '{reg.layer}' ({reg.loss_name}) is given 0/1 labels, and "
+                        f"output '{cls.layer}' ({cls.loss_name}) continuous targets "
+                        f"({np.unique(t_cls).size} distinct values): each output's targets fit "
+                        "the other's head.", first=reg.layer, second=cls.layer)]
+    return []
+
+
+LABEL_SMOOTHING_HIGH = 0.5  # label_smoothing=s pulls a 0/1 label to s/2 or 1 - s/2: at 0.5 a
+# positive is 0.75 and a negative 0.25; at 1.0 both are 0.5 and the labels say nothing
+
+
+def check_label_smoothing(model) -> list[Finding]:
+    """A cross-entropy loss whose label_smoothing is so high the labels barely differ."""
+    import keras
+
+    for loss in keras.tree.flatten(getattr(model, "loss", None)):
+        s = getattr(loss, "label_smoothing", None)
+        if s is None:
+            s = getattr(loss, "_fn_kwargs", {}).get("label_smoothing")
+        if s is not None and float(s) >= LABEL_SMOOTHING_HIGH:
+            return [finding(
+                "label_smoothing_too_high",
+                f"the loss {type(loss).__name__} has label_smoothing={float(s):g}: it replaces "
+                f"each 0/1 label y by y(1 - {float(s):g}) + {float(s) / 2:g}, so a positive "
+                f"trains toward {1 - float(s) / 2:g} and a negative toward {float(s) / 2:g}.",
+                smoothing=f"{float(s):g}")]
     return []
 
 
