@@ -1,5 +1,5 @@
-"""The latest round of programs written apart from the detectors (tests/diagnosis_rounds/):
-the kinds added for it, and two healthy programs, as a regression set (slow: each program is
+"""Rounds of programs written apart from the detectors (tests/diagnosis_rounds/): the kinds
+added for each, and healthy programs, as a regression set (slow: each program is
 a whole `scen diagnose` process). benchmarks/diagnosis_round.py runs the whole round on torch
 and JAX and gives the README's figures."""
 
@@ -11,27 +11,39 @@ from pathlib import Path
 
 import pytest
 
-ROUND = Path(__file__).with_name("diagnosis_rounds") / "2026-12-06"  # the round PICKED is from
-MANIFEST = {e["file"]: e for e in json.loads((ROUND / "manifest.json").read_text())}
-# Each a kind this round taught the diagnosis (or one it had missed), and two healthy controls.
-PICKED = ["f08_gru_sgd_tiny_lr.py", "f10_reviews_label_string_typo.py",
-          "f11_lstm_reviews_post_padding.py", "f13_deep_sigmoid_sgd.py",
-          "f17_oversample_before_split.py", "h02_small_tabular_dropout.py",
-          "h09_lstm_forecast.py"]
+ROUNDS = Path(__file__).with_name("diagnosis_rounds")
+# Per round, kinds it taught the diagnosis (or ones it had missed), and healthy controls.
+PICKED = {
+    "2026-12-06": ["f08_gru_sgd_tiny_lr.py", "f10_reviews_label_string_typo.py",
+                   "f11_lstm_reviews_post_padding.py", "f13_deep_sigmoid_sgd.py",
+                   "f17_oversample_before_split.py", "h02_small_tabular_dropout.py",
+                   "h09_lstm_forecast.py"],
+    "2026-12-08": ["fb01_loan_default_missing_sentinel.py",
+                   "fb09_listing_two_outputs_swapped_targets.py",
+                   "fb10_article_tags_label_smoothing.py", "hb07_fraud_subclass_sample_weight.py"],
+}
+ROUND = ROUNDS / "2026-12-06"  # the torch-and-JAX kinds test's round
 SCEN = str(Path(sys.executable).with_name("scen"))
 MNIST = Path(os.environ.get("SCEN_MNIST") or
              Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz")
 
 
+def manifest(round_name: str) -> dict:
+    path = ROUNDS / round_name / "manifest.json"
+    return {e["file"]: e for e in json.loads(path.read_text())}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("program", PICKED)
-def test_the_report_leads_with_the_root_cause_and_spares_healthy_programs(program, tmp_path):
-    entry = MANIFEST[program]
-    if "MNIST" in (ROUND / program).read_text() and not MNIST.is_file():
+@pytest.mark.parametrize("round_name, program", [(r, p) for r, ps in PICKED.items() for p in ps])
+def test_the_report_leads_with_the_root_cause_and_spares_healthy_programs(round_name, program,
+                                                                          tmp_path):
+    folder = ROUNDS / round_name
+    entry = manifest(round_name)[program]
+    if "MNIST" in (folder / program).read_text() and not MNIST.is_file():
         pytest.skip("no local MNIST (../shared/data/mnist.npz or $SCEN_MNIST)")
-    r = subprocess.run([SCEN, "diagnose", str(ROUND / program), "--json", "--logdir",
+    r = subprocess.run([SCEN, "diagnose", str(folder / program), "--json", "--logdir",
                         str(tmp_path)], capture_output=True, text=True, timeout=600,
-                       cwd=ROUND)
+                       cwd=folder)
     assert r.returncode == 0, r.stderr[-2000:]
     shown = [f for fit in json.loads(r.stdout) for f in fit["findings"]
              if f["severity"] != "info"]

@@ -541,7 +541,8 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
     # a BatchNormalization whose moving averages lag is not overfitting: inference computes
     # another model than training until they settle
-    "overfitting": ("batches_sorted_by_class", "validation_unlike_training", "zero_weight_class",
+    "overfitting": ("batches_sorted_by_class", "validation_copies_training",
+                    "validation_unlike_training", "zero_weight_class",
                     "class_weights_favour_majority",
                     "validation_at_chance",
                     "batchnorm_statistics_unsettled"),
