@@ -5,7 +5,8 @@
 
 ROUND_DIR (default: the newest under tests/diagnosis_rounds/) holds Keras programs and a
 manifest.json: per file, whether it is healthy, its root cause in words and, for a faulty
-one, `expected`: the finding names that say that root cause. Each program runs under
+one, `expected`: the finding names that say that root cause (`expected_first_pass`, where
+kept: the names that existed when the round was first run, which its first figures used). Each program runs under
 `scen diagnose PROGRAM --json --backend B` (the port's engine, `auto`, and Keras's own fit on
 JAX), one after another. Printed: per program and backend, whether the fault was found (an
 expected finding at warning or error level), whether the report's first finding is the root
