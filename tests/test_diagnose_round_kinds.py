@@ -467,3 +467,34 @@ def test_label_smoothing_that_erases_the_labels(smoothing, fires):
     model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="sigmoid")])
     model.compile("adam", keras.losses.BinaryCrossentropy(label_smoothing=smoothing))
     assert bool(check_label_smoothing(model)) == fires
+
+
+@pytest.mark.parametrize("weights, fires", [
+    ([1.0, 0.001], True),  # the classification head barely counts
+    ([1.0, 1.0], False),
+])
+def test_an_output_drowned_by_the_loss_weights(weights, fires):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(600, 6)).astype("float32")
+    rent = (3 * x[:, :1] + rng.normal(size=(600, 1))).astype("float32")
+    let = (x[:, 1:2] + x[:, 2:3] > 0).astype("float32")
+    model = _two_heads()
+    model.compile(keras.optimizers.SGD(0.01), ["mse", "binary_crossentropy"],
+                  loss_weights=weights)
+    diag = dx.DiagnoseCallback(x, [rent, let], verbose=False)
+    model.fit(x, [rent, let], epochs=6, batch_size=32, callbacks=[diag], verbose=0)
+    found = [f for f in diag.findings() if f.name == "output_drowned"]
+    assert bool(found) == fires, report(diag.findings())
+    if fires:
+        assert "'let'" in found[0].evidence
+
+
+def test_the_loss_weights_are_read_back_as_keras_applied_them():
+    """A dict of loss_weights beside a list of losses: Keras matches it in its keys' sorted
+    order, so {'rent': 1.0, 'let': 0.001} weighs rent by 0.001. The logged total says so."""
+    from scen.diagnose.loss_curve import applied_weights
+
+    logs = {"rent_loss": 10.0, "let_loss": 0.7, "loss": 0.001 * 10.0 + 1.0 * 0.7}
+    assert applied_weights({"rent": 1.0, "let": 0.001}, logs) == {"rent": 0.001, "let": 1.0}
+    logs["loss"] = 1.0 * 10.0 + 0.001 * 0.7
+    assert applied_weights({"rent": 1.0, "let": 0.001}, logs) == {"rent": 1.0, "let": 0.001}

@@ -79,6 +79,10 @@ ENTRIES = [
           "an Embedding is given fractions, not token ids",
           "Feed the integer ids themselves (no scaling before an Embedding: x / vocab_size "
           "turns every id below vocab_size into 0); the Embedding learns each id's scale."),
+    Entry("output_drowned", "warning", "output '{output}' barely counts in the loss",
+          "Weigh the outputs so that each one's weighted loss is of one order: raise "
+          "loss_weights for '{output}' (or lower '{heavy}''s), or scale '{heavy}''s targets "
+          "(standardise a regression target) so its loss is not orders larger."),
     Entry("targets_swapped", "error", "the outputs' targets look swapped",
           "Give fit the targets in the order of the model's outputs (or as a dict by output "
           "name): output '{first}' and output '{second}' each got the other's."),

@@ -21,7 +21,8 @@ from scen.diagnose.gradients import (detect_clipping_too_tight, detect_learning_
 from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_divergence,
                                       detect_learning_rate_decayed, detect_oscillation,
                                       detect_plateau, detect_regularisation_dominates,
-                                      detect_slow_start, detect_still_improving_at_end,
+                                      detect_output_drowned, detect_slow_start,
+                                      detect_still_improving_at_end,
                                       detect_stopped_while_improving, detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
 from scen.diagnose.model import CROSS_ENTROPY, ONE_OF_K
@@ -167,7 +168,7 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_regularisation_dominates, detect_cross_entropy_range, detect_divergence,
              detect_learning_rate_decayed, detect_clipping_too_tight, detect_learning_rate_too_low,
              detect_zero_weight_class, detect_weights_favour_majority, detect_linear_model,
-             detect_majority_class, detect_worse_than_constant,
+             detect_majority_class, detect_worse_than_constant, detect_output_drowned,
              detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_slow_start,
              detect_plateau, detect_validation_shift, detect_validation_copies,

@@ -10,6 +10,7 @@ evidence are 1-based, as Keras prints them.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -423,3 +424,51 @@ def detect_still_improving_at_end(t: Trace) -> list[Finding]:
         "still_improving_at_end",
         what + f", the last of the {n} asked; {first} at epoch 1): the run ended while it was "
         "still learning.", epoch=n, epochs=n, what="accuracy" if key else "loss")]
+
+
+DROWNED = 0.05  # an output whose weighted loss is under 5% of the total at epoch 1 (a 20x
+# smaller share of the gradient than an even split of two)...
+DROWNED_LEARNS = 0.1  # ...and whose own loss then falls by under 10% over the run
+
+
+def applied_weights(weights: dict, logs: dict) -> dict:
+    """The loss weights as Keras applied them: of the given weights' orders over the outputs
+    (up to 4 outputs), the one whose weighted sum of the logged per-output losses comes
+    closest to the logged total. (A dict of loss_weights beside a list of losses is matched
+    to the outputs in its keys' sorted order, not by name.)"""
+    names = [n for n in weights if f"{n}_loss" in logs]
+    if len(names) != len(weights) or not 2 <= len(names) <= 4 or "loss" not in logs:
+        return weights
+    losses = [logs[f"{n}_loss"] for n in names]
+    orders = itertools.permutations([weights[n] for n in names])
+    best = min(orders, key=lambda ws: abs(sum(w * v for w, v in zip(ws, losses)) - logs["loss"]))
+    return dict(zip(names, best))
+
+
+def detect_output_drowned(t: Trace) -> list[Finding]:
+    """A model of several outputs where one output's weighted loss (its loss_weights entry
+    times its own loss, as Keras logs it: `<output>_loss`) is a sliver of the total: the
+    gradient is almost all the other outputs', and that one barely trains. Tiny loss_weights
+    do it, and so do outputs on scales far apart (an MSE of prices in the thousands beside a
+    cross-entropy near 1)."""
+    weights = t.facts.loss_weights
+    if not weights or len(t.records) < MIN_EPOCHS_TREND:
+        return []
+    first, last = t.records[0].logs, t.records[-1].logs
+    weights = applied_weights(weights, first)
+    parts = {n: w * first[f"{n}_loss"] for n, w in weights.items() if f"{n}_loss" in first}
+    total = sum(parts.values())
+    if len(parts) < 2 or not total > 0 or not math.isfinite(total):
+        return []
+    for name, part in parts.items():
+        start, end = first[f"{name}_loss"], last.get(f"{name}_loss", math.nan)
+        if part / total < DROWNED and start > 0 and end > (1 - DROWNED_LEARNS) * start:
+            heavy = max(parts, key=parts.get)
+            return [finding(
+                "output_drowned",
+                f"output '{name}' makes {part / total:.2%} of the weighted loss at epoch 1 "
+                f"(weight {fmt(weights[name])} x its loss {fmt(start)}, against "
+                f"{fmt(weights[heavy])} x {fmt(first[f'{heavy}_loss'])} for '{heavy}'), and its "
+                f"loss went from {fmt(start)} to {fmt(end)} in {len(t.records)} epochs: the "
+                "gradient is almost all the other outputs'.", output=name, heavy=heavy)]
+    return []

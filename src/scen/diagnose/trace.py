@@ -54,6 +54,7 @@ class Facts:
     validation_shift: dict | None = None  # validation_data's inputs against training's
     # (input_shift): how far their features sit from the training data's
     validation_copies: dict | None = None  # near_copies: validation rows copied in training
+    loss_weights: dict | None = None  # output name -> its weight in the loss (several outputs)
     linear_stack: list[str] | None = None  # hidden Dense layers without an activation, where
     # nothing else in the model bends: the whole model is one linear map (then its output's)
 
@@ -113,6 +114,12 @@ def facts_for(model, y, x=None) -> Facts:
                                   for v in model.losses))
     except Exception:
         pass
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) > 1:  # several outputs: each one's weight in the loss (1 unless compiled so)
+        given = getattr(getattr(model, "_compile_loss", None), "_user_loss_weights", None)
+        if isinstance(given, (list, tuple)):
+            given = dict(zip(names, given))
+        facts.loss_weights = {n: float((given or {}).get(n, 1.0)) for n in names}
     if spec is None or y is None or isinstance(y, (list, tuple, dict)):
         return facts
     facts.loss_kind, facts.loss_name = spec.loss_kind, spec.loss_name
