@@ -439,8 +439,9 @@ class KerasProbe:
 def _recomputed_gradients(model, data: Dataset, fit: Fit) -> dict[str, np.ndarray]:
     """TF and JAX keep no gradients after a step: recompute them on the last training batch."""
     from scen.diagnose import recomputed_gradients
+    from scen.diagnose.model import take_rows
 
     n = train_size(data, fit)
     start = max(0, n - fit.batch_size)
-    x = [a[start:n] for a in data.x] if isinstance(data.x, (list, tuple)) else data.x[start:n]
-    return recomputed_gradients(model, x, data.y[start:n])
+    last = slice(start, n)  # x and y may be lists or dicts of arrays (several inputs, outputs)
+    return recomputed_gradients(model, take_rows(data.x, last), take_rows(data.y, last))
