@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.labels import SENTINEL_SDS, SENTINEL_SHARE
+from scen.diagnose.labels import SENTINEL_SDS, missing_value_code
 
 LEAK_ROWS = 20_000  # rows looked at for a feature that copies the target (a few ms per column)
 LEAK_COLUMNS = 2_048  # features looked at (windows of a few hundred steps; not whole images)
@@ -196,7 +196,7 @@ CODE_COLUMNS = 256  # features looked at for a missing-value code (tabular input
 
 def check_input_codes(x) -> list[Finding]:
     """A feature holding a missing-value code (1e9, -999 for "unknown"): one exact value far
-    outside the rest, as labels.check_target_codes finds among targets. Any scaling - a
+    outside the rest (labels.missing_value_code, as among targets). Any scaling - a
     Normalization adapted on the data, x / x.max() - is then set by the code, and the real
     values collapse into a sliver of the range. x: all of the inputs (one 2-D array)."""
     if x is None or isinstance(x, (list, tuple, dict)):
@@ -207,25 +207,22 @@ def check_input_codes(x) -> list[Finding]:
         return []
     if cols.ndim != 2 or cols.shape[1] > CODE_COLUMNS or len(cols) < 50:
         return []
-    for j in range(cols.shape[1]):
+    # One pass over every feature for the median and spread; only a feature with values
+    # that far out is then looked at on its own.
+    median = np.nanmedian(cols, axis=0)
+    spread = 1.4826 * np.nanmedian(np.abs(cols - median), axis=0)
+    with np.errstate(invalid="ignore"):
+        far = np.abs(cols - median) > SENTINEL_SDS * spread
+    for j in np.flatnonzero((spread > 0) & far.any(axis=0)):
         v = cols[:, j][np.isfinite(cols[:, j])]
-        median = float(np.median(v))
-        spread = 1.4826 * float(np.median(np.abs(v - median)))
-        if spread <= 0:
+        c = missing_value_code(v)
+        if c is None:
             continue
-        far = v[np.abs(v - median) > SENTINEL_SDS * spread]
-        if not far.size or far.size > 0.1 * v.size:
-            continue
-        values, counts = np.unique(far, return_counts=True)
-        code, count = float(values[counts.argmax()]), int(counts.max())
-        if count < SENTINEL_SHARE * far.size or count < 2:
-            continue
-        rest = v[v != code]
         return [finding(
             "input_code",
-            f"{count:,} of {v.size:,} rows ({count / v.size:.1%}) have feature {j} exactly "
-            f"{fmt(code)}, {abs(code - median) / spread:,.0f} robust standard deviations from "
-            f"its median {fmt(median)} (98% of the others lie in "
-            f"[{fmt(float(np.percentile(rest, 1)))}, {fmt(float(np.percentile(rest, 99)))}]): "
-            "a code for a missing value, not a measurement.", feature=j, code=fmt(code))]
+            f"{c['count']:,} of {v.size:,} rows ({c['count'] / v.size:.1%}) have feature {j} "
+            f"exactly {fmt(c['code'])}, {c['sds']:,.0f} robust standard deviations from its "
+            f"median {fmt(c['median'])} (98% of the others lie in [{fmt(c['low'])}, "
+            f"{fmt(c['high'])}]): a code for a missing value, not a measurement.",
+            feature=int(j), code=fmt(c['code']))]
     return []

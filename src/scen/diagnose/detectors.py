@@ -177,6 +177,12 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_overfitting, detect_metric_mismatch, detect_loss_metric_disagreement]
 
 
+# Findings of the run read as symptoms once a cause of theirs is reported: the SECONDARY ones,
+# and validation at chance (it follows from dropout, class weights, copies...; and whether a
+# run's validation shows it hangs on the draw, where its cause does not).
+SHOWN_AS_CAUSED = SECONDARY | {"validation_at_chance"}
+
+
 def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
     """Every detector over the trace. `known`: findings already made (preflight), which count
     when deciding what is primary."""
@@ -206,20 +212,13 @@ def run_detectors(trace: Trace, known: list[Finding] = ()) -> list[Finding]:
                 f.evidence += " (Shown as info: an error above explains the run first.)"
     settle_causes([*known, *findings])
     for f in findings:
-        if (f.name in SECONDARY or f.name in SHOWN_AS_CAUSED) and f.cause is not None \
-                and f.severity != "info":
+        if f.name in SHOWN_AS_CAUSED and f.cause is not None and f.severity != "info":
             # A symptom whose cause is reported reads as that cause's consequence: info, so
             # that the report leads with what to fix. (Symptoms like these also hang on the
             # initial draw - one backend's run still climbing where another's has levelled -
             # while their cause does not.)
             f.severity = "info"
     return findings
-
-
-# Findings of the run read as symptoms once a cause of theirs is reported (besides SECONDARY):
-# validation at chance follows from dropout, class weights, copies... and whether a run's
-# validation shows it hangs on the draw, where its cause does not.
-SHOWN_AS_CAUSED = {"validation_at_chance"}
 
 
 # Preflight's findings that predict trouble from the untrained model (rather than state a

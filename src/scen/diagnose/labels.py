@@ -247,29 +247,42 @@ SENTINEL_SHARE = 0.5  # ...where over half such targets are one repeated value: 
 # (-9999, 999 for "missing"), not a measurement; measured heavy tails do not repeat exactly.
 
 
-def check_target_codes(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
-    """Regression targets holding a missing-value code: one exact value far outside the rest,
-    which a squared error weighs thousands of times the others."""
-    v = y[np.isfinite(y)].ravel()
+def missing_value_code(v: np.ndarray) -> dict | None:
+    """A missing-value code among values `v` (finite, 1-D): one exact value SENTINEL_SDS
+    robust standard deviations or more from the median, repeated by over SENTINEL_SHARE of
+    such far values (measured heavy tails do not repeat exactly). None where there is none:
+    else the code, its count, the median, the spread (the MAD as a normal's sd), the sds
+    between them, and the 1st and 99th percentiles of the other values."""
     if v.size < 50:
-        return []
+        return None
     median = float(np.median(v))
     spread = 1.4826 * float(np.median(np.abs(v - median)))  # the MAD, as a normal's sd
     far = v[np.abs(v - median) > SENTINEL_SDS * spread] if spread > 0 else v[:0]
     if not far.size or far.size > 0.1 * v.size:
-        return []
+        return None
     values, counts = np.unique(far, return_counts=True)
     code, count = float(values[counts.argmax()]), int(counts.max())
     if count < SENTINEL_SHARE * far.size or count < 2:
-        return []
+        return None
     rest = v[v != code]
+    return dict(code=code, count=count, median=median, sds=abs(code - median) / spread,
+                low=float(np.percentile(rest, 1)), high=float(np.percentile(rest, 99)))
+
+
+def check_target_codes(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Regression targets holding a missing-value code: one exact value far outside the rest,
+    which a squared error weighs thousands of times the others."""
+    v = y[np.isfinite(y)].ravel()
+    c = missing_value_code(v)
+    if c is None:
+        return []
     return [finding(
         "target_code",
-        f"{count:,} of the {v.size:,} targets ({count / v.size:.1%}) are exactly {fmt(code)}, "
-        f"{abs(code - median) / spread:,.0f} robust standard deviations from the median "
-        f"{fmt(median)} (98% of the others lie in [{fmt(float(np.percentile(rest, 1)))}, "
-        f"{fmt(float(np.percentile(rest, 99)))}]); under {spec.loss_name} those "
-        "rows outweigh all the others.", layer=spec.layer, code=fmt(code))]
+        f"{c['count']:,} of the {v.size:,} targets ({c['count'] / v.size:.1%}) are exactly "
+        f"{fmt(c['code'])}, {c['sds']:,.0f} robust standard deviations from the median "
+        f"{fmt(c['median'])} (98% of the others lie in [{fmt(c['low'])}, {fmt(c['high'])}]); "
+        f"under {spec.loss_name} those rows outweigh all the others.", layer=spec.layer,
+        code=fmt(c['code']))]
 
 
 def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
