@@ -641,7 +641,7 @@ def compare(
     except ScenError as e:
         fail(str(e))
     print_comparison(c)
-    if any(r.status == "interrupted" for r in c.runs.values()):
+    if c.interrupted:
         err.print(f"interrupted after {len(c.runs)} of {len(chosen)} backends; logs kept under "
                   f"{logdir}/{name}", highlight=False, markup=False)
         raise typer.Exit(INTERRUPTED)
@@ -663,29 +663,33 @@ def run_all(template) -> None:
         resolve_device(first)
     except ScenError as e:
         fail(str(e))
-    interrupted, failures = False, {}
-    for i, (s, v) in enumerate(todo, start=1):
-        spec = replace(template, scenario=s.name, variant=v.name,
-                       epochs=template.epochs or s.quick_epochs)
-        try:
-            r = run(spec)
-        except KeyboardInterrupt:
-            r = None
-        except ScenError as e:  # this scenario cannot run here (its data, say): the rest can
-            reason = str(e).split(":")[0].split(";")[0]  # its first clause; all of it below
-            table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(reason))
-            failures.setdefault(str(e), []).append(f"{s.name} [{v.name}]")
-            err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: not run", highlight=False,
-                      markup=False)
-            continue
-        if r is None or r.status == "interrupted":
-            table.add_row(s.name, v.name, spec.backend, "[yellow]interrupted[/]", "")
-            interrupted = True
-            break
-        table.add_row(s.name, f"{v.name} ({r.epochs_run} epochs)", spec.backend,
-                      verdict(v, r), escape(measured_text(r)))
-        err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: {r.status} in {r.seconds:.1f} s",
-                  highlight=False, markup=False)
+    interrupted, failures, shown = False, {}, 0
+    try:  # Ctrl-C at any moment (in a run, or between two) ends with the table so far
+        for i, (s, v) in enumerate(todo, start=1):
+            spec = replace(template, scenario=s.name, variant=v.name,
+                           epochs=template.epochs or s.quick_epochs)
+            try:
+                r = run(spec)
+            except ScenError as e:  # this scenario cannot run here (its data, say): the rest can
+                reason = str(e).split(":")[0].split(";")[0]  # its first clause; all of it below
+                table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(reason))
+                shown += 1
+                failures.setdefault(str(e), []).append(f"{s.name} [{v.name}]")
+                err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: not run", highlight=False,
+                          markup=False)
+                continue
+            if r.status == "interrupted":
+                raise KeyboardInterrupt
+            table.add_row(s.name, f"{v.name} ({r.epochs_run} epochs)", spec.backend,
+                          verdict(v, r), escape(measured_text(r)))
+            shown += 1
+            err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: {r.status} in {r.seconds:.1f} s",
+                      highlight=False, markup=False)
+    except KeyboardInterrupt:
+        interrupted = True
+        if shown < len(todo):  # the run it stopped in, or the one about to start
+            s, v = todo[shown]
+            table.add_row(s.name, v.name, template.backend, "[yellow]interrupted[/]", "")
     out.print(table)
     for reason, which in failures.items():
         out.print(f"not run ({len(which)}): {reason}", highlight=False, markup=False,

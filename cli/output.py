@@ -46,6 +46,9 @@ def print_comparison(c) -> None:
     out.print(f"[bold]{escape(c.scenario)}[/] \\[{escape(c.variant)}]: same initial weights, "
               f"batches in data order, {steps} steps")
     out.print(table)
+    if c.interrupted:
+        out.print(f"[yellow]interrupted[/] after {len(c.runs)} backend(s); the table holds "
+                  "the runs so far")
     for line in c.verdict:
         out.print("- " + line, highlight=False, markup=False)
 

@@ -79,7 +79,7 @@ def compare_script_command(path, args, backends, seed, logdir, tolerance, progre
         err.print(note, highlight=False, markup=False, soft_wrap=True)
     for c in comparisons:
         print_comparison(c)
-    if any(r.status == "interrupted" for c in comparisons for r in c.runs.values()):
+    if any(c.interrupted for c in comparisons):
         raise typer.Exit(INTERRUPTED)
 
 

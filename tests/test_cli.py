@@ -281,3 +281,68 @@ def test_cuda_n_names_one_of_the_gpus_there_are(monkeypatch):
         resolve_device(RunSpec("toy-blobs", device="cuda:2"))
     with pytest.raises(ScenError, match="--device cuda:0 is supported on the torch backends"):
         resolve_device(RunSpec("toy-blobs", backend="keras-jax", device="cuda:0"))
+
+
+def _finished(spec):
+    """A RunResult as a run that completed one epoch would return, without training."""
+    from scen.runner import RunResult
+
+    return RunResult(spec, "unused", "completed", None, {}, {"loss": [1.0]}, [1.0], 0.1, 0.0)
+
+
+@pytest.mark.parametrize("moment", ["inside the second run", "after a run, before its row"])
+def test_ctrl_c_at_any_moment_of_run_all_prints_the_table_so_far(monkeypatch, capsys, tmp_path,
+                                                                moment):
+    """A signal lands anywhere in the loop, not only inside training: between two runs it
+    once escaped with no table (CI saw `interrupted` missing from stdout)."""
+    import typer
+
+    import cli.main as cli_main
+    import scen.runner
+    from scen.runner import RunSpec
+
+    runs = []
+
+    def run(spec):
+        runs.append(spec.scenario + "/" + spec.variant)
+        if moment == "inside the second run" and len(runs) == 2:
+            raise KeyboardInterrupt
+        return _finished(spec)
+
+    def measured_text(result):  # runs while the first run's row is being made
+        if moment == "after a run, before its row":
+            raise KeyboardInterrupt
+        return ""
+
+    monkeypatch.setattr(scen.runner, "run", run)
+    monkeypatch.setattr(cli_main, "measured_text", measured_text)
+    with pytest.raises(typer.Exit) as stopped:
+        try:
+            cli_main.run_all(RunSpec(scenario="toy-blobs", backend="torch", logdir=str(tmp_path)))
+        except KeyboardInterrupt:  # would stop pytest itself
+            pytest.fail("the interrupt escaped run all, with no table")
+    assert stopped.value.exit_code == 130
+    out = capsys.readouterr().out
+    stopped_in = runs[-1].split("/")[0]
+    assert out.count("interrupted") == 1 and stopped_in in out.split("interrupted")[0]
+    shown = out.count("epochs)")  # a completed run's row names its epochs
+    assert shown == (1 if moment == "inside the second run" else 0)
+
+
+def test_ctrl_c_between_two_backends_of_compare_keeps_the_first(monkeypatch, tmp_path):
+    import scen.compare
+
+    def progress(i, total, label):
+        if i == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(scen.compare, "run", _finished)
+    try:
+        c = scen.compare.compare("toy-blobs", "as-posted", ["torch", "keras-torch"],
+                                 logdir=str(tmp_path), progress=progress)
+    except KeyboardInterrupt:  # would stop pytest itself
+        pytest.fail("the interrupt escaped compare, losing the first backend's run")
+    assert c.interrupted and list(c.runs) == ["torch"]
+    with pytest.raises(KeyboardInterrupt):  # before any backend ran: nothing to compare
+        scen.compare.compare("toy-blobs", "as-posted", ["torch", "keras-torch"],
+                             logdir=str(tmp_path), progress=lambda *a: progress(2, 2, ""))

@@ -36,6 +36,7 @@ class Comparison:
     parted_at: dict[str, int | None] = field(default_factory=dict)  # first step beyond tolerance
     largest: dict[str, float] = field(default_factory=dict)  # largest per-step loss difference
     verdict: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C stopped it: the runs so far, the last perhaps partial
 
 
 def compare(scenario: str, variant: str, backends: list[str], epochs: int | None = None,
@@ -63,15 +64,21 @@ def compare(scenario: str, variant: str, backends: list[str], epochs: int | None
     for spec in specs.values():
         spec.check()
     runs: dict[str, RunResult] = {}
-    start = None
-    for i, (label, spec) in enumerate(specs.items(), start=1):
-        if progress:
-            progress(i, len(specs), label)
-        runs[label] = run(replace(spec, initial_weights=start))
-        start = start or f"{runs[label].run_dir}/initial_weights.npz"
-        if runs[label].status == "interrupted":
-            break
-    return measure(Comparison(scenario, variant, runs, tolerance))
+    start, interrupted = None, False
+    try:  # Ctrl-C at any moment (in a run, or between two) ends with the runs so far
+        for i, (label, spec) in enumerate(specs.items(), start=1):
+            if progress:
+                progress(i, len(specs), label)
+            runs[label] = run(replace(spec, initial_weights=start))
+            start = start or f"{runs[label].run_dir}/initial_weights.npz"
+            if runs[label].status == "interrupted":
+                interrupted = True
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    if not runs:
+        raise KeyboardInterrupt  # nothing ran: nothing to show
+    return measure(Comparison(scenario, variant, runs, tolerance, interrupted=interrupted))
 
 
 def measure(c: Comparison) -> Comparison:

@@ -50,36 +50,43 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
     for spec in specs:
         spec.check()
     results: dict[str, ScriptResult] = {}
-    for i, spec in enumerate(specs, start=1):
-        if progress:
-            progress(i, len(specs), spec.backend)
-        if results:
-            first = next(iter(results.values())).runs[0]
-            spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
-        try:
-            results[spec.backend] = result = run_in_worker(spec)
-        except ScenError as e:
-            if spec.backend != "torch" or "native port cannot take" not in str(e):
-                raise
-            if notes is not None:
-                notes.append(f"torch (the native port) left out: {e}")
-            continue
-        if result.exit_code:
-            last = (result.traceback.strip().splitlines() or ["?"])[-1]
-            if not result.runs:
-                raise ScenError(f"on {spec.backend} the script failed before its first fit "
-                                f"(exit status {result.exit_code}: {last})")
-            if notes is not None:
-                notes.append(f"{spec.backend}: the script exited with status "
-                             f"{result.exit_code} after {len(result.runs)} fit(s) ({last})")
-        reference = next(iter(results.values()))
-        differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
-        if differ:
-            raise ScenError(f"the script's data differ across backends ({spec.backend}'s fit "
-                            f"{differ[0]} got other arrays than {reference.spec.backend}'s): "
-                            "made with a backend's random ops? Make them with NumPy to compare")
-        if result.status == "interrupted":
-            break
+    stopped = False
+    try:  # Ctrl-C at any moment (in a backend, or between two) ends with the runs so far
+        for i, spec in enumerate(specs, start=1):
+            if progress:
+                progress(i, len(specs), spec.backend)
+            if results:
+                first = next(iter(results.values())).runs[0]
+                spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
+            try:
+                results[spec.backend] = result = run_in_worker(spec)
+            except ScenError as e:
+                if spec.backend != "torch" or "native port cannot take" not in str(e):
+                    raise
+                if notes is not None:
+                    notes.append(f"torch (the native port) left out: {e}")
+                continue
+            if result.exit_code:
+                last = (result.traceback.strip().splitlines() or ["?"])[-1]
+                if not result.runs:
+                    raise ScenError(f"on {spec.backend} the script failed before its first fit "
+                                    f"(exit status {result.exit_code}: {last})")
+                if notes is not None:
+                    notes.append(f"{spec.backend}: the script exited with status "
+                                 f"{result.exit_code} after {len(result.runs)} fit(s) ({last})")
+            reference = next(iter(results.values()))
+            differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
+            if differ:
+                raise ScenError(f"the script's data differ across backends ({spec.backend}'s fit "
+                                f"{differ[0]} got other arrays than {reference.spec.backend}'s): "
+                                "made with a backend's random ops? Make them with NumPy to compare")
+            if result.status == "interrupted":
+                stopped = True
+                break
+    except KeyboardInterrupt:
+        stopped = True
+    if stopped and len(results) < 2:
+        raise KeyboardInterrupt  # nothing to compare yet
     looked = [n + 1 for n, d in enumerate(next(iter(results.values())).data)
               if d.startswith("first batch:")]
     if looked and notes is not None:
@@ -90,8 +97,11 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
         raise ScenError("fewer than two backends ran the script: nothing to compare"
                         + (f" ({notes[-1]})" if notes else ""))
     fits = min(len(r.runs) for r in results.values())
-    return [comparison(os.path.splitext(os.path.basename(path))[0], n, results, tolerance)
-            for n in range(fits)]
+    comparisons = [comparison(os.path.splitext(os.path.basename(path))[0], n, results, tolerance)
+                   for n in range(fits)]
+    for c in comparisons:
+        c.interrupted = c.interrupted or stopped
+    return comparisons
 
 
 def check_script_backends(backends: list[str]) -> None:
@@ -110,4 +120,5 @@ def comparison(name: str, n: int, results: dict[str, ScriptResult],
                tolerance: float) -> Comparison:
     """scen.compare's Comparison of fit n (from 0) across the backends' results."""
     runs = {b: r.runs[n] for b, r in results.items()}
-    return measure(Comparison(name, f"fit{n + 1}", runs, tolerance))
+    return measure(Comparison(name, f"fit{n + 1}", runs, tolerance,
+                              interrupted=any(r.status == "interrupted" for r in runs.values())))
