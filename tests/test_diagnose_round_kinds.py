@@ -517,3 +517,24 @@ def test_gradients_are_recomputed_for_outputs_given_as_a_dict():
     # that the last batch is taken from a dict of labels at all (a TypeError before).
     grads = _recomputed_gradients(model, Dataset(x, y), Fit(1, 16))
     assert all(np.all(np.isfinite(g)) for g in grads.values())
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_compare_turning_shuffle_off_is_not_blamed_on_the_script(tmp_path, shuffle):
+    """`scen compare` trains in data order (each backend would shuffle with its own random
+    numbers); the diagnosis judges the fit the script asked for."""
+    from scen.script import ScriptSpec, run_script
+
+    script = tmp_path / "sorted.py"
+    script.write_text(
+        "import numpy as np\nimport keras\n"
+        "rng = np.random.default_rng(3)\n"
+        "y = np.repeat(np.arange(3), 300)\n"
+        "x = (rng.normal(size=(900, 4)) + y[:, None]).astype('float32')\n"
+        "model = keras.Sequential([keras.Input((4,)),\n"
+        "                          keras.layers.Dense(3, activation='softmax')])\n"
+        "model.compile('adam', 'sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+        f"model.fit(x, y, epochs=2, shuffle={shuffle}, verbose=0)\n")
+    (run,) = run_script(ScriptSpec(str(script), logdir=str(tmp_path / "runs"), verbose=0,
+                                   compare=True)).runs
+    assert ("batches_sorted_by_class" in [f["name"] for f in run.findings]) is (not shuffle)

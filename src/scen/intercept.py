@@ -75,6 +75,7 @@ class FitInterceptor:
         bound = self.signature.bind(model, *args, **kwargs)
         bound.apply_defaults()
         a = bound.arguments
+        asked_shuffle = bool(a["shuffle"])  # what the diagnosis judges, whatever compare does
         if self.spec.compare:
             a["shuffle"] = False  # each backend would shuffle arrays with its own random numbers
         number = len(self.runs) + 1
@@ -89,6 +90,7 @@ class FitInterceptor:
         a["x"] = prepared[0]
         backend, engine = self.engine_for(number, model, a, prepared[1])
         run = FitRun(self.spec, number, model, a, self.keras, backend, engine, prepared)
+        run.asked_shuffle = asked_shuffle
         a["x"] = run.x
         a["callbacks"] = [*map(self.runnable, a.get("callbacks") or []), run.hooks]
         a["verbose"] = 0
@@ -165,6 +167,7 @@ class FitRun:
         self.run_dir = new_run_dir(self.spec)
         self.x, self.data, self.fit, self.data_note = prepared  # fit_data(args)
         self.callbacks = list(args.get("callbacks") or [])
+        self.asked_shuffle = self.fit.shuffle  # the script's own shuffle (compare turns it off)
         self.diagnosis = Diagnostics(self.data.x, self.data.y,
                                      sample_weight=fit_weights(args, self.data.y)) \
             if self.data.y is not None else Diagnostics()
@@ -193,7 +196,7 @@ class FitRun:
         data = self.data if self.data.y is not None else None
         self._safe(lambda: self.observers.before_training(self.model, data), None)
         self.diagnosis.check_callbacks(self.callbacks)
-        self.diagnosis.check_fit(self.fit.shuffle, self.fit.validation_split)
+        self.diagnosis.check_fit(self.asked_shuffle, self.fit.validation_split)
         self.info = RunInfo(
             scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
             device=self.spec.device, precision=self.spec.precision,
