@@ -4,6 +4,9 @@
 activation against its loss, the labels against what output and loss can produce, and units
 saturated, dead or tied on the sample (activations.py). To add a check: a function returning
 a list of findings (texts in catalogue.py), called from `preflight` or `check_output_and_loss`.
+(Why ~530 lines: each check is a short function with its thresholds and their reasons beside
+it, and the model's make-up is read once for all of them; data.py holds the checks of the
+arrays alone.)
 """
 
 from __future__ import annotations

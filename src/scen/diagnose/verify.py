@@ -1,6 +1,7 @@
 """Prove a fix: apply a finding's mechanical fix, rerun over N seeds, and compare the failure
-rate before and after (Wilson intervals); "verified" only where the improvement is significant. (Why ~430 lines: the fixes' table, the
-statistics and the verdict's words are one argument, read top to bottom.)
+rate before and after (Wilson intervals); "verified" only where the improvement is significant.
+(Why ~430 lines: the fixes' table, the statistics and the verdict's words are one argument,
+read top to bottom.)
 
     result = verify(trial, config, "slow_start", seeds=range(16))
     print(result.text())
