@@ -6,8 +6,9 @@ shuffles from torch's global generator exactly as Keras's torch DataLoader does.
 is the speed: the data sits on the device once, batches are taken by index, and nothing is
 copied back to the host until the end of an epoch.
 
-Mixed precision is torch's own (nanoGPT's recipe): autocast for the forward pass, and a
-GradScaler that is enabled only for fp16. (Why ~650 lines: the Trainer is the training loop,
+Mixed precision is torch's autocast for the forward pass, made to follow Keras's mixed
+policies (every layer's output and bias in the compute dtype: scen.port.graph.compute_dtype),
+and for fp16 a GradScaler on Keras's LossScaleOptimizer's schedule. (Why ~650 lines: the Trainer is the training loop,
 read top to bottom as nanoGPT's is; its compile and device handling live with it because
 they change what the loop keeps between steps.)
 """
@@ -225,7 +226,10 @@ class Trainer:
         self.plateau = (keras_exact.ReduceLROnPlateau(self.optimizer, **fit.reduce_lr_on_plateau)
                         if fit.reduce_lr_on_plateau else None)
         self.autocast = AUTOCAST[precision]
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=precision == "fp16")
+        # Keras's LossScaleOptimizer: 2**15 at first, halved on a non-finite step (skipped),
+        # doubled after 2,000 finite ones - GradScaler's rule, from Keras's initial scale.
+        self.scaler = torch.amp.GradScaler(self.device.type, init_scale=2.0 ** 15,
+                                           growth_interval=2000, enabled=precision == "fp16")
         self.policy = {"fp32": "float32", "fp16": "autocast float16 + GradScaler",
                        "bf16": "autocast bfloat16"}[precision]
 

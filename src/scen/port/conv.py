@@ -87,7 +87,7 @@ class Conv(PortLayer):
             y = _to_channels_last(y)
         if self.bias is not None:
             shape = (1, -1) + (1,) * r if self.channels_first else (1,) * (r + 1) + (-1,)
-            y = y + self.bias.reshape(shape)
+            y = y + self.bias.to(y.dtype).reshape(shape)  # compute dtype, as Keras reads it
         return self.act(y), y
 
     def forward(self, x):

@@ -31,8 +31,8 @@ class Dense(PortLayer):
         # layer); this way the port is bit-identical to Keras-on-torch on CPU, in values and
         # gradients, and spends no copy on a transpose.
         pre = torch.matmul(x, self.weight)
-        if self.bias is not None:
-            pre = pre + self.bias
+        if self.bias is not None:  # a mixed policy reads the bias in the compute dtype too
+            pre = pre + self.bias.to(pre.dtype)
         return self.act(pre), pre
 
     def forward(self, x):

@@ -179,6 +179,22 @@ def _layers_in_order(graph) -> list[str]:
         n.operation, keras.layers.Layer) else "") for n in _node_order(graph)]
 
 
+def compute_dtype(x) -> torch.dtype | None:
+    """The 16-bit dtype a mixed run computes in (torch.autocast active on x's device), else
+    None. Autocast alone keeps the ops on its float32 list (softmax, log_softmax, the norms)
+    in float32, where Keras's mixed_float16 and mixed_bfloat16 policies round every layer's
+    output to the compute dtype (keras.src.layers.layer.Layer.__call__ casts; the torch
+    backend's softmax computes in float32 on the CPU and casts back)."""
+    device = getattr(x, "device", None)
+    if device is None or not torch.is_autocast_enabled(device.type):
+        return None
+    return torch.get_autocast_dtype(device.type)
+
+
+def to_compute(t, dtype: torch.dtype):
+    return t.to(dtype) if isinstance(t, torch.Tensor) and t.is_floating_point() else t
+
+
 def _node_order(graph) -> list:
     """Non-input nodes of this model's graph in an order where inputs come before use.
 
@@ -472,6 +488,7 @@ class PortedModel(nn.Module):
         of several outputs gives a list of each (in model.outputs' order)."""
         values: list[torch.Tensor | None] = self._inputs(inputs)
         values += [None] * sum(s.outputs for s in self._steps)
+        half = compute_dtype(values[0])
         for m in self._keras_calls:
             m.losses = []
         pre: dict[int, torch.Tensor] = {}
@@ -498,6 +515,8 @@ class PortedModel(nn.Module):
                     # backend still finds `_keras_logits` on it; keep the logits too.
                     if s.inputs[0] in pre:
                         pre[s.output] = pre[s.inputs[0]]
+            if half is not None:  # Keras's mixed policies: every layer outputs its compute dtype
+                y = [to_compute(t, half) for t in y] if s.outputs > 1 else to_compute(y, half)
             if s.outputs == 1:
                 values[s.output] = y
             else:
