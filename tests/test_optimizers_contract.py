@@ -43,3 +43,27 @@ def test_optimizer_steps_match_keras(name):
     model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
     check_model(model, make_inputs([(6, 2)], 8, 1), optimizers=[OPTIMIZERS[name]()], steps=5,
                 label=name)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_build_makes_every_slot_an_update_would(name):
+    """Trainer.compile builds the optimizer before torch.compile: a slot an update makes
+    that build() did not would be created inside the compiled step and compile it again."""
+    import torch
+
+    from scen.keras_exact import get_optimizer
+
+    def params():
+        torch.manual_seed(0)
+        return [torch.nn.Parameter(torch.randn(3, 2)), torch.nn.Parameter(torch.randn(2))]
+
+    built = get_optimizer(OPTIMIZERS[name](), params())
+    built.build(built._params)
+    stepped = get_optimizer(OPTIMIZERS[name](), params())
+    stepped.apply([torch.ones_like(p) for p in stepped._params])
+    assert [sorted(built.state[p]) for p in built._params] == \
+        [sorted(stepped.state[p]) for p in stepped._params]
+    before = [{k: v.clone() for k, v in built.state[p].items()} for p in built._params]
+    built.apply([torch.ones_like(p) for p in built._params])  # built slots start as Keras's
+    for p, q, was in zip(built._params, stepped._params, before):
+        assert all(torch.equal(built.state[p][k], stepped.state[q][k]) for k in was)

@@ -69,8 +69,14 @@ def test_compiled_whole_step_trains_like_the_eager_loop(logdir, monkeypatch):
     eager = run(RunSpec(**spec))  # 30 steps: too short to compile by itself
     assert "compiled" not in eager.engine
     monkeypatch.setattr(native, "AUTO_COMPILE_STEPS", {"first": 30, "again": 30})
+    from torch._dynamo.utils import counters
+
+    counters.clear()
     compiled = run(RunSpec(**spec))
     assert "compiled: 30 steps pay for torch.compile" in compiled.engine
+    # One graph for a step and one for a chunk of steps: the optimizer's slots exist before
+    # the first compiled call (made inside it, they compiled it a second time).
+    assert counters["stats"]["unique_graphs"] == 2
     np.testing.assert_allclose(compiled.step_losses, eager.step_losses, atol=1e-5)
     assert compiled.history["accuracy"] == pytest.approx(eager.history["accuracy"])
     explicit = run(RunSpec(compile=False, **spec))  # --no-compile keeps it eager

@@ -288,6 +288,7 @@ class Trainer:
         eager step around compiled parts: its GradScaler skips steps data-dependently."""
         mode = compile_mode(self.device)
         self.compiled = True
+        self.optimizer.build([p for p in self.params if p.requires_grad])
 
         def compiled(fn):
             fn = torch.compile(fn, mode=mode, dynamic=False)

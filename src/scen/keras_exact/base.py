@@ -100,6 +100,22 @@ class KerasOptimizer(torch.optim.Optimizer):
             start += p.numel()
         return views
 
+    def slots(self) -> list[tuple[str, float]]:
+        """The slots `_update` keeps, (name, initial value): the variables Keras's build()
+        adds for this optimizer and its settings."""
+        return []
+
+    def build(self, params: list[torch.Tensor]) -> None:
+        """Create every slot of `params` now, as Keras's optimizer.build does before the
+        first step, and mark them, the rate and the step counter as static addresses for
+        torch.compile: slots made inside the first compiled call would compile it again, and
+        a CUDA graph can replay only on tensors that stay where they were captured."""
+        for name, initial in self.slots():
+            self._slots(name, params, initial)
+        kept = [v for v in vars(self).values() if isinstance(v, torch.Tensor)]  # rate, step..
+        for t in kept + [slot for p in params for slot in self.state[p].values()]:
+            torch._dynamo.mark_static_address(t)
+
     def _slots(self, name, params, initial: float = 0.0):
         """Optimizer slots start at zero (add_optimizer_variables in Keras) or at `initial`.
         For the flat buffer, one flat slot whose views are the parameters' own slots."""

@@ -42,6 +42,9 @@ class Adam(KerasOptimizer):
             self._alpha_block = first, lr, alphas = t, self._lr_float, alphas
         return alphas[t - first]
 
+    def slots(self):
+        return [("m", 0.0), ("v", 0.0)] + ([("v_hat", 0.0)] if self.amsgrad else [])
+
     def _update(self, grads, params):
         alpha = self._alpha(params[0].dtype)
         m, v = self._slots("m", params), self._slots("v", params)
@@ -89,6 +92,10 @@ class RMSprop(KerasOptimizer):
                                                      epsilon=epsilon, centered=centered), **common)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
+    def slots(self):
+        return [("velocity", 0.0)] + ([("average_gradient", 0.0)] if self.centered else []) \
+            + ([("momentum", 0.0)] if self.momentum > 0 else [])
+
     def _update(self, grads, params):
         lr = self._lr.to(params[0].dtype)
         vel, rho = self._slots("velocity", params), self.rho
@@ -124,6 +131,9 @@ class SGD(KerasOptimizer):
                          **common)
         self.momentum, self.nesterov = float(momentum), nesterov
 
+    def slots(self):
+        return [("momentum", 0.0)] if self.momentum != 0 else []
+
     def _update(self, grads, params):
         if self._lr_float is None:  # per-row rates: lr * g first (Keras fuses it: ~1 ulp)
             grads, lr = scaled(grads, self._lr), 1.0
@@ -158,6 +168,9 @@ class Adagrad(KerasOptimizer):
         super().__init__(params, learning_rate, dict(epsilon=epsilon), **common)
         self.initial, self.epsilon = initial_accumulator_value, epsilon
 
+    def slots(self):
+        return [("accumulator", self.initial)]
+
     def _update(self, grads, params):
         acc = self._slots("accumulator", params, self.initial)
         torch._foreach_add_(acc, torch._foreach_mul(grads, grads))
@@ -176,6 +189,9 @@ class Adamax(KerasOptimizer):
         super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2), **common)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self._b1 = torch.tensor(beta_1, dtype=torch.float32, device=self._params[0].device)
+
+    def slots(self):
+        return [("m", 0.0), ("u", 0.0)]
 
     def _update(self, grads, params):
         dtype = params[0].dtype
@@ -196,6 +212,9 @@ class Lion(KerasOptimizer):
     def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **common):
         super().__init__(params, learning_rate, dict(beta_1=beta_1, beta_2=beta_2), **common)
         self.beta_1, self.beta_2 = beta_1, beta_2
+
+    def slots(self):
+        return [("m", 0.0)]
 
     def _update(self, grads, params):
         m = self._slots("m", params)
@@ -235,6 +254,9 @@ class Nadam(KerasOptimizer):
         super().load_state_dict(state_dict)
         self._u_product.fill_(u_product)
 
+    def slots(self):
+        return [("momentum", 0.0), ("velocity", 0.0)]
+
     def _update(self, grads, params):
         dtype = params[0].dtype
         local_step = (self._iterations + 1).to(dtype)
@@ -270,6 +292,9 @@ class Adadelta(KerasOptimizer):
     def __init__(self, params, learning_rate=0.001, rho=0.95, epsilon=1e-7, **common):
         super().__init__(params, learning_rate, dict(rho=rho, epsilon=epsilon), **common)
         self.rho, self.epsilon = rho, epsilon
+
+    def slots(self):
+        return [("accumulated_grad", 0.0), ("accumulated_delta_var", 0.0)]
 
     def _update(self, grads, params):
         rho = self.rho
