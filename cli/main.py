@@ -97,8 +97,8 @@ def show(name: str = typer.Argument(..., help="A scenario, as `scen list` names 
 BACKEND = typer.Option("auto", "--backend", help="auto (the native PyTorch port wherever it "
                        "takes the model, else Keras's fit on torch), torch (the port), "
                        "keras-torch, keras-tensorflow or keras-jax.")
-DEVICE = typer.Option("auto", "--device", help="auto (CUDA when present), cpu, cuda or cuda:N "
-                      "(the N-th GPU).")
+DEVICE = typer.Option("auto", "--device", help="auto (the GPU Keras would pick, for a model "
+                      "worth it), cpu, cuda, cuda:N (the N-th GPU) or mps.")
 PRECISION = typer.Option("fp32", "--precision", help="fp32, fp16 (mixed_float16 with loss "
                          "scaling) or bf16 (mixed_bfloat16).")
 SEED = typer.Option(0, "--seed", help="Fixes the data, the initial weights and the shuffling.")
@@ -407,7 +407,7 @@ def sweep(
     backend: str = typer.Option("torch", help="torch (all seeds as one batched model; a "
                                 "script: where the port takes its fit) or keras-torch (one "
                                 "process per seed)."),
-    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N, mps or auto."),
     epochs: Optional[int] = typer.Option(None, help="Epochs per seed [default: as posted]."),
     executor: str = typer.Option("local", help="local, or ray (a local Ray cluster unless "
                                  "--ray-address is given)."),

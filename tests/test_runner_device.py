@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+import pytest  # noqa: E402
+
 from scen import runner  # noqa: E402
 from scen import scenario as scenarios  # noqa: E402
 
@@ -33,3 +35,31 @@ def test_a_model_with_real_work_goes_to_the_gpu(monkeypatch):
     spec = runner.RunSpec("toy-blobs", device="cuda")
     device, why = runner.device_by_work(scenarios.get("toy-blobs"), spec)
     assert device == "cuda" and why.startswith("device auto: cuda")
+
+
+def test_auto_picks_the_device_keras_picks_by_itself(monkeypatch):
+    """keras/src/backend/torch/core.py: $KERAS_TORCH_DEVICE, else Apple's GPU, else CUDA."""
+    import torch
+
+    spec = runner.RunSpec("toy-blobs", device="auto")
+    monkeypatch.delenv("KERAS_TORCH_DEVICE", raising=False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert runner.resolve_device(spec) == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert runner.resolve_device(spec) == ("cuda" if torch.cuda.is_available() else "cpu")
+    monkeypatch.setenv("KERAS_TORCH_DEVICE", "cpu")
+    assert runner.resolve_device(spec) == "cpu"
+    monkeypatch.setenv("KERAS_TORCH_DEVICE", "tpu")
+    with pytest.raises(scenarios.ScenError, match="unknown device 'tpu'"):
+        runner.resolve_device(spec)
+
+
+def test_mps_is_a_device_and_its_absence_one_line(monkeypatch):
+    import torch
+
+    runner.check_device("mps")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(scenarios.ScenError, match="--device mps: Apple's Metal GPU"):
+        runner.resolve_device(runner.RunSpec("toy-blobs", device="mps"))
+    with pytest.raises(scenarios.ScenError, match="supported on the torch backends"):
+        runner.resolve_device(runner.RunSpec("toy-blobs", backend="keras-jax", device="mps"))

@@ -44,7 +44,7 @@ INSTALL_HINT = {
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 SEMANTICS = ("torch", "jax", "tensorflow")
 PRECISIONS = ("fp32", "fp16", "bf16")
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_SEED = 2**32 - 1  # numpy's RandomState and Keras-on-TensorFlow take seeds in [0, 2**32)
 MAX_EPOCHS = 1_000_000  # beyond this a run could not finish in a lifetime of a toy model
 MAX_STEPS = 10_000_000
@@ -98,8 +98,8 @@ class RunSpec:
 
 
 def check_device(device: str) -> None:
-    """auto, cpu, cuda or cuda:N (PyTorch's names for the N-th GPU, N from 0): one ScenError
-    for anything else."""
+    """auto, cpu, cuda, cuda:N (PyTorch's names for the N-th GPU, N from 0) or mps (Apple's
+    GPU): one ScenError for anything else."""
     index = device[5:] if device.startswith("cuda:") else None
     if device not in DEVICES and not (index and index.isdigit()):
         raise ScenError(f"unknown device {device!r}; choose from {', '.join(DEVICES)} or cuda:N "
@@ -108,6 +108,10 @@ def check_device(device: str) -> None:
 
 def is_cuda(device: str) -> bool:
     return device == "cuda" or device.startswith("cuda:")
+
+
+def is_gpu(device: str) -> bool:
+    return is_cuda(device) or device == "mps"
 
 
 def _one_of(what: str, value: str, choices) -> None:
@@ -190,7 +194,7 @@ def run(spec: RunSpec, observers: list[Observer] = ()) -> RunResult:
     asked_auto = spec.device == "auto"
     spec.device = resolve_device(spec)
     engine = choose_engine(spec, scenario)
-    if asked_auto and is_cuda(spec.device):  # a GPU, and no device asked for: by the work
+    if asked_auto and is_gpu(spec.device):  # a GPU, and no device asked for: by the work
         spec.device, why = device_by_work(scenario, spec)
         engine += f"; {why}"
     run_dir = new_run_dir(spec)
@@ -344,15 +348,19 @@ def _log_diagnosis(run_dir: str, report: str) -> None:
 
 
 def resolve_device(spec: RunSpec) -> str:
-    """'auto' becomes cuda or cpu; asking for cuda where there is none is an error, never a
-    silent fall back to the CPU."""
+    """'auto' becomes the device Keras's torch backend picks by itself (keras/src/backend/
+    torch/core.py: $KERAS_TORCH_DEVICE, else mps, else cuda, else cpu); asking for a GPU
+    where there is none is an error, never a silent fall back to the CPU."""
     if BACKENDS[spec.backend] != "torch":
-        if is_cuda(spec.device):
+        if is_gpu(spec.device):
             raise ScenError(f"--device {spec.device} is supported on the torch backends, not "
                             f"{spec.backend}")
         return "cpu"
     import torch
 
+    if spec.device == "auto" and os.environ.get("KERAS_TORCH_DEVICE"):
+        check_device(os.environ["KERAS_TORCH_DEVICE"])  # a name scen does not know: one line
+        spec = replace(spec, device=os.environ["KERAS_TORCH_DEVICE"])
     if is_cuda(spec.device) and not torch.cuda.is_available():
         why = "this torch is a CPU build" if torch.version.cuda is None else "no GPU is visible"
         raise ScenError(
@@ -362,8 +370,12 @@ def resolve_device(spec: RunSpec) -> str:
     if spec.device.startswith("cuda:") and int(spec.device[5:]) >= torch.cuda.device_count():
         raise ScenError(f"--device {spec.device}: this machine has {torch.cuda.device_count()} "
                         f"GPU(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}")
+    mps = torch.backends.mps.is_available()
+    if spec.device == "mps" and not mps:
+        raise ScenError("--device mps: Apple's Metal GPU (MPS) is not available here "
+                        f"(torch {torch.__version__}); use --device cpu")
     if spec.device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return "mps" if mps else "cuda" if torch.cuda.is_available() else "cpu"
     return spec.device
 
 
