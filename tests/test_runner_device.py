@@ -63,3 +63,31 @@ def test_mps_is_a_device_and_its_absence_one_line(monkeypatch):
         runner.resolve_device(runner.RunSpec("toy-blobs", device="mps"))
     with pytest.raises(scenarios.ScenError, match="supported on the torch backends"):
         runner.resolve_device(runner.RunSpec("toy-blobs", backend="keras-jax", device="mps"))
+
+
+def test_keras_fit_on_a_gpu_starts_from_the_weights_the_port_draws_on_the_cpu():
+    """Keras's initialisers on CUDA draw from CUDA's generator; keras_run draws on the CPU,
+    as scen.native does, and leaves a fresh session for the model it trains."""
+    import keras
+    import numpy as np
+
+    from scen import keras_run
+
+    s = scenarios.get("toy-blobs")
+    config = s.config_for("as-posted")
+    keras.backend.clear_session()
+    keras_run.seed_everything(keras, 3)
+    with keras.device("cpu"):
+        expected = s.build_model(config).get_weights()
+    keras.backend.clear_session()
+    keras_run.seed_everything(keras, 3)
+    spec = runner.RunSpec("toy-blobs", backend="keras-torch", device="cuda", seed=3,
+                          precision="bf16")
+    try:
+        drawn = keras_run.drawn_on_the_cpu(keras, s, config, spec)
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+        assert s.build_model(config).layers[0].name == "dense"  # TensorBoard's tags as ever
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert len(drawn) == len(expected) and all(np.array_equal(a, b)
+                                               for a, b in zip(drawn, expected))

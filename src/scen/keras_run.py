@@ -139,10 +139,28 @@ def device_scope(keras, device: str):
     return contextlib.nullcontext()  # TF and JAX: the worker's environment chose the device
 
 
+def drawn_on_the_cpu(keras, scenario, config, spec) -> list[np.ndarray]:
+    """The scenario model's initial weights as the port draws them (scen.native builds on the
+    CPU): on a GPU, Keras's initialisers would draw from that device's generator, other
+    numbers for the same seed. Leaves a fresh session, seeded, in the run's policy, so that
+    the model built next is named as in any run ('dense', ...: TensorBoard's tags)."""
+    with keras.device("cpu"):
+        weights = scenario.build_model(config).get_weights()
+    keras.backend.clear_session()
+    seed_everything(keras, spec.seed)
+    keras.config.set_dtype_policy(POLICIES[spec.precision])
+    return weights
+
+
 def _fit(keras, spec, scenario, run_dir, observers) -> dict:
     config = scenario.config_for(spec.variant)
     data = scenario.make_data(config, spec.seed)
+    drawn = None
+    if keras.backend.backend() == "torch" and spec.device != "cpu" and not spec.initial_weights:
+        drawn = drawn_on_the_cpu(keras, scenario, config, spec)
     model = scenario.build_model(config)
+    if drawn is not None:
+        model.set_weights(drawn)
     start_from(model, spec.initial_weights, run_dir)
     fit = fit_for(spec, scenario, config)
     epochs = fit.epochs
