@@ -59,7 +59,7 @@ def test_run_help_explains_every_option_with_its_default():
     (["run", "toy-blobs", "--variant", "rmsprop-lr-01"], "did you mean 'rmsprop-lr-0.1'"),
     (["run", "toy-blobs", "--device", "tpu"], "unknown device 'tpu'"),
     (["run", "toy-blobs", "--device", "cuda:x"], "unknown device 'cuda:x'; choose from auto, "
-                                                 "cpu, cuda or cuda:N"),
+                                                 "cpu, cuda, cuda:N"),
     (["run", "toy-blobs", "--device", "cuda:7"], "--device cuda:7: "),  # none, or not 8 GPUs
     (["run", "toy-blobs", "--precision", "fp8"], "unknown precision 'fp8'"),
     (["run", "toy-blobs", "--backend", "mxnet"], "unknown backend 'mxnet'"),

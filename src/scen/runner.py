@@ -102,8 +102,8 @@ def check_device(device: str) -> None:
     GPU): one ScenError for anything else."""
     index = device[5:] if device.startswith("cuda:") else None
     if device not in DEVICES and not (index and index.isdigit()):
-        raise ScenError(f"unknown device {device!r}; choose from {', '.join(DEVICES)} or cuda:N "
-                        "(the N-th GPU, from 0)")
+        raise ScenError(f"unknown device {device!r}; choose from auto, cpu, cuda, cuda:N (the "
+                        "N-th GPU, from 0) or mps")
 
 
 def is_cuda(device: str) -> bool:
