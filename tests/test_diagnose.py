@@ -39,7 +39,8 @@ def make_trace(loss, acc=None, val=None, facts=None, grad=0.1, change=0.01, lr=0
                                      ndim=ndim)
                 g = grads[e][k] if isinstance(grads[e], (list, tuple)) else grads[e]
                 gs[path] = dict(norm=g, max_abs=g, zero=1.0 if g == 0 else 0.0, nonfinite=0)
-        records.append(EpochRecord(e, logs, dx.step_stats(np.array([loss[e]])), weights, gs,
+        # ten steps an epoch, as a run of minibatches takes (one would be a whole-data batch)
+        records.append(EpochRecord(e, logs, dx.step_stats(np.full(10, loss[e])), weights, gs,
                                    activations[e] if activations else None))
     return Trace(facts or Facts(), records, status, error)
 

@@ -646,8 +646,10 @@ def test_a_batch_of_the_whole_data_says_how_few_updates_were_made():
                   optimizer=keras.optimizers.SGD(0.01), hidden_activation="sigmoid")
     found = diagnose(model, x, cls, epochs=25, batch_size=500)
     f = first(found)
-    assert f.name == "slow_start", report(found)
-    assert "batch_size=32" in f.fix and "25 updates in all" in f.fix
+    assert f.name == "few_updates", report(found)
+    assert "batch_size=32" in f.fix and "25 steps in all: 1 an epoch" in f.evidence
+    (stuck,) = [g for g in found if g.name == "slow_start"]
+    assert stuck.severity == "info" and stuck.cause == "few_updates"
 
 
 # --- 13. What the model's own layers do to training -------------------------------------------

@@ -538,3 +538,50 @@ def test_compare_turning_shuffle_off_is_not_blamed_on_the_script(tmp_path, shuff
     (run,) = run_script(ScriptSpec(str(script), logdir=str(tmp_path / "runs"), verbose=0,
                                    compare=True)).runs
     assert ("batches_sorted_by_class" in [f["name"] for f in run.findings]) is (not shuffle)
+
+
+# --- whole-dataset batches: few updates in all ----------------------------------------------------
+
+
+def _tabular(seed, rows=1200, features=8):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, features)).astype("float32")
+    y = (x[:, 0] - 0.7 * x[:, 3] + 0.5 * x[:, 5] ** 2 > 0.4).astype("float32")
+    return x, y
+
+
+def test_a_batch_of_every_row_leaves_too_few_updates_to_learn():
+    """batch_size=len(x): one SGD step an epoch, 15 in all, and the classifier stays near its
+    start. The root cause is the count of updates, and it comes first."""
+    x, y = _tabular(1)
+    model = mlp(8, [32, 16], 1, "sigmoid", "binary_crossentropy",
+                keras.optimizers.SGD(0.01), metrics=["accuracy"])
+    found = fit_diagnosed(model, x, y, 15, batch_size=len(x))
+    names = shown(found)
+    assert names[0] == "few_updates", report(found)
+    f = found[[g.name for g in found].index("few_updates")]
+    assert f.severity == "error" and "15 steps in all: 1 an epoch" in f.evidence
+    assert "batch_size=32" in f.fix
+
+
+def test_steps_per_epoch_of_one_on_a_regression_still_falling():
+    """A generator-like habit: steps_per_epoch=1 with a large batch, a regression whose MSE
+    is still falling fast after 20 updates: a warning, and the rest reads as its doing."""
+    x, y = _regression(2, rows=3000)
+    model = mlp(6, [64], 1, None, "mse", keras.optimizers.Adam(0.003))
+    found = fit_diagnosed(model, x, y, 20, batch_size=1500, steps_per_epoch=1)
+    assert "few_updates" in shown(found), report(found)
+    assert all(f.cause is not None for f in found
+               if f.name in ("still_improving_at_end",) and f.severity != "info")
+
+
+@pytest.mark.parametrize("case", ["full batch, converged", "minibatches"])
+def test_enough_updates_or_a_finished_run_is_not_few_updates(case):
+    x, y = _tabular(3, rows=300)
+    model = mlp(8, [16], 1, "sigmoid", "binary_crossentropy", keras.optimizers.Adam(0.05),
+                metrics=["accuracy"])
+    if case == "minibatches":
+        found = fit_diagnosed(model, x, y, 15, batch_size=32)
+    else:  # 120 full-batch steps at a high rate: finished before the end
+        found = fit_diagnosed(model, x, y, 120, batch_size=len(x))
+    assert "few_updates" not in shown(found), report(found)

@@ -229,6 +229,11 @@ def test_fixes_applied_to_a_fits_arguments():
     assert a["callbacks"][0].monitor == "val_loss"
     with pytest.raises(FixNotApplicable, match="not one array"):
         apply_fix("targets standardised", None, dict(x=x, y=iter([y])), keras)
+    whole = dict(x=x, y=y, batch_size=len(x), steps_per_epoch=1)
+    apply_fix("batch_size=32", None, whole, keras)
+    assert whole["batch_size"] == 32 and whole["steps_per_epoch"] is None
+    with pytest.raises(FixNotApplicable, match="batches of their own"):
+        apply_fix("batch_size=32", None, dict(x=iter([(x, y)]), y=None), keras)
     assert math.isfinite(float(a["x"][0, 0]))
 
 

@@ -130,6 +130,11 @@ def apply_fix(fix: str, model, a: dict, keras) -> None:
         _balanced_class_weight(a)
     elif fix in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
         _recompiled_with_loss(model, fix)
+    elif fix == "batch_size=32":
+        if not isinstance(a.get("x"), (np.ndarray, list, tuple, dict)):
+            raise FixNotApplicable("the data come in batches of their own (a generator, a "
+                                   "dataset): take smaller batches where they are made")
+        a["batch_size"], a["steps_per_epoch"] = 32, None  # every row, in batches of 32
     elif fix == "epochs x3":
         a["epochs"] = 3 * int(a.get("epochs") or 1) - 2 * int(a.get("initial_epoch") or 0)
     elif fix == "float32":

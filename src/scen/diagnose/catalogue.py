@@ -418,6 +418,10 @@ ENTRIES = [
     Entry("oscillating_loss", "warning", "the epoch loss jumps up and down: learning rate too high",
           "Lower the learning rate (3-10x) or add ReduceLROnPlateau; a larger batch also smooths "
           "the steps."),
+    Entry("few_updates", "warning", "{steps} weight updates in all: too few to learn",
+          "Take smaller batches (fit(batch_size=32): {suggested}), or train for many more "
+          "epochs: each epoch of {per_epoch} step(s) moves a weight by about one learning "
+          "rate at most."),
     Entry("slow_start", "warning", "accuracy stuck at chance for {epochs} epochs",
           "Raise the learning rate{lr_hint}, or give the hidden layers more units (a few "
           "sigmoid or tanh units start slowly, and how slowly depends on the seed)."),
@@ -498,16 +502,16 @@ CAUSES: dict[str, tuple[str, ...]] = {
                            "regression_with_classification_loss", "unscaled_inputs"),
     "loss_metric_disagreement": ("regularisation_dominates",),
     # units dead or saturated from the start pass almost no gradient: any rate looks too low
-    "learning_rate_too_low": ("learning_rate_decayed", "clipping_too_tight", "dead_relu!",
+    "learning_rate_too_low": ("few_updates", "learning_rate_decayed", "clipping_too_tight", "dead_relu!",
                               "saturated_units!", "symmetric_units"),
-    "still_improving_at_end": ("batches_sorted_by_class", "bottleneck_of_one_unit",
+    "still_improving_at_end": ("few_updates", "batches_sorted_by_class", "bottleneck_of_one_unit",
                                "padding_read_last", "validation_at_chance",
                                "learning_rate_too_low", "learning_rate_decayed",
                                "clipping_too_tight", "regularisation_dominates",
                                "unscaled_inputs", "saturated_units", "vanishing_gradients"),
     # Faults in the model's make-up come before the rate: units that cannot differ make any
     # rate look too low.
-    "slow_start": ("validation_at_chance", "padding_read_last", "labels_one_class",
+    "slow_start": ("few_updates", "validation_at_chance", "padding_read_last", "labels_one_class",
                    "nothing_to_train",
                    "regularisation_dominates", "symmetric_units", "linear_model",
                    "learning_rate_decayed", "clipping_too_tight",
@@ -515,7 +519,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                    "learning_rate_too_low", "unscaled_inputs", "saturated_units",
                    "vanishing_gradients", "dropout_too_high", "sparse_labels_not_integer",
                    "classification_with_regression_loss"),
-    "majority_class_predictor": ("input_code", "padding_read_last", "labels_one_class",
+    "majority_class_predictor": ("few_updates", "input_code", "padding_read_last", "labels_one_class",
                                  "zero_weight_class",
                                  "class_weights_favour_majority",
                                  "bottleneck_of_one_unit", "batches_sorted_by_class",
@@ -524,7 +528,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                                  "clipping_too_tight", "learning_rate_too_low", "no_gradient",
                                  "sparse_labels_not_integer", "unscaled_inputs",
                                  "saturated_units", "vanishing_gradients"),
-    "mean_predictor": ("input_code", "rows_normalised", "inputs_fed_the_same_array",
+    "mean_predictor": ("few_updates", "input_code", "rows_normalised", "inputs_fed_the_same_array",
                        "labels_one_class",
                        "target_code", "nothing_to_train", "symmetric_units",
                        "linear_model", "regularisation_dominates", "learning_rate_decayed",

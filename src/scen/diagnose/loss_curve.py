@@ -2,7 +2,7 @@
 cross-entropy out of its possible range, divergence and spikes, worse than a constant
 prediction, oscillation, a slow start at chance, a plateau, a run stopped or ending while
 still improving. The validation side (at chance, overfitting...) is validation.py's.
-(Why ~420 lines: each detector keeps its thresholds beside it, with their reasons.)
+(Why ~520 lines: each detector keeps its thresholds beside it, with their reasons.)
 
 Each takes a `Trace` and returns a list of findings (texts in catalogue.py). Epochs in the
 evidence are 1-based, as Keras prints them.
@@ -200,6 +200,50 @@ def detect_oscillation(t: Trace) -> list[Finding]:
         f"{len(rose)} times after epoch 2: in epochs {jumps}{', ...' if len(rose) > 4 else ''}; "
         f"it ranged over [{fmt(float(loss[1:].min()))}, {fmt(float(loss[1:].max()))}] "
         f"after epoch 1.", epoch=rose[0] + 1)]
+
+
+FEW_UPDATES = 200  # updates in all under which epochs of 1-2 steps leave a model near its draw:
+# an Adam step moves a weight by about the learning rate, so 200 steps at 1e-3 by 0.2 at most.
+STILL_FALLING = 0.01  # ...and the loss fell over 1% in its last two epochs: it had not finished
+
+
+def detect_few_updates(t: Trace) -> list[Finding]:
+    """Epochs of one or two steps (a batch of half the training rows or more: batch_size=
+    len(x), or steps_per_epoch=1) and few updates in all, in a run that had not finished: its
+    loss still falling at the end, or never far below a constant prediction's. The symptoms
+    this makes (accuracy at chance, a run still improving, a majority-class predictor) hang
+    on the initial draw; the count of updates does not."""
+    done = [r for r in t.records if not r.partial]
+    loss = t.series("loss")
+    if len(done) < MIN_EPOCHS_TREND or len(loss) < MIN_EPOCHS_TREND or \
+            not np.all(np.isfinite(loss)):
+        return []
+    steps = [r.steps.get("n", 0) for r in done]
+    per_epoch, total = int(np.median(steps)), int(sum(steps))
+    if not 0 < per_epoch <= FEW_STEPS or total >= FEW_UPDATES:
+        return []
+    base = t.facts.baseline_loss
+    falling = loss[-1] < (1 - STILL_FALLING) * loss[-3] and \
+        bool(base) and loss[-1] >= STILL_UNLEARNED * base  # far from learned, too
+    stuck = unlearned(t)
+    if not (falling or stuck):
+        return []
+    rows = t.facts.label_rows
+    key = t.accuracy_key()
+    accuracy = t.records[-1].logs.get(key) if key else None
+    return [finding(
+        "few_updates",
+        f"the optimizer took {total} steps in all: {per_epoch} an epoch for {len(done)} epochs"
+        + (f" (a batch of about {rows // per_epoch:,} of the {rows:,} rows)" if rows else "")
+        + f"; the loss went from {fmt(loss[0])} to {fmt(loss[-1])}"
+        + (f", still falling {(1 - loss[-1] / loss[-3]) / 2:.1%} an epoch at the end"
+           if falling else "")
+        + (f" (a constant prediction scores {fmt(base)})" if stuck and base else "")
+        + (f", {key} {accuracy:.3f}" if accuracy is not None else "") + ".",
+        severity="error" if stuck else "warning", epoch=len(done), steps=total,
+        per_epoch=per_epoch,
+        suggested=(f"about {math.ceil(rows / 32):,} updates an epoch here" if rows else
+                   "tens of updates an epoch"))]
 
 
 def detect_slow_start(t: Trace) -> list[Finding]:

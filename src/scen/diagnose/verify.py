@@ -70,6 +70,7 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
     "gradients_died": ("learning rate /10", _times("learning_rate", 0.1, default=1e-3)),
     "loss_spikes": ("learning rate /10", _times("learning_rate", 0.1, default=1e-3)),
     "still_improving_at_end": ("epochs x3", _times("epochs", 3)),
+    "few_updates": ("batch_size=32", _set(batch_size=32)),
 }
 # Fixes that leave the loss as it was (its function, targets and weighting): a run's final
 # loss before and after compares, and a fix after which it is higher on average did not fix
