@@ -585,3 +585,39 @@ def test_enough_updates_or_a_finished_run_is_not_few_updates(case):
     else:  # 120 full-batch steps at a high rate: finished before the end
         found = fit_diagnosed(model, x, y, 120, batch_size=len(x))
     assert "few_updates" not in shown(found), report(found)
+
+
+# --- validation encoded apart from training -------------------------------------------------------
+
+
+def _categories_by_frequency(column, k):
+    """Each category's index by how often it occurs here: a mapping made on whatever rows it is
+    given, so training's and validation's differ where the counts are close."""
+    order = np.argsort(-np.bincount(column, minlength=k), kind="stable")
+    return np.argsort(order)[column]
+
+
+def test_validation_encoded_with_its_own_mapping_never_learns():
+    """Categorical features one-hot encoded by a frequency ranking rebuilt on the validation
+    rows: the same index means another category there (the skewed column alone keeps its
+    ranks). The training accuracy climbs to ~0.93; the validation accuracy sits a few points
+    above chance (0.53-0.56 here, a draw's worth) and its loss never beats the constant
+    prediction's: nothing learned carries over."""
+    rng = np.random.default_rng(6)
+    rows, k = 3000, 8
+    cats = rng.integers(0, k, size=(rows, 4))
+    cats[:, 0] = rng.choice(k, size=rows, p=[.4, .2, .12, .09, .07, .05, .04, .03])
+    effect = rng.normal(size=(4, k))
+    score = effect[np.arange(4), cats].sum(1) + 0.5 * rng.normal(size=rows)
+    y = (score > np.median(score)).astype("float32")
+
+    def encode(c):
+        return np.concatenate([np.eye(k)[_categories_by_frequency(c[:, j], k)]
+                               for j in range(4)], axis=1).astype("float32")
+
+    x_train, x_val = encode(cats[:2400]), encode(cats[2400:])
+    model = mlp(4 * k, [64, 32], 1, "sigmoid", "binary_crossentropy", "adam",
+                metrics=["accuracy"])
+    found = fit_diagnosed(model, x_train, y[:2400], 12, batch_size=64,
+                          validation_data=(x_val, y[2400:]))
+    assert "validation_at_chance" in shown(found), report(found)
