@@ -221,6 +221,18 @@ def test_plateau_crawl_versus_healthy_and_floor():
     assert dx.detect_plateau(make_trace(above, val=[0.71] * n, facts=BCE)) == []
 
 
+@pytest.mark.parametrize("cause", ["rows_normalised", "input_code", "dead_relu"])
+def test_a_plateau_follows_from_inputs_that_lost_what_the_target_needs(cause):
+    """A crawl far from the floor is the symptom; rows normalised instead of features, a
+    missing-value code that set the scale, or dead units are the cause, read first."""
+    n = 60
+    crawl = [0.69, 0.45, 0.35, 0.30, 0.28, 0.27] + list(np.linspace(0.265, 0.24, n - 6))
+    known = [Finding(cause, "warning", "s", "e", "f", epoch=0)]
+    (plateau,) = [f for f in dx.run_detectors(make_trace(crawl, facts=BCE), known)
+                  if f.name == "plateau"]
+    assert plateau.cause == cause and plateau.severity == "info"
+
+
 def test_overfitting():
     loss = list(np.linspace(1.0, 0.1, 12))
     val = [1.0, 0.8, 0.6, 0.5, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]

@@ -546,7 +546,10 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "argmax_ties": ("bottleneck_of_one_unit", "unscaled_inputs", "saturated_units",
                     "sigmoid_with_categorical_crossentropy"),
     "saturated_units": ("unscaled_inputs",),
-    "plateau": ("learning_rate_decayed", "learning_rate_too_low"),
+    # a crawl far from the floor: inputs that lost what the target needs cap the loss too
+    "plateau": ("input_code", "rows_normalised", "inputs_fed_the_same_array", "linear_model",
+                "learning_rate_decayed", "learning_rate_too_low", "unscaled_inputs",
+                "saturated_units", "dead_relu"),
     # a BatchNormalization whose moving averages lag is not overfitting: inference computes
     # another model than training until they settle
     "overfitting": ("batches_sorted_by_class", "validation_copies_training",
