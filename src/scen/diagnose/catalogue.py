@@ -448,11 +448,12 @@ ENTRIES = [
           "overfitting, not a timer."),
     Entry("validation_at_chance", "error",
           "nothing learned carries over to the validation data: it stays at chance",
-          "Check that the validation rows are like the training rows and that the labels "
-          "follow the inputs: validation_split takes the last rows as they are, so shuffle "
-          "before fit (p = np.random.permutation(len(x)); x, y = x[p], y[p]) when the data "
-          "are sorted (by class, by date); shuffle x and y with one permutation, not each "
-          "on its own."),
+          "Check that the validation inputs went through the training data's own "
+          "preprocessing (a vocabulary, a category encoding or a scaler fitted once, on the "
+          "training rows, and applied to both), that the rows are alike (validation_split "
+          "takes the last rows as they are: shuffle sorted data before fit with "
+          "p = np.random.permutation(len(x)); x, y = x[p], y[p]), and that the labels follow "
+          "the inputs (one permutation for x and y, not one each)."),
     Entry("overfitting", "warning", "validation loss rising while training loss falls",
           "EarlyStopping(monitor='val_loss', patience=5, restore_best_weights=True), Dropout or "
           "L2 regularisation, a smaller model or more data."),
