@@ -233,6 +233,18 @@ def test_a_plateau_follows_from_inputs_that_lost_what_the_target_needs(cause):
     assert plateau.cause == cause and plateau.severity == "info"
 
 
+def test_relus_that_died_of_huge_errors_follow_from_unscaled_targets():
+    """Targets in the thousands give errors, and steps, that push ReLU biases far below zero;
+    whether a draw's layer ends over half dead varies, the targets' scale does not."""
+    dead = {"hidden": dict(kind="relu", dead=0.62, units=32, saturated=0.0, exact=0.0)}
+    t = make_trace(list(np.linspace(4e6, 6e4, 25)), facts=MSE, activations=[None] * 24 + [dead])
+    known = [Finding("unscaled_targets", "error", "s", "e", "f", epoch=0)]
+    (relu,) = [f for f in dx.run_detectors(t, known) if f.name == "dead_relu"]
+    assert relu.cause == "unscaled_targets" and relu.severity == "info"
+    (alone,) = [f for f in dx.run_detectors(t) if f.name == "dead_relu"]
+    assert alone.cause is None and alone.severity == "warning"
+
+
 def test_overfitting():
     loss = list(np.linspace(1.0, 0.1, 12))
     val = [1.0, 0.8, 0.6, 0.5, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]

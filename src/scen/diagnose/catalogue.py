@@ -490,7 +490,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
                     "unscaled_inputs"),
     # ReLUs that die during training: huge steps pushed their biases far negative
     "dead_relu": ("bottleneck_of_one_unit", "normalisation_of_one_value",
-                  "cross_entropy_on_unbounded_output",
+                  "cross_entropy_on_unbounded_output", "unscaled_targets",
                   "diverging_loss", "nonfinite_values", "oscillating_loss", "unscaled_inputs!"),
     "weights_never_change": ("softmax_single_unit", "categorical_crossentropy_single_unit"),
     "nonfinite_values": ("float16_throughout", "nonfinite_inputs", "nonfinite_targets",
