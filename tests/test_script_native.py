@@ -332,11 +332,11 @@ def test_accuracy_over_several_values_per_sample_is_kerass(tmp_path, logdir, hea
                                    atol=1e-6, err_msg=key)
 
 
-@pytest.mark.parametrize("kind", ["gen", "pyds", "loader", "oned", "dict"])
+@pytest.mark.parametrize("kind", ["gen", "pyds", "pyds-arrays", "loader", "oned", "dict"])
 def test_datasets_and_fits_inputs_train_on_the_port_with_kerass_batches(tmp_path, logdir,
                                                                        capfd, kind):
-    """A generator, a PyDataset (also as validation_data), a shuffling torch DataLoader, a 1-D
-    x and a dict of inputs: the port takes the batches Keras's own data adapters give, in
+    """A generator, a PyDataset (also as validation_data, or beside validation arrays), a
+    shuffling torch DataLoader, a 1-D x and a dict of inputs: the port takes the batches Keras's own data adapters give, in
     their order (Keras's metric objects too), and the script prints what plain Keras prints."""
     from pathlib import Path
 

@@ -268,8 +268,12 @@ def fit_natively(run, model, a: dict, keras):
         peeked = getattr(model, "_scen_peeked", False)  # build_as_keras_fit_would did it
         trainer.start(first_fit=previous is None and not peeked)
         keras_built(model, Dataset(run.data.x, run.data.y), fit)  # x as the script gave it
-    if val_dataset:
-        trainer.val_source = KerasBatches(model, a["validation_data"],
+    if val_dataset:  # unpacked as Keras's fit does: a dataset, or arrays beside a dataset
+        from keras.src.trainers.data_adapters.data_adapter_utils import (
+            unpack_x_y_sample_weight)
+
+        val_x, val_y, val_weights = unpack_x_y_sample_weight(a["validation_data"])
+        trainer.val_source = KerasBatches(model, val_x, val_y, val_weights,
                                           batch_size=a.get("validation_batch_size")
                                           or a.get("batch_size"),
                                           steps=a.get("validation_steps"), evaluation=True)

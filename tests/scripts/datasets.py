@@ -21,6 +21,8 @@ if kind == "gen":
     h = model.fit(gen(), steps_per_epoch=10, epochs=3, verbose=0)
 elif kind == "pyds":
     h = model.fit(Seq(), epochs=3, verbose=0, validation_data=Seq())
+elif kind == "pyds-arrays":  # validation arrays beside a dataset: Keras unpacks the pair
+    h = model.fit(Seq(), epochs=3, verbose=0, validation_data=(x[:64], y[:64]))
 elif kind == "loader":
     dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=32, shuffle=True)
     h = model.fit(dl, epochs=3, verbose=0)
