@@ -621,3 +621,23 @@ def test_validation_encoded_with_its_own_mapping_never_learns():
     found = fit_diagnosed(model, x_train, y[:2400], 12, batch_size=64,
                           validation_data=(x_val, y[2400:]))
     assert "validation_at_chance" in shown(found), report(found)
+
+
+def test_a_rare_token_id_is_not_a_missing_value_code():
+    """Token ids into an Embedding: a rare large id at one position is a word, not a code
+    (round 2026-12-09's spam filter drew input_code there)."""
+    rng = np.random.default_rng(9)
+    ids = rng.integers(1, 40, size=(1500, 12))
+    ids[:3, 5] = 400  # three texts with a rare word at position 5
+    y = (ids[:, 0] > 20).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((12,), dtype="int32"), layers.Embedding(500, 8),
+                              layers.GlobalAveragePooling1D(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = fit_diagnosed(model, ids, y, 2)
+    assert "input_code" not in [f.name for f in found], report(found)
+    # the same column as a measurement is a code
+    found = fit_diagnosed(mlp(12, [8], 1, "sigmoid", "binary_crossentropy", "adam"),
+                          ids.astype("float32"), y, 1)
+    assert "input_code" in [f.name for f in found], report(found)

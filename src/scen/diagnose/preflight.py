@@ -47,7 +47,9 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     if labels is not None and sum(np.size(t) for t in flatten(labels)) <= LABELS_WHOLE:
         y = labels
     findings = check_precision(model) + check_inputs(model, x, inputs)
-    findings += check_feature_copies_target(inputs, labels) + check_input_codes(inputs)
+    findings += check_feature_copies_target(inputs, labels)
+    if not _token_ids(model, x, inputs):  # an id is a name, not a measurement: no code in it
+        findings += check_input_codes(inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     findings += check_constant_normalisation(model)
     findings += check_symmetry(model) + check_bottleneck(model) + check_squashed_twice(model)
@@ -132,6 +134,14 @@ def _targets(y, n: int, names: list[str] | None = None) -> list:
     if isinstance(y, (list, tuple)) and len(y) == n:
         return list(y)
     return [y] + [None] * (n - 1)
+
+
+def _token_ids(model, x, inputs) -> bool:
+    """Whether the (single) input is token ids: it feeds an Embedding, or - a subclassed
+    model, whose first layers cannot be read - it is an array of integers."""
+    if has_graph(model, x) and len(model.inputs) == 1:
+        return any(type(c).__name__ == "Embedding" for c in consumers(model, model.inputs[0]))
+    return isinstance(inputs, np.ndarray) and np.issubdtype(inputs.dtype, np.integer)
 
 
 def check_inputs(model, x, whole=None) -> list[Finding]:
