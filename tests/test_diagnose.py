@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+import dataclasses  # noqa: E402
 import math  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -243,6 +244,22 @@ def test_relus_that_died_of_huge_errors_follow_from_unscaled_targets():
     assert relu.cause == "unscaled_targets" and relu.severity == "info"
     (alone,) = [f for f in dx.run_detectors(t) if f.name == "dead_relu"]
     assert alone.cause is None and alone.severity == "warning"
+
+
+def test_validation_at_chance_follows_from_a_model_that_cannot_represent_the_task():
+    """A linear model on a task that needs a bend memorises a little of its training rows;
+    nothing of it carries over. The model's make-up is the cause, read first."""
+    n = 10
+    facts = dataclasses.replace(BCE, label_rows=1000)
+    t = make_trace(list(np.linspace(0.69, 0.6, n)), list(np.linspace(0.5, 0.7, n)),
+                   val=list(np.linspace(0.69, 0.72, n)), facts=facts)
+    for r in t.records:
+        r.logs["val_accuracy"] = 0.5
+    known = [Finding("linear_model", "error", "s", "e", "f", epoch=0)]
+    (v,) = [f for f in dx.run_detectors(t, known) if f.name == "validation_at_chance"]
+    assert v.cause == "linear_model" and v.severity == "info"
+    (alone,) = [f for f in dx.run_detectors(t) if f.name == "validation_at_chance"]
+    assert alone.cause is None and alone.severity == "error"
 
 
 def test_overfitting():

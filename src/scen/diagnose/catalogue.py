@@ -561,7 +561,11 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "train_val_gap": ("batches_sorted_by_class", "validation_unlike_training",
                       "zero_weight_class", "validation_at_chance",
                       "batchnorm_statistics_unsettled"),
-    "validation_at_chance": ("input_code", "class_weights_favour_majority", "zero_weight_class",
+    # ...and a model that cannot represent the task (a linear one, a constant input) learns
+    # nothing that carries over either
+    "validation_at_chance": ("input_code", "linear_model", "normalisation_of_one_value",
+                             "rows_normalised", "class_weights_favour_majority",
+                             "zero_weight_class",
                              "majority_class_predictor", "validation_unlike_training",
                              "dropout_too_high",
                              "batchnorm_statistics_unsettled", "validation_copies_training",
