@@ -23,6 +23,10 @@ _KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 # command) keeps every kind of check - parity, contracts, CLI, diagnosis kinds, bad input - in
 # a few minutes; CI runs the slow set after it. A node id may be a prefix of several.
 SLOW = (
+    # One precision per scenario in the quick run; the other pair here (2026-12-07).
+    "tests/test_run.py::test_the_port_trains_mixed_precision_as_keras_policies_do[fp16-plateau]",
+    "tests/test_run.py::test_the_port_trains_mixed_precision_as_keras_policies_do[bf16-toy-blobs]",
+    "tests/test_diagnose_round_kinds.py::test_enough_updates_or_a_finished_run_is_not_few_updates[minibatches]",
     "tests/test_script_compare.py::test_a_tf_data_dataset_is_compared_by_its_first_element",
     "tests/test_sweep.py::test_batched_seeds_follow_their_single_runs[toy-blobs-rmsprop-lr-0.1-0.1-seeds1-15]",
     "tests/test_sweep.py::test_batched_seeds_follow_their_single_runs[rating-classifier-0.01-seeds2-3]",
