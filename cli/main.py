@@ -663,7 +663,7 @@ def run_all(template) -> None:
         resolve_device(first)
     except ScenError as e:
         fail(str(e))
-    interrupted, failures, shown = False, {}, 0
+    interrupted, failures = False, {}
     try:  # Ctrl-C at any moment (in a run, or between two) ends with the table so far
         for i, (s, v) in enumerate(todo, start=1):
             spec = replace(template, scenario=s.name, variant=v.name,
@@ -673,7 +673,6 @@ def run_all(template) -> None:
             except ScenError as e:  # this scenario cannot run here (its data, say): the rest can
                 reason = str(e).split(":")[0].split(";")[0]  # its first clause; all of it below
                 table.add_row(s.name, v.name, spec.backend, "[yellow]not run[/]", escape(reason))
-                shown += 1
                 failures.setdefault(str(e), []).append(f"{s.name} [{v.name}]")
                 err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: not run", highlight=False,
                           markup=False)
@@ -682,13 +681,12 @@ def run_all(template) -> None:
                 raise KeyboardInterrupt
             table.add_row(s.name, f"{v.name} ({r.epochs_run} epochs)", spec.backend,
                           verdict(v, r), escape(measured_text(r)))
-            shown += 1
             err.print(f"[{i}/{len(todo)}] {s.name} [{v.name}]: {r.status} in {r.seconds:.1f} s",
                       highlight=False, markup=False)
     except KeyboardInterrupt:
         interrupted = True
-        if shown < len(todo):  # the run it stopped in, or the one about to start
-            s, v = todo[shown]
+        if table.row_count < len(todo):  # the run it stopped in, or the one about to start
+            s, v = todo[table.row_count]
             table.add_row(s.name, v.name, template.backend, "[yellow]interrupted[/]", "")
     out.print(table)
     for reason, which in failures.items():

@@ -8,9 +8,9 @@ copied back to the host until the end of an epoch.
 
 Mixed precision is torch's autocast for the forward pass, made to follow Keras's mixed
 policies (every layer's output and bias in the compute dtype: scen.port.graph.compute_dtype),
-and for fp16 a GradScaler on Keras's LossScaleOptimizer's schedule. (Why ~650 lines: the Trainer is the training loop,
-read top to bottom as nanoGPT's is; its compile and device handling live with it because
-they change what the loop keeps between steps.)
+and for fp16 a GradScaler on Keras's LossScaleOptimizer's schedule. (Why ~650 lines: the
+Trainer is the training loop, read top to bottom as nanoGPT's is; its compile and device
+handling live with it because they change what the loop keeps between steps.)
 """
 
 from __future__ import annotations

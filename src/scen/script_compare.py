@@ -55,32 +55,8 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
         for i, spec in enumerate(specs, start=1):
             if progress:
                 progress(i, len(specs), spec.backend)
-            if results:
-                first = next(iter(results.values())).runs[0]
-                spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
-            try:
-                results[spec.backend] = result = run_in_worker(spec)
-            except ScenError as e:
-                if spec.backend != "torch" or "native port cannot take" not in str(e):
-                    raise
-                if notes is not None:
-                    notes.append(f"torch (the native port) left out: {e}")
-                continue
-            if result.exit_code:
-                last = (result.traceback.strip().splitlines() or ["?"])[-1]
-                if not result.runs:
-                    raise ScenError(f"on {spec.backend} the script failed before its first fit "
-                                    f"(exit status {result.exit_code}: {last})")
-                if notes is not None:
-                    notes.append(f"{spec.backend}: the script exited with status "
-                                 f"{result.exit_code} after {len(result.runs)} fit(s) ({last})")
-            reference = next(iter(results.values()))
-            differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
-            if differ:
-                raise ScenError(f"the script's data differ across backends ({spec.backend}'s fit "
-                                f"{differ[0]} got other arrays than {reference.spec.backend}'s): "
-                                "made with a backend's random ops? Make them with NumPy to compare")
-            if result.status == "interrupted":
+            result = run_backend(spec, results, notes)
+            if result is not None and result.status == "interrupted":
                 stopped = True
                 break
     except KeyboardInterrupt:
@@ -102,6 +78,39 @@ def compare_script(path: str, args: list[str], backends: list[str] | None, seed:
     for c in comparisons:
         c.interrupted = c.interrupted or stopped
     return comparisons
+
+
+def run_backend(spec: ScriptSpec, results: dict[str, ScriptResult],
+                notes: list[str] | None) -> ScriptResult | None:
+    """One backend's run of the script, from the first backend's initial weights, added to
+    `results` (None: the native port could not take a fit, and is left out with a note).
+    ScenError where it failed before its first fit or got other data than the first."""
+    if results:
+        first = next(iter(results.values())).runs[0]
+        spec.initial_weights = os.path.join(first.run_dir, "initial_weights.npz")
+    try:
+        results[spec.backend] = result = run_in_worker(spec)
+    except ScenError as e:
+        if spec.backend != "torch" or "native port cannot take" not in str(e):
+            raise
+        if notes is not None:
+            notes.append(f"torch (the native port) left out: {e}")
+        return None
+    if result.exit_code:
+        last = (result.traceback.strip().splitlines() or ["?"])[-1]
+        if not result.runs:
+            raise ScenError(f"on {spec.backend} the script failed before its first fit "
+                            f"(exit status {result.exit_code}: {last})")
+        if notes is not None:
+            notes.append(f"{spec.backend}: the script exited with status "
+                         f"{result.exit_code} after {len(result.runs)} fit(s) ({last})")
+    reference = next(iter(results.values()))
+    differ = [n + 1 for n, (a, b) in enumerate(zip(reference.data, result.data)) if a != b]
+    if differ:
+        raise ScenError(f"the script's data differ across backends ({spec.backend}'s fit "
+                        f"{differ[0]} got other arrays than {reference.spec.backend}'s): "
+                        "made with a backend's random ops? Make them with NumPy to compare")
+    return result
 
 
 def check_script_backends(backends: list[str]) -> None:
