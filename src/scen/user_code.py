@@ -60,6 +60,68 @@ def _class_side_effects(cls) -> str | None:
     return None
 
 
+def layers_made_in_call(model) -> list[str]:
+    """Keras layers constructed inside a `call` written outside Keras, each as
+    "Class.call makes Dense(...)": a layer made there is new on every call, with weights
+    drawn afresh that no optimizer ever sees (Keras tracks layers set on `self`). A layer made
+    once and kept on `self` (`self.head = Dense(...)`: a lazy build) is not one. Read from the
+    source, so no call is made; [] where the source cannot be read."""
+    layers = model._flatten_layers(include_self=True) if hasattr(
+        model, "_flatten_layers") else [model]
+    found = []
+    for cls in {type(layer) for layer in layers}:
+        found += [f"{cls.__name__}.call makes {name}(...)" for name in _made_in_call(cls)]
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=None)
+def _made_in_call(cls) -> tuple[str, ...]:
+    """The Keras layer classes that cls.call constructs without keeping them on self."""
+    nodes = _own_call(cls)
+    if not nodes:
+        return ()
+    import keras
+
+    names = vars(inspect.getmodule(cls) or object)
+    kept = {id(n.value) for n in nodes if isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+        for t in n.targets)}
+    made = []
+    for node in nodes:
+        if not isinstance(node, ast.Call) or id(node) in kept:
+            continue
+        target = _resolved(node.func, names)
+        if isinstance(target, type) and issubclass(target, keras.layers.Layer) \
+                and _has_weights(target, keras.layers.Layer):
+            made.append(target.__name__)
+    return tuple(made)
+
+
+def _has_weights(cls, base) -> bool:
+    """Whether a layer class makes weights, as Keras's own do: in a `build` of its own (Dense,
+    Conv2D, LSTM; Dropout, Flatten and pooling have none). Merge layers (Add, Concatenate)
+    build to check shapes only."""
+    try:
+        from keras.src.layers.merging.base_merge import Merge
+    except ImportError:  # a Keras that moved it: count merge layers in
+        Merge = None
+    if Merge is not None and issubclass(cls, Merge):
+        return False
+    return any("build" in vars(k) for k in cls.__mro__
+               if k is not base and isinstance(k, type) and issubclass(k, base))
+
+
+def _resolved(expr: ast.AST, names: dict):
+    """What a name or dotted name (`Dense`, `layers.Dense`, `keras.layers.Dense`) is bound to
+    in a module's globals; None for anything else (self.dense, a call's result)."""
+    if isinstance(expr, ast.Name):
+        return names.get(expr.id)
+    if isinstance(expr, ast.Attribute):
+        owner = _resolved(expr.value, names)
+        return getattr(owner, expr.attr, None) if owner is not None else None
+    return None
+
+
 def adds_losses(cls) -> bool:
     """Whether a class's own `call` (a subclassed model's) calls `self.add_loss`: Keras's
     compute_loss sums those into the loss, and a graph traced from the call does not hold

@@ -217,6 +217,32 @@ ENTRIES = [
     Entry("target_code", "error", "a missing-value code among the regression targets",
           "Drop (or mask with sample_weight=0) the rows whose target is {code}: it marks a "
           "missing value, and the loss fits it as one."),
+    Entry("constraint_limits_model", "error",
+          "NonNeg kernels make the model rise with every input, and the target does not",
+          "Drop kernel_constraint=NonNeg() from the hidden layers. To keep predictions "
+          "non-negative, constrain the output instead (a 'softplus' or 'relu' activation on "
+          "the last layer, or predict log(price) and exponentiate)."),
+    Entry("padding_id_collides", "error",
+          "a real token has id 0, the id that mask_zero masks as padding",
+          "Number the vocabulary from 1 and keep 0 for padding only (Keras's TextVectorization "
+          "and Tokenizer do: 0 padding, 1 out-of-vocabulary), then pad with 0."),
+    Entry("input_not_used", "error", "input {name} never reaches the output",
+          "Check the model's wiring: each branch's first layer should take that branch's "
+          "input (in a functional model, the tensor passed to each layer; in a subclassed "
+          "model, which key of inputs each tower reads)."),
+    Entry("layer_created_in_call", "error",
+          "{where} constructs a layer on every call: its weights are never trained",
+          "Create the layer once, in __init__ (self.dense = layers.{layer_class}...), and only "
+          "call it in call(): self.dense(inputs)."),
+    Entry("loss_domain_excludes_targets", "error",
+          "{loss} is not defined for targets below zero",
+          "Use loss='mean_squared_error' (or 'huber') on these targets; keep {loss} for "
+          "targets that cannot be negative (counts, prices), and do not standardise those: "
+          "MSLE and Poisson need the raw, non-negative scale."),
+    Entry("percentage_loss_near_zero_targets", "error",
+          "{loss} on targets at or near zero: a few rows dominate the loss",
+          "Use loss='mean_absolute_error' or 'mean_squared_error' (or 'huber'); keep a "
+          "percentage error as a metric only for targets far from zero (prices, volumes)."),
     Entry("unscaled_targets", "warning", "regression targets far from unit scale",
           "Standardise the targets (y - mean) / std and invert after predict, or initialise the "
           "output bias at the target mean (bias_initializer=keras.initializers.Constant(mean))."),
@@ -576,6 +602,17 @@ CAUSES: dict[str, tuple[str, ...]] = {
                           "majority_class_predictor", "mean_predictor",
                           "output_cannot_reach_targets", "vanishing_gradients"),
 }
+# Faults that make the model fit something other than the data (a loss outside its targets'
+# domain, a layer drawn anew on every call): every symptom of the curves follows from them.
+FITS_SOMETHING_ELSE = ("layer_created_in_call", "input_not_used", "constraint_limits_model",
+                       "padding_id_collides", "loss_domain_excludes_targets",
+                       "percentage_loss_near_zero_targets")
+for _symptom in ("still_improving_at_end", "slow_start", "mean_predictor",
+                 "majority_class_predictor", "worse_than_constant", "plateau", "loss_levelled_off",
+                 "learning_rate_too_low", "dead_relu", "validation_at_chance", "overfitting",
+                 "train_val_gap", "weights_without_gradient", "argmax_ties"):
+    CAUSES[_symptom] = FITS_SOMETHING_ELSE + CAUSES.get(_symptom, ())
+
 CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."
 
 # What each backend does where they differ (measured: ../shared/SCENARIOS.md and the programs

@@ -26,6 +26,17 @@ ONE_HOT_ATOL = 1e-3  # rows summing to 1 within this are distributions (float32 
 CLASS_LIKE_VALUES = 20  # targets outside [0, 1] with more distinct values than this, or any
 # non-integer ones, are measurements, not class labels: a regression (labels 1/2 or 0..9 are
 # classes; prices, counts in the thousands and standardised values are not).
+# Losses defined on part of the line only (Keras 3, keras/src/losses/losses.py): MSLE takes
+# log(max(y, 1e-7) + 1) of targets and predictions alike, Poisson y_pred - y * log(y_pred + 1e-7)
+# is unbounded below for y < 0, and MAPE divides by max(|y|, 1e-7).
+NONNEGATIVE_LOSSES = {"meansquaredlogarithmicerror": "log(max(y, 1e-7) + 1)",
+                      "msle": "log(max(y, 1e-7) + 1)",
+                      "poisson": "y_pred - y * log(y_pred + 1e-7)"}
+PERCENTAGE_LOSSES = {"meanabsolutepercentageerror", "mape"}
+OUT_OF_DOMAIN_SHARE = 0.05  # targets outside a loss's domain before it counts: a few stray
+# negative values are noise; one in twenty is a target the loss was not made for.
+NEAR_ZERO = 0.05  # |y| under this share of the median |y| is "near zero" for a percentage error:
+NEAR_ZERO_SHARE = 0.02  # ...and this share of such rows carries most of MAPE's 1/|y| weight.
 
 
 
@@ -285,10 +296,46 @@ def check_target_codes(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
         code=fmt(c['code']))]
 
 
+def check_loss_domain(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
+    """Targets outside the loss's domain: negative targets under MSLE or Poisson, targets at or
+    near zero (or of both signs) under a percentage error. The loss still falls, but towards a
+    model of other targets than the data's."""
+    key = spec.loss_name.replace("_", "").lower()
+    v = y[np.isfinite(y)].ravel()
+    if not v.size:
+        return []
+    if key in NONNEGATIVE_LOSSES:
+        below = float(np.mean(v < 0))
+        if below > OUT_OF_DOMAIN_SHARE:
+            return [finding(
+                "loss_domain_excludes_targets",
+                f"{below:.0%} of the targets are negative (range [{fmt(float(v.min()))}, "
+                f"{fmt(float(v.max()))}], median {fmt(float(np.median(v)))}), but "
+                f"{spec.loss_name} computes {NONNEGATIVE_LOSSES[key]}: below zero every target "
+                "counts as the same value (or the loss has no floor), so the model is fitted "
+                "to targets the data do not have.", layer=spec.layer, loss=spec.loss_name)]
+    if key in PERCENTAGE_LOSSES:
+        size = np.abs(v)
+        median = float(np.median(size))
+        near = float(np.mean(size <= NEAR_ZERO * median)) if median > 0 else 1.0
+        both_signs = min(float(np.mean(v > 0)), float(np.mean(v < 0)))
+        if near > NEAR_ZERO_SHARE or both_signs > OUT_OF_DOMAIN_SHARE:
+            signs = (f"they take both signs ({both_signs:.0%} on the rarer side), "
+                     if both_signs > OUT_OF_DOMAIN_SHARE else "")
+            return [finding(
+                "percentage_loss_near_zero_targets",
+                f"{signs}{near:.1%} of the targets lie within {NEAR_ZERO:.0%} of zero relative "
+                f"to the median |y| {fmt(median)} (smallest |y| {fmt(float(size.min()))}); "
+                f"{spec.loss_name} divides each error by max(|y|, 1e-7), so those few rows "
+                "outweigh all the others and the loss stays large while the fit is poor.",
+                layer=spec.layer, loss=spec.loss_name)]
+    return []
+
+
 def check_regression_targets(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
     """Regression: targets the output activation can reach, rows free to not sum to 1, and a
     scale a linear output reaches in reasonable time; no missing-value codes among them."""
-    codes = check_target_codes(spec, y)
+    codes = check_target_codes(spec, y) or check_loss_domain(spec, y)
     if codes:
         return codes
     f, act, units, layer, width = [], spec.activation, spec.units, spec.layer, y.shape[-1]

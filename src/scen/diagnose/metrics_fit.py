@@ -130,6 +130,9 @@ def detect_loss_metric_disagreement(t: Trace) -> list[Finding]:
     gained = loss[0] - loss[-1]
     if gained <= DISAGREE * max(abs(loss[0]), abs(loss[-1])):
         return []
+    # A loss below zero that keeps falling is one being maximised (most losses have a floor
+    # at 0): there, a metric that merely fails to improve disagrees with it as well.
+    enough = 0.0 if loss[-1] < 0 else DISAGREE
     worse = []
     for key in t.records[0].logs:
         base = _base(key)
@@ -141,7 +144,7 @@ def detect_loss_metric_disagreement(t: Trace) -> list[Finding]:
         if not (up or down) or not np.all(np.isfinite(values[[0, -1]])):
             continue
         change = (values[-1] - values[0]) * (1 if down else -1)  # > 0: worse
-        if change <= DISAGREE * max(abs(values[0]), 1e-12):
+        if change < 0 or change <= enough * max(abs(values[0]), 1e-12) and enough:
             return []  # a metric that agrees (or holds): no disagreement to report
         worse.append(f"'{key}' from {fmt(values[0])} to {fmt(values[-1])}")
     if not worse:
@@ -149,6 +152,6 @@ def detect_loss_metric_disagreement(t: Trace) -> list[Finding]:
     return [finding(
         "loss_metric_disagreement",
         f"the loss ({t.facts.loss_name or 'the compiled loss'}) fell from {fmt(loss[0])} to "
-        f"{fmt(loss[-1])} while {', '.join(worse)} got worse"
+        f"{fmt(loss[-1])} while {', '.join(worse)} got {'no better' if enough == 0 else 'worse'}"
         + (": a loss below zero that keeps falling is the sign of one maximised, not "
            "minimised" if loss[-1] < 0 else "") + ".")]

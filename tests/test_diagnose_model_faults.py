@@ -1,0 +1,342 @@
+"""Kinds added after round 2026-12-09's misses: faults in how the model is put together or what
+its loss can fit, each seen before the first step. Every program here is our own (synthetic
+data, models, losses and sizes unlike the round's), with controls that must stay silent:
+
+- a loss whose domain excludes the targets (MSLE or Poisson on negative targets; MAPE on
+  targets at or near zero);
+- a layer constructed inside `call`;
+- one of several inputs that no output depends on;
+- NonNeg kernels on every layer against a target that falls with a feature;
+- a real token numbered 0 into an Embedding(mask_zero=True).
+"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from scen import diagnose as dx  # noqa: E402
+
+keras = pytest.importorskip("keras")
+layers = keras.layers
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
+
+
+def diagnosed(model, x, y, epochs=1, **fit):
+    diag = dx.DiagnoseCallback(x, y, verbose=False)
+    model.fit(x, y, epochs=epochs, callbacks=[diag], verbose=0, **fit)
+    return diag.findings()
+
+
+def shown(findings):
+    return [f.name for f in findings if f.severity in ("error", "warning")]
+
+
+def regressor(n_in, loss, seed=0, out_activation=None):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((n_in,)), layers.Dense(16, activation="relu"),
+                              layers.Dense(1, activation=out_activation)])
+    model.compile("adam", loss)
+    return model
+
+
+# --- a loss whose domain excludes the targets --------------------------------------------------
+
+
+def _features(seed, rows=400, n=5):
+    return np.random.default_rng(seed).normal(size=(rows, n)).astype("float32")
+
+
+def _returns(x, seed):  # daily returns: about half of them negative
+    rng = np.random.default_rng(seed)
+    return (0.01 * x[:, 0] - 0.005 * x[:, 1] + 0.01 * rng.normal(size=len(x))).astype("float32")
+
+
+def _counts(x, seed):  # visits a day: whole numbers from 0 up
+    lam = np.exp(1.0 + 0.4 * x[:, 0] - 0.3 * x[:, 2])
+    return np.random.default_rng(seed).poisson(lam).astype("float32")
+
+
+@pytest.mark.parametrize("loss, target, fires", [
+    ("mean_squared_logarithmic_error", "returns", True),
+    ("poisson", "standardised counts", True),
+    ("mean_squared_logarithmic_error", "durations", False),
+    ("poisson", "counts", False),
+])
+def test_a_loss_defined_for_non_negative_targets(loss, target, fires):
+    x = _features(1)
+    y = {"returns": lambda: _returns(x, 2),
+         "standardised counts": lambda: (lambda c: (c - c.mean()) / c.std())(_counts(x, 3)),
+         "durations": lambda: np.exp(2 + 0.5 * x[:, 3]).astype("float32"),
+         "counts": lambda: _counts(x, 3)}[target]()
+    found = diagnosed(regressor(5, loss, out_activation="softplus" if loss == "poisson"
+                                else None), x, y.astype("float32"))
+    assert ("loss_domain_excludes_targets" in shown(found)) is fires, dx.format_report(found)
+    if fires:
+        assert shown(found)[0] == "loss_domain_excludes_targets"
+        f = next(f for f in found if f.name == "loss_domain_excludes_targets")
+        assert "negative" in f.evidence and "mean_squared_error" in f.fix
+
+
+@pytest.mark.parametrize("target, fires", [
+    ("profit crossing zero", True),
+    ("demand with closed days", True),
+    ("sales volumes", False),
+])
+def test_a_percentage_error_on_targets_near_zero(target, fires):
+    x = _features(4, rows=500)
+    rng = np.random.default_rng(5)
+    if target == "profit crossing zero":
+        y = 3.0 * x[:, 0] + x[:, 1] + rng.normal(size=500)
+    elif target == "demand with closed days":
+        y = 200 + 40 * x[:, 0] + 10 * rng.normal(size=500)
+        y[rng.random(500) < 0.05] = 0.0  # the shop was shut
+    else:
+        y = 300 + 60 * x[:, 0] + 20 * rng.normal(size=500)
+    found = diagnosed(regressor(5, "mape"), x, y.astype("float32"))
+    assert ("percentage_loss_near_zero_targets" in shown(found)) is fires, \
+        dx.format_report(found)
+
+
+# --- a layer made inside call --------------------------------------------------------------------
+
+
+class GatedBlock(layers.Layer):
+    """A custom layer that makes its projection on every call."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def call(self, x):
+        gate = keras.layers.Dense(self.units, activation="sigmoid")(x)
+        return x * gate
+
+
+class DropoutInCall(keras.Model):
+    """Weights made once in __init__; only a weightless Dropout is made in call."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = layers.Dense(16, activation="relu")
+        self.out = layers.Dense(3, activation="softmax")
+
+    def call(self, x, training=False):
+        return self.out(layers.Dropout(0.1)(self.hidden(x), training=training))
+
+
+def _classes(seed, rows=300, n=6):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, n)).astype("float32")
+    return x, (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0.5).astype("int64")
+
+
+def test_a_custom_layer_that_makes_its_dense_on_every_call():
+    x, y = _classes(6)
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((6,)), GatedBlock(6), layers.Dense(3, "softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    found = diagnosed(model, x, y)
+    f = next((f for f in found if f.name == "layer_created_in_call"), None)
+    assert f is not None and f.severity == "error", dx.format_report(found)
+    assert "GatedBlock.call makes Dense" in f.evidence and "__init__" in f.fix
+    assert shown(found)[0] == "layer_created_in_call"
+
+
+def test_a_weightless_layer_made_in_call_is_not_one():
+    x, y = _classes(7)
+    keras.backend.clear_session()
+    model = DropoutInCall()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert "layer_created_in_call" not in shown(diagnosed(model, x, y))
+
+
+# --- an input that no output depends on ----------------------------------------------------------
+
+
+def _three_inputs(seed, rows=300):
+    rng = np.random.default_rng(seed)
+    parts = [rng.normal(size=(rows, k)).astype("float32") for k in (4, 6, 3)]
+    y = (parts[0][:, 0] + parts[2][:, 1] > 0).astype("float32")
+    return parts, y
+
+
+def _wired(slip: bool):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    a, b, c = keras.Input((4,), name="weather"), keras.Input((6,), name="traffic"), \
+        keras.Input((3,), name="calendar")
+    ha = layers.Dense(8, activation="relu")(a)
+    hb = layers.Dense(8, activation="relu")(b)
+    hc = layers.Dense(8, activation="relu")(hb if slip else c)  # the slip reads traffic twice
+    merged = layers.Concatenate()([ha, hb, hc])
+    model = keras.Model([a, b, c], layers.Dense(1, activation="sigmoid")(merged))
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("slip", [True, False])
+def test_a_branch_that_reads_the_wrong_tensor_leaves_an_input_unused(slip):
+    x, y = _three_inputs(8)
+    found = diagnosed(_wired(slip), x, y)
+    assert ("input_not_used" in shown(found)) is slip, dx.format_report(found)
+    if slip:
+        assert "'calendar'" in next(f for f in found if f.name == "input_not_used").evidence
+
+
+class Recommender(keras.Model):
+    """Dict inputs; the item tower reads the user's features when `slip`."""
+
+    def __init__(self, slip):
+        super().__init__()
+        self.slip = slip
+        self.users = layers.Dense(8, activation="tanh")
+        self.items = layers.Dense(8, activation="tanh")
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        u = self.users(inputs["user"])
+        v = self.items(inputs["user"] if self.slip else inputs["item"])
+        return self.out(u * v)
+
+
+@pytest.mark.parametrize("slip", [True, False])
+def test_a_subclassed_tower_fed_the_other_key(slip):
+    rng = np.random.default_rng(9)
+    x = {"user": rng.normal(size=(256, 8)).astype("float32"),
+         "item": rng.normal(size=(256, 8)).astype("float32")}
+    y = (x["user"][:, :4] * x["item"][:, :4]).sum(axis=1).astype("float32")
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    model = Recommender(slip)
+    model.compile("adam", "mse")
+    found = diagnosed(model, x, y)
+    assert ("input_not_used" in shown(found)) is slip, dx.format_report(found)
+
+
+# --- NonNeg kernels on every layer ---------------------------------------------------------------
+
+
+def _car_data(seed, rows=600):
+    """Fuel economy: falls with weight and power, rises with the year (standardised)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 4)).astype("float32")
+    y = (-2.0 * x[:, 0] - 1.0 * x[:, 1] + 0.8 * x[:, 2] + 0.3 * rng.normal(size=rows))
+    return x, y.astype("float32")
+
+
+def _monotone(where: str):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    every = where == "every layer"
+    nonneg = keras.constraints.NonNeg
+    model = keras.Sequential([
+        keras.Input((4,)),
+        layers.Dense(32, activation="tanh", kernel_constraint=nonneg() if every else None),
+        layers.Dense(1, kernel_constraint=nonneg()),
+    ])
+    model.compile("adam", "mse")
+    return model
+
+
+@pytest.mark.parametrize("where, target, fires", [
+    ("every layer", "falls with weight", True),
+    ("every layer", "rises with every feature", False),
+    ("the output only", "falls with weight", False),
+])
+def test_non_negative_kernels_against_a_falling_target(where, target, fires):
+    x, y = _car_data(10)
+    if target == "rises with every feature":
+        y = (x @ np.array([1.0, 0.5, 0.8, 0.2])).astype("float32")
+    found = diagnosed(_monotone(where), x, y)
+    assert ("constraint_limits_model" in shown(found)) is fires, dx.format_report(found)
+    if fires:
+        f = next(f for f in found if f.name == "constraint_limits_model")
+        assert "feature(s) 0 (r = -0." in f.evidence and "NonNeg" in f.fix
+
+
+# --- a real token numbered 0 under mask_zero -----------------------------------------------------
+
+
+def _reviews(seed, unknown_id: int, rows=400, length=20):
+    """Pre-padded id sequences; words outside the vocabulary get `unknown_id`."""
+    rng = np.random.default_rng(seed)
+    ids = np.zeros((rows, length), dtype="int32")
+    y = rng.integers(0, 2, size=rows).astype("float32")
+    for i in range(rows):
+        n = rng.integers(8, length + 1)
+        words = rng.integers(2, 60, size=n) + (30 * y[i]).astype(int)
+        words[rng.random(n) < 0.15] = unknown_id  # rare words
+        ids[i, length - n:] = words
+    return ids, y
+
+
+@pytest.mark.parametrize("unknown_id, fires", [(0, True), (1, False)])
+def test_an_out_of_vocabulary_id_of_zero_under_mask_zero(unknown_id, fires):
+    ids, y = _reviews(11, unknown_id)
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((20,), dtype="int32"),
+                              layers.Embedding(100, 8, mask_zero=True), layers.LSTM(8),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnosed(model, ids, y)
+    assert ("padding_id_collides" in shown(found)) is fires, dx.format_report(found)
+
+
+# --- the same kinds on torch and JAX -----------------------------------------------------------
+
+AGREE = {
+    "layer in call": """
+class Tower(keras.Model):
+    def call(self, x):
+        return layers.Dense(1)(layers.Dense(8, activation="relu")(x))
+rng = np.random.default_rng(3)
+x = rng.normal(size=(300, 5)).astype("float32")
+model = Tower()
+model.compile("adam", "mse")
+fit = dict(x=x, y=x[:, 0] * 2, epochs=2, batch_size=32)
+""",
+    "unused input": """
+a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
+h = layers.Dense(4, activation="relu")(a)
+model = keras.Model([a, b], layers.Dense(1)(layers.Dense(4)(h)))
+model.compile("adam", "mse")
+rng = np.random.default_rng(4)
+xa, xb = rng.normal(size=(200, 3)).astype("float32"), rng.normal(size=(200, 3)).astype("float32")
+fit = dict(x=[xa, xb], y=xb[:, 0], epochs=2, batch_size=32)
+""",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(AGREE))
+def test_torch_and_jax_show_the_same_kinds(case):
+    pytest.importorskip("jax")
+    from test_diagnose_round_kinds import kinds_on
+
+    torch_kinds = kinds_on("torch", AGREE[case])
+    assert torch_kinds, case
+    assert kinds_on("jax", AGREE[case]) == torch_kinds
+
+
+# --- a loss below zero that keeps falling ------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss, acc, fires", [
+    ([-0.5, -2.0, -3.1, -4.0], [0.21, 0.2, 0.2, 0.2], True),  # maximised: the metric holds
+    ([-0.5, -2.0, -3.1, -4.0], [0.21, 0.4, 0.6, 0.7], False),  # a negative loss that works
+    ([2.0, 1.5, 1.2, 1.0], [0.21, 0.2, 0.2, 0.2], False),  # above zero: must get 10% worse
+])
+def test_a_negative_loss_falling_while_the_metric_stands_still(loss, acc, fires):
+    from test_diagnose import make_trace
+
+    from scen.diagnose.metrics_fit import detect_loss_metric_disagreement
+
+    found = detect_loss_metric_disagreement(make_trace(loss, acc=acc))
+    assert bool(found) is fires
+    if fires:
+        assert "got no better" in found[0].evidence and "maximised" in found[0].evidence
