@@ -128,7 +128,8 @@ def apply_fix(fix: str, model, a: dict, keras) -> None:
             raise FixNotApplicable("fit already takes sample_weight, which class_weight joins "
                                    "badly")
         _balanced_class_weight(a)
-    elif fix in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+    elif fix in ("sparse_categorical_crossentropy", "categorical_crossentropy",
+                 "mean_squared_error", "mean_absolute_error"):
         _recompiled_with_loss(model, fix)
     elif fix == "batch_size=32":
         if not isinstance(a.get("x"), (np.ndarray, list, tuple, dict)):

@@ -71,6 +71,9 @@ MECHANICAL_FIXES: dict[str, tuple[str, Callable[[dict], dict | None]]] = {
     "loss_spikes": ("learning rate /10", _times("learning_rate", 0.1, default=1e-3)),
     "still_improving_at_end": ("epochs x3", _times("epochs", 3)),
     "few_updates": ("batch_size=32", _set(batch_size=32)),
+    "loss_domain_excludes_targets": ("mean_squared_error", _set(loss="mean_squared_error")),
+    "percentage_loss_near_zero_targets": ("mean_absolute_error",
+                                          _set(loss="mean_absolute_error")),
 }
 # Fixes that leave the loss as it was (its function, targets and weighting): a run's final
 # loss before and after compares, and a fix after which it is higher on average did not fix
