@@ -340,3 +340,86 @@ def test_a_negative_loss_falling_while_the_metric_stands_still(loss, acc, fires)
     assert bool(found) is fires
     if fires:
         assert "got no better" in found[0].evidence and "maximised" in found[0].evidence
+
+
+# --- a PyDataset whose batches overlap -----------------------------------------------------------
+
+SEQUENCE = '''
+import math
+import numpy as np
+import keras
+
+class Windows(keras.utils.PyDataset):
+    def __init__(self, x, y, batch_size, **kwargs):
+        super().__init__(**kwargs)
+        self.x, self.y, self.batch_size = x, y, batch_size
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, idx):
+        {body}
+
+rng = np.random.default_rng(12)
+x = rng.normal(size=(640, 10)).astype("float32")
+y = (x[:, 0] + x[:, 1] > 0).astype("float32")
+model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+model.fit(Windows(x, y, 64), epochs=2, verbose=0)
+print("noise drawn after fit:", float(np.random.normal()))
+'''
+BODIES = {
+    "row offset": "lo = idx; return self.x[lo:lo + self.batch_size], self.y[lo:lo + self.batch_size]",
+    "batch offset": "lo = idx * self.batch_size\n        "
+                    "return self.x[lo:lo + self.batch_size], self.y[lo:lo + self.batch_size]",
+}
+
+
+@pytest.mark.parametrize("body, fires", [("row offset", True), ("batch offset", False)])
+def test_a_pydataset_whose_batches_overlap(tmp_path, body, fires):
+    from scen.script import ScriptSpec, run_script
+
+    path = tmp_path / "windows.py"
+    path.write_text(SEQUENCE.replace("{body}", BODIES[body]))
+    result = run_script(ScriptSpec(str(path), logdir=str(tmp_path / "runs"), verbose=0))
+    (run,) = result.runs
+    hit = [f for f in run.findings if f["name"] == "batches_repeat_rows"]
+    assert bool(hit) is fires, [f["name"] for f in run.findings]
+    if fires:
+        assert "63 of its 64 rows" in hit[0]["evidence"]
+        assert run.findings[0]["name"] == "batches_repeat_rows"
+
+
+class Noisy(keras.utils.PyDataset):
+    def __init__(self, x):
+        super().__init__()
+        self.x, self.rng = x, np.random.default_rng(0)
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, idx):
+        return self.x + self.rng.normal(size=self.x.shape), self.x
+
+
+class Counting(Noisy):
+    def __getitem__(self, idx):
+        self.seen = idx
+        return self.x, self.x
+
+
+class Plain(Noisy):
+    def __getitem__(self, idx):
+        return self.x[idx:idx + 2], self.x[idx:idx + 2]
+
+
+def test_only_a_dataset_that_draws_and_keeps_nothing_is_looked_at_twice():
+    """Batch 1 is fetched for the diagnosis only where the fetch cannot change what fit sees:
+    a __getitem__ that draws from a generator of its own, or keeps state, is left alone."""
+    from scen.fit_data import second_batch
+
+    x = np.arange(12.0).reshape(6, 2)
+    assert second_batch(Noisy(x)) is None and second_batch(Counting(x)) is None
+    first, second = second_batch(Plain(x))
+    assert np.array_equal(first, x[1:3])

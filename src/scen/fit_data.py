@@ -141,6 +141,23 @@ def first_batch(x):
     return None, x
 
 
+def second_batch(x):
+    """A PyDataset's batch 1, for the diagnosis to set beside its batch 0; None where it has
+    one batch, or where looking could change what fit sees: only a __getitem__ whose source
+    draws no random number and keeps no state (scen.user_code.reads_only) is called again."""
+    from scen.user_code import reads_only
+
+    if not (hasattr(x, "__getitem__") and hasattr(x, "num_batches")):
+        return None
+    try:
+        if len(x) < 2 or not reads_only(type(x)):
+            return None
+        with _random_state_kept(x):
+            return x[1]
+    except Exception:  # a dataset that cannot be looked into twice: nothing to compare
+        return None
+
+
 class _random_state_kept:
     """Python's, NumPy's and torch's global random states as they were, after the block, and
     those of the torch Generators a DataLoader `data` shuffles with (its own, its sampler's)."""

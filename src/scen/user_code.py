@@ -33,16 +33,40 @@ def call_side_effects(model) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _own_call(cls) -> tuple[ast.AST, ...]:
-    """The nodes of a class's own `call` (written outside Keras), parsed once per class (the
-    diagnosis asks every epoch); () for Keras's own classes, or where the source cannot be
-    read (a REPL, exec)."""
-    if cls.__module__.startswith("keras.") or "call" not in vars(cls):
+def _own_call(cls, method: str = "call") -> tuple[ast.AST, ...]:
+    """The nodes of a class's own `call` (or another method, written outside Keras), parsed
+    once per class (the diagnosis asks every epoch); () for Keras's own classes, or where the
+    source cannot be read (a REPL, exec)."""
+    if cls.__module__.startswith("keras.") or method not in vars(cls):
         return ()
     try:
-        return tuple(ast.walk(ast.parse(textwrap.dedent(inspect.getsource(cls.call)))))
+        source = inspect.getsource(getattr(cls, method))
+        return tuple(ast.walk(ast.parse(textwrap.dedent(source))))
     except (OSError, TypeError, SyntaxError):
         return ()
+
+
+DRAWS = ("random", "rng", "shuffle", "permutation", "choice", "normal", "uniform", "noise",
+         "augment", "sample")
+
+
+def reads_only(cls, method: str = "__getitem__") -> bool:
+    """Whether a class's own `method` (a PyDataset's __getitem__) can be called once more
+    without the script seeing it: its source draws no random number (no name such as
+    rng, np.random, shuffle, noise) and keeps no state on self. False where the source cannot
+    be read."""
+    nodes = _own_call(cls, method)
+    if not nodes:
+        return False
+    for node in nodes:
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+        if isinstance(name, str) and any(word in name.lower() for word in DRAWS):
+            return False
+        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
+                   if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
+            return False
+    return True
 
 
 def _class_side_effects(cls) -> str | None:

@@ -222,6 +222,11 @@ ENTRIES = [
           "Drop kernel_constraint=NonNeg() from the hidden layers. To keep predictions "
           "non-negative, constrain the output instead (a 'softplus' or 'relu' activation on "
           "the last layer, or predict log(price) and exponentiate)."),
+    Entry("batches_repeat_rows", "error",
+          "consecutive batches share {shared} of {rows} rows: each epoch repeats a sliver",
+          "In a PyDataset's __getitem__(self, idx), idx counts batches: slice rows "
+          "x[idx * self.batch_size:(idx + 1) * self.batch_size], and let __len__ return "
+          "math.ceil(len(x) / self.batch_size)."),
     Entry("padding_id_collides", "error",
           "a real token has id 0, the id that mask_zero masks as padding",
           "Number the vocabulary from 1 and keep 0 for padding only (Keras's TextVectorization "
@@ -605,7 +610,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
 # Faults that make the model fit something other than the data (a loss outside its targets'
 # domain, a layer drawn anew on every call): every symptom of the curves follows from them.
 FITS_SOMETHING_ELSE = ("layer_created_in_call", "input_not_used", "constraint_limits_model",
-                       "padding_id_collides", "loss_domain_excludes_targets",
+                       "padding_id_collides", "batches_repeat_rows", "loss_domain_excludes_targets",
                        "percentage_loss_near_zero_targets")
 for _symptom in ("still_improving_at_end", "slow_start", "mean_predictor",
                  "majority_class_predictor", "worse_than_constant", "plateau", "loss_levelled_off",

@@ -191,6 +191,36 @@ def check_same_array_twice(x) -> list[Finding]:
     return []
 
 
+REPEATED_ROWS = 0.5  # half of batch 1's rows already in batch 0: a batch, not a data set, repeats
+
+
+def check_batches_overlap(first, second) -> list[Finding]:
+    """A dataset whose consecutive batches share most of their rows (a PyDataset's __getitem__
+    that slices x[idx:idx + batch_size], taking the batch index for a row offset): each epoch
+    then shows the model a sliver of the data, over and over. first, second: batch 0's and
+    batch 1's inputs (arrays, or the first array of a list or dict)."""
+    def rows(batch):
+        a = batch[0] if isinstance(batch, (list, tuple)) else batch
+        a = next(iter(a.values())) if isinstance(a, dict) else a
+        a = np.asarray(a)
+        return a.reshape(len(a), -1) if a.ndim >= 1 and len(a) else None
+
+    a, b = rows(first), rows(second)
+    if a is None or b is None or a.shape[1:] != b.shape[1:]:
+        return []
+    seen = {r.tobytes() for r in np.ascontiguousarray(a)}
+    if len(seen) < 0.9 * len(a):
+        return []  # a batch of repeats itself: the data, not the batching
+    shared = sum(r.tobytes() in seen for r in np.ascontiguousarray(b))
+    if shared < REPEATED_ROWS * len(b):
+        return []
+    return [finding(
+        "batches_repeat_rows",
+        f"batch 1 holds {shared} of its {len(b)} rows already in batch 0: consecutive batches "
+        "overlap, so an epoch of them shows the model a few distinct rows many times over, "
+        "not the data set.", shared=shared, rows=len(b))]
+
+
 CODE_COLUMNS = 256  # features looked at for a missing-value code (tabular inputs)
 
 

@@ -20,7 +20,8 @@ from scen.diagnose.catalogue import Finding
 from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
-from scen.diagnose.data import check_class_order, check_same_array_twice
+from scen.diagnose.data import (check_batches_overlap, check_class_order,
+                                check_same_array_twice)
 from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
@@ -120,6 +121,15 @@ class Diagnostics(Observer):
         """The fit's own callbacks, where the caller sees them (a script's fit): preflight's
         check that each monitors its metric the right way round."""
         found = safely(lambda: check_monitors(callbacks))
+        if found:
+            self.preflight_findings = (self.preflight_findings or []) + found
+
+    def check_batches(self, first, second) -> None:
+        """A dataset's batches 0 and 1 (scen.fit_data.first_batch, second_batch), where the
+        caller has both: batches that repeat each other's rows."""
+        if first is None or second is None:
+            return
+        found = safely(lambda: check_batches_overlap(first, second))
         if found:
             self.preflight_findings = (self.preflight_findings or []) + found
 
