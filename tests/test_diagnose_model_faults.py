@@ -423,3 +423,40 @@ def test_only_a_dataset_that_draws_and_keeps_nothing_is_looked_at_twice():
     assert second_batch(Noisy(x)) is None and second_batch(Counting(x)) is None
     first, second = second_batch(Plain(x))
     assert np.array_equal(first, x[1:3])
+
+
+# --- two inputs joined along the steps ---------------------------------------------------------
+
+
+def _two_streams(axis):
+    keras.backend.clear_session()
+    audio, video = keras.Input((20, 4), name="audio"), keras.Input((20, 6), name="video")
+    a = layers.Conv1D(8, 3, padding="same", activation="relu")(audio)
+    v = layers.Conv1D(8, 3, padding="same", activation="relu")(video)
+    h = layers.GlobalAveragePooling1D()(layers.Concatenate(axis=axis)([a, v]))
+    model = keras.Model([audio, video], layers.Dense(1, activation="sigmoid")(h))
+    model.compile("adam", "binary_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("axis, fires", [(1, True), (-1, False), (2, False)])
+def test_two_inputs_concatenated_along_the_steps(axis, fires):
+    from scen.diagnose.preflight import check_concatenated_axis
+
+    found = check_concatenated_axis(_two_streams(axis))
+    assert bool(found) is fires
+    if fires:
+        assert "'audio', 'video'" in found[0].evidence and "(40, 8)" in found[0].evidence
+
+
+def test_a_summary_step_prepended_to_its_own_sequence_is_as_meant():
+    """One input's sequence and a step made from it, joined on the steps (a CLS-like token):
+    both come from the same input."""
+    from scen.diagnose.preflight import check_concatenated_axis
+
+    keras.backend.clear_session()
+    seq, other = keras.Input((12, 8)), keras.Input((3,))
+    summary = layers.Reshape((1, 8))(layers.GlobalMaxPooling1D()(seq))
+    h = layers.LSTM(4)(layers.Concatenate(axis=1)([summary, seq]))
+    model = keras.Model([seq, other], layers.Dense(1)(layers.Concatenate()([h, other])))
+    assert check_concatenated_axis(model) == []

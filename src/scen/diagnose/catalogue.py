@@ -222,6 +222,10 @@ ENTRIES = [
           "Drop kernel_constraint=NonNeg() from the hidden layers. To keep predictions "
           "non-negative, constrain the output instead (a 'softplus' or 'relu' activation on "
           "the last layer, or predict log(price) and exponentiate)."),
+    Entry("concatenated_on_the_wrong_axis", "warning",
+          "two inputs' branches joined along axis {axis}, not side by side",
+          "Join the branches on the feature axis: layers.Concatenate(axis=-1) (the default), "
+          "so that each step carries both inputs' features."),
     Entry("batches_repeat_rows", "error",
           "consecutive batches share {shared} of {rows} rows: each epoch repeats a sliver",
           "In a PyDataset's __getitem__(self, idx), idx counts batches: slice rows "

@@ -153,6 +153,23 @@ def consumers(model, tensor, seen=None) -> list:
     return out
 
 
+def sources(model, tensor) -> set[int]:
+    """The positions, in model.inputs, of the inputs that `tensor` is computed from."""
+    inputs = {id(t): i for i, t in enumerate(model.inputs)}
+    producers = {id(t): layer for layer in model.layers for t in layer_tensors(layer, "output")}
+    found, todo, seen = set(), [tensor], set()
+    while todo:
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if id(t) in inputs:
+            found.add(inputs[id(t)])
+        elif id(t) in producers:
+            todo += layer_tensors(producers[id(t)], "input")
+    return found
+
+
 # --- Outputs and losses -----------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from scen.diagnose.data import check_feature_copies_target, check_input_codes, c
 from scen.diagnose.labels import check_one_class, check_output_and_loss, check_unknown_output
 from scen.diagnose.model import (ONE_OF_K, PROBABILITY, SELF_SCALING, activation_of,
                                  arrays, consumers, flatten, has_graph,
-                                 layer_tensors, looked_at, output_specs, sample)
+                                 layer_tensors, looked_at, output_specs, sample, sources)
 from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
 from scen.observe import error_message
@@ -54,6 +54,8 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         findings += check_input_codes(inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     findings += check_layers_made_in_call(model)
+    if has_graph(model, x):
+        findings += check_concatenated_axis(model)
     try:
         findings += check_inputs_reach_output(model, x)
     except Exception:  # noqa: BLE001 - a call the diagnosis may not make, or that fails on
@@ -394,6 +396,37 @@ def check_inputs_reach_output(model, x) -> list[Finding]:
         f"changes no prediction on a {n}-row sample (exactly 0), while the other inputs' move "
         f"the output by up to {fmt(moved)}. The model never reads it: no path leads from it to "
         "an output.", name=unused[0])]
+
+
+def check_concatenated_axis(model) -> list[Finding]:
+    """A Concatenate of branches from different inputs along an axis before the features (the
+    time steps of (batch, steps, channels), an image's rows): the branches end up one after
+    the other, as if one long sequence, where side by side (axis=-1) each step would carry
+    both inputs' features."""
+    if not getattr(model, "inputs", None) or len(model.inputs) < 2:
+        return []
+    for layer in model.layers:
+        if type(layer).__name__ != "Concatenate":
+            continue
+        parts = layer_tensors(layer, "input")
+        rank = len(parts[0].shape) if parts else 0
+        axis = layer.axis % rank if rank else -1
+        if rank < 3 or axis in (0, rank - 1):
+            continue
+        origins = [sources(model, t) for t in parts]
+        if any(not o for o in origins) or any(a & b for i, a in enumerate(origins)
+                                              for b in origins[i + 1:]):
+            continue  # parts of one input (a sequence and its own summary): as meant
+        names = [model.inputs[min(o)].name for o in origins]
+        shapes = ", ".join(str(tuple(t.shape[1:])) for t in parts)
+        return [finding(
+            "concatenated_on_the_wrong_axis",
+            f"layer '{layer.name}' joins branches of inputs {', '.join(map(repr, names))} "
+            f"(shapes {shapes}) along axis {layer.axis}, the steps, not the features: the "
+            f"result is {tuple(layer_tensors(layer, 'output')[0].shape[1:])}, one input's "
+            "steps after the other's, so no step sees both inputs at once.",
+            layer=layer.name, axis=layer.axis)]
+    return []
 
 
 def check_layers_made_in_call(model) -> list[Finding]:
