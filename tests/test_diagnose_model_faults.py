@@ -441,7 +441,7 @@ def _two_streams(axis):
 
 @pytest.mark.parametrize("axis, fires", [(1, True), (-1, False), (2, False)])
 def test_two_inputs_concatenated_along_the_steps(axis, fires):
-    from scen.diagnose.preflight import check_concatenated_axis
+    from scen.diagnose.wiring import check_concatenated_axis
 
     found = check_concatenated_axis(_two_streams(axis))
     assert bool(found) is fires
@@ -452,7 +452,7 @@ def test_two_inputs_concatenated_along_the_steps(axis, fires):
 def test_a_summary_step_prepended_to_its_own_sequence_is_as_meant():
     """One input's sequence and a step made from it, joined on the steps (a CLS-like token):
     both come from the same input."""
-    from scen.diagnose.preflight import check_concatenated_axis
+    from scen.diagnose.wiring import check_concatenated_axis
 
     keras.backend.clear_session()
     seq, other = keras.Input((12, 8)), keras.Input((3,))

@@ -18,6 +18,8 @@ The map: which file to open
     data.py        ... the training data as a whole: a feature that copies the target, rows
                    sorted by class that fit does not shuffle, features on scales apart
     labels.py      ... the labels and targets against the output and the loss
+    wiring.py      ... how the model is put together: a layer made in call, an input no output
+                   reads, inputs joined along the steps, NonNeg everywhere, token 0 under a mask
     precision.py   float16 throughout (not mixed precision): the preflight check
     activations.py activation statistics on a sample; saturated, dead, tied units
     trace.py       what detectors read: Trace, EpochRecord, Facts (chance, constant-prediction loss)

@@ -4,7 +4,8 @@
 the output activation against the loss, then, by the loss's kind, binary labels, one-hot rows,
 class indices, a regression's targets (their scale, codes for missing values, the range the
 activation can reach). preflight.py calls it for every output; a check of a new kind of label
-goes here.
+goes here. (Why ~410 lines: one check per kind of label, each beside the thresholds and the
+Keras rules it reads; split, the order in which check_output_and_loss asks them would hide.)
 """
 
 from __future__ import annotations

@@ -4,14 +4,13 @@
 activation against its loss, the labels against what output and loss can produce, and units
 saturated, dead or tied on the sample (activations.py). To add a check: a function returning
 a list of findings (texts in catalogue.py), called from `preflight` or `check_output_and_loss`.
-(Why ~530 lines: each check is a short function with its thresholds and their reasons beside
+(Why ~550 lines: each check is a short function with its thresholds and their reasons beside
 it, and the model's make-up is read once for all of them; data.py holds the checks of the
 arrays alone.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -23,9 +22,12 @@ from scen.diagnose.data import check_feature_copies_target, check_input_codes, c
 from scen.diagnose.labels import check_one_class, check_output_and_loss, check_unknown_output
 from scen.diagnose.model import (ONE_OF_K, PROBABILITY, SELF_SCALING, activation_of,
                                  arrays, consumers, flatten, has_graph,
-                                 layer_tensors, looked_at, output_specs, sample, sources)
+                                 layer_tensors, output_specs, sample)
 from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
+from scen.diagnose.wiring import (check_concatenated_axis, check_inputs_reach_output,
+                                  check_layers_made_in_call, check_monotone_by_constraint,
+                                  check_padding_inside)
 from scen.observe import error_message
 
 INPUT_ABS_LIMIT = 20.0  # 99.9th percentile of |x|: standardised features rarely pass ~5; raw
@@ -53,11 +55,12 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     if not _token_ids(model, x, inputs):  # an id is a name, not a measurement: no code in it
         findings += check_input_codes(inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
-    findings += check_layers_made_in_call(model)
+    made_in_call = check_layers_made_in_call(model)
+    findings += made_in_call
     if has_graph(model, x):
         findings += check_concatenated_axis(model)
-    try:
-        findings += check_inputs_reach_output(model, x)
+    try:  # (a model that makes layers in call draws new weights on every call: not called)
+        findings += [] if made_in_call else check_inputs_reach_output(model, x)
     except Exception:  # noqa: BLE001 - a call the diagnosis may not make, or that fails on
         pass  # rolled rows: the check is skipped, the run goes on
     findings += check_constant_normalisation(model)
@@ -176,7 +179,7 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
         first_layers = consumers(model, t) if t is not None else []
         findings += _embedding_ids(first_layers, ids, name)
         findings += _padding_read_last(model, first_layers, ids, name)
-        findings += _padding_inside(first_layers, ids, name)
+        findings += check_padding_inside(first_layers, ids, name)
         unadapted = [c for c in first_layers if _never_adapted(c)]
         if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
@@ -312,137 +315,6 @@ def _padding_read_last(model, first_layers: list, ids: np.ndarray, name: str) ->
             severity="error" if share >= PADDED_BADLY else "warning",
             layer=rnn.name, rnn=type(rnn).__name__, embedding=emb.name)]
     return []
-
-
-INSIDE_ROWS = 0.1  # rows with a 0 between tokens: one in ten is a token, not stray padding
-
-
-def _padding_inside(first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
-    """Id 0 between tokens, into an Embedding(mask_zero=True): 0 is the mask, so a word that
-    the vocabulary numbered 0 (a special token, the first entry) is dropped wherever it occurs
-    and cannot be told from padding. Padding itself sits at one end (pad_sequences 'pre' or
-    'post'), never between tokens."""
-    if ids.ndim != 2 or ids.shape[1] < 3 or not np.issubdtype(ids.dtype, np.number):
-        return []
-    for emb in first_layers:
-        if type(emb).__name__ != "Embedding" or not getattr(emb, "mask_zero", False):
-            continue
-        token = ids != 0
-        before = np.maximum.accumulate(token, axis=1)  # a token at or before each position
-        after = np.maximum.accumulate(token[:, ::-1], axis=1)[:, ::-1]
-        inside = ~token & before & after
-        rows = float(inside.any(axis=1).mean())
-        if rows < INSIDE_ROWS:
-            continue
-        return [finding(
-            "padding_id_collides",
-            f"{rows:.0%} of the rows of {name} hold id 0 between other tokens ({int(inside.sum()):,} "
-            f"times in all), but Embedding '{emb.name}' has mask_zero=True: 0 is the padding "
-            "id, so that token is masked out wherever it occurs and the model never sees it.",
-            layer=emb.name)]
-    return []
-
-
-def check_inputs_reach_output(model, x) -> list[Finding]:
-    """Of a model's several inputs, one that no output depends on: its rows swapped for other
-    rows' (rolled by half the sample) change no prediction at all, exactly, while another
-    input's do. A wiring slip (a branch applied to the wrong tensor, a tower fed the other
-    input) trains on silently without the features it was given."""
-    import keras
-
-    if isinstance(x, dict):
-        named = list(x.items())
-    elif isinstance(x, (list, tuple)):
-        names = [getattr(t, "name", None) for t in model.inputs] if has_graph(model, x) \
-            else []
-        named = [(names[i] if len(names) == len(x) and names[i] else f"input {i}", a)
-                 for i, a in enumerate(x)]
-    else:
-        return []
-    n = len(named[0][1]) if named else 0
-    if len(named) < 2 or n < 4:
-        return []
-
-    def outputs(inputs):
-        with looked_at(model):
-            got = model(inputs, training=False)
-        return [np.asarray(keras.ops.convert_to_numpy(t), dtype=np.float64) for t in flatten(got)]
-
-    def rolled(key):
-        if isinstance(x, dict):
-            return {k: np.roll(a, n // 2, axis=0) if k == key else a for k, a in x.items()}
-        return type(x)(np.roll(a, n // 2, axis=0) if name == key else a for name, a in named)
-
-    context = contextlib.nullcontext()
-    if keras.backend.backend() == "torch":
-        import torch
-
-        context = torch.no_grad()
-    with context:
-        base = outputs(x)
-        effect = {}
-        for name, a in named:
-            if not np.any(np.roll(a, n // 2, axis=0) != a):
-                continue  # every row alike: rolling cannot tell
-            effect[name] = max(float(np.max(np.abs(o - b))) for o, b in zip(outputs(rolled(name)),
-                                                                             base))
-    unused = [name for name, e in effect.items() if e == 0.0]
-    if not unused or len(unused) == len(effect):
-        return []  # all of them or none: a constant model is other checks' business
-    moved = max(effect.values())
-    return [finding(
-        "input_not_used",
-        f"input {', '.join(repr(u) for u in unused)}: swapping its rows for other rows' "
-        f"changes no prediction on a {n}-row sample (exactly 0), while the other inputs' move "
-        f"the output by up to {fmt(moved)}. The model never reads it: no path leads from it to "
-        "an output.", name=unused[0])]
-
-
-def check_concatenated_axis(model) -> list[Finding]:
-    """A Concatenate of branches from different inputs along an axis before the features (the
-    time steps of (batch, steps, channels), an image's rows): the branches end up one after
-    the other, as if one long sequence, where side by side (axis=-1) each step would carry
-    both inputs' features."""
-    if not getattr(model, "inputs", None) or len(model.inputs) < 2:
-        return []
-    for layer in model.layers:
-        if type(layer).__name__ != "Concatenate":
-            continue
-        parts = layer_tensors(layer, "input")
-        rank = len(parts[0].shape) if parts else 0
-        axis = layer.axis % rank if rank else -1
-        if rank < 3 or axis in (0, rank - 1):
-            continue
-        origins = [sources(model, t) for t in parts]
-        if any(not o for o in origins) or any(a & b for i, a in enumerate(origins)
-                                              for b in origins[i + 1:]):
-            continue  # parts of one input (a sequence and its own summary): as meant
-        names = [model.inputs[min(o)].name for o in origins]
-        shapes = ", ".join(str(tuple(t.shape[1:])) for t in parts)
-        return [finding(
-            "concatenated_on_the_wrong_axis",
-            f"layer '{layer.name}' joins branches of inputs {', '.join(map(repr, names))} "
-            f"(shapes {shapes}) along axis {layer.axis}, the steps, not the features: the "
-            f"result is {tuple(layer_tensors(layer, 'output')[0].shape[1:])}, one input's "
-            "steps after the other's, so no step sees both inputs at once.",
-            layer=layer.name, axis=layer.axis)]
-    return []
-
-
-def check_layers_made_in_call(model) -> list[Finding]:
-    """A layer constructed inside a `call` (scen.user_code.layers_made_in_call): new weights on
-    every forward pass, none of them trained."""
-    from scen.user_code import layers_made_in_call
-
-    made = layers_made_in_call(model)
-    if not made:
-        return []
-    return [finding(
-        "layer_created_in_call",
-        f"{'; '.join(made)}: a new layer, with weights drawn afresh, on every call. Keras "
-        "tracks only the layers set on self, so the optimizer never updates these weights, "
-        "and each batch (and each predict) passes through another random layer.",
-        where=made[0].split(" makes ")[0], layer_class=made[0].split(" makes ")[1])]
 
 
 def check_trainable(model) -> list[Finding]:
@@ -614,55 +486,6 @@ def check_symmetry(model) -> list[Finding]:
                 "every unit gets the same gradient at every step and stays the same as the "
                 "others.", layer=layer.name, units=units))
     return findings
-
-
-# Activations that never fall as their input rises: a chain of them over non-negative kernels
-# is a function that never falls as any input rises (a "monotonic network").
-RISING = {None, "linear", "relu", "leaky_relu", "relu6", "elu", "selu", "sigmoid", "tanh",
-          "softplus", "hard_sigmoid", "exponential"}
-SHAPE_ONLY = {"Dropout", "Flatten", "Reshape", "InputLayer", "GaussianNoise", "Activation",
-              "ReLU", "LeakyReLU", "AlphaDropout", "GaussianDropout", "SpatialDropout1D"}
-FALLING_CORRELATION = -0.1  # a feature the target falls with: |r| beyond sampling noise on a
-# few hundred rows (its standard error is ~0.06 at 256 rows)
-
-
-def check_monotone_by_constraint(model, x, y) -> list[Finding]:
-    """Every kernel held non-negative (kernel_constraint=NonNeg()) and every activation rising:
-    the output can only rise as any input rises. A target that falls as some feature rises
-    cannot be fitted; the data's own correlation says whether it does."""
-    if not has_graph(model, x) or not isinstance(x, np.ndarray) or x.ndim != 2 \
-            or not isinstance(y, np.ndarray) or not np.issubdtype(y.dtype, np.number):
-        return []
-    weighted = [layer for layer in model.layers if getattr(layer, "kernel", None) is not None]
-    if not weighted or any(type(getattr(layer, "kernel_constraint", None)).__name__ != "NonNeg"
-                           for layer in weighted):
-        return []
-    if any(layer not in weighted and type(layer).__name__ not in SHAPE_ONLY
-           for layer in model.layers) or any(activation_of(layer) not in RISING
-                                             for layer in model.layers):
-        return []
-    target = np.asarray(y, dtype=np.float64).reshape(len(x), -1)
-    if target.shape[1] != 1 or np.ptp(target) == 0:
-        return []
-    cols = x.astype(np.float64)
-    spread = cols.std(axis=0) > 0
-    if not spread.any():
-        return []
-    t = (target[:, 0] - target.mean()) / target.std()
-    z = (cols[:, spread] - cols[:, spread].mean(axis=0)) / cols[:, spread].std(axis=0)
-    r = np.full(cols.shape[1], np.nan)
-    r[spread] = z.T @ t / len(t)
-    falling = np.flatnonzero(r <= FALLING_CORRELATION)
-    if not falling.size:
-        return []
-    listed = ", ".join(f"{i} (r = {r[i]:.2f})" for i in falling[np.argsort(r[falling])][:4])
-    return [finding(
-        "constraint_limits_model",
-        f"every kernel of the model's {len(weighted)} weighted layers is held non-negative "
-        f"(kernel_constraint=NonNeg()) and every activation rises with its input, so the "
-        f"output can only rise as any feature rises; but the target falls as feature(s) "
-        f"{listed} rise{'s' if falling.size == 1 else ''} on the sample. The model cannot "
-        "fit those features' effect.", layer=weighted[0].name)]
 
 
 DROPOUT_TOO_HIGH = 0.8  # a layer that drops 80% or more of its inputs at every step

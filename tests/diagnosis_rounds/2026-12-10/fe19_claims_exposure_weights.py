@@ -15,11 +15,11 @@ def make_policies(n):
     density = rng.lognormal(6, 1.2, n)
     exposure = rng.uniform(0.05, 1.0, n)
     log_rate = (
-        -2.3
-        + 0.9 * np.exp(-(driver_age - 18) / 8)
-        + 0.06 * (vehicle_power - 8)
-        + 0.012 * (bonus_malus - 100)
-        + 0.15 * (np.log(density) - 6)
+        -1.2
+        + 1.5 * np.exp(-(driver_age - 18) / 8)
+        + 0.10 * (vehicle_power - 8)
+        + 0.02 * (bonus_malus - 100)
+        + 0.30 * (np.log(density) - 6)
     )
     claims = rng.poisson(np.exp(log_rate) * exposure)
     frequency = claims / exposure
