@@ -23,6 +23,14 @@ _KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 # command) keeps every kind of check - parity, contracts, CLI, diagnosis kinds, bad input - in
 # a few minutes; CI runs the slow set after it. A node id may be a prefix of several.
 SLOW = (
+    # Kinds of round 2026-12-09's misses: one program that fires and one control per kind in
+    # the quick run; the other controls here (2026-12-07).
+    "tests/test_diagnose_model_faults.py::test_a_loss_defined_for_non_negative_targets[poisson-counts-False]",
+    "tests/test_diagnose_model_faults.py::test_a_loss_defined_for_non_negative_targets[mean_squared_logarithmic_error-returns-True]",
+    "tests/test_diagnose_model_faults.py::test_a_percentage_error_on_targets_near_zero[demand with closed days-True]",
+    "tests/test_diagnose_model_faults.py::test_non_negative_kernels_against_a_falling_target[the output only-falls with weight-False]",
+    "tests/test_diagnose_model_faults.py::test_a_subclassed_tower_fed_the_other_key[False]",
+    "tests/test_diagnose_model_faults.py::test_two_inputs_concatenated_along_the_steps[2-False]",
     # One precision per scenario in the quick run; the other pair here (2026-12-07).
     "tests/test_run.py::test_the_port_trains_mixed_precision_as_keras_policies_do[fp16-plateau]",
     "tests/test_run.py::test_the_port_trains_mixed_precision_as_keras_policies_do[bf16-toy-blobs]",
