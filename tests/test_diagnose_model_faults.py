@@ -460,3 +460,198 @@ def test_a_summary_step_prepended_to_its_own_sequence_is_as_meant():
     h = layers.LSTM(4)(layers.Concatenate(axis=1)([summary, seq]))
     model = keras.Model([seq, other], layers.Dense(1)(layers.Concatenate()([h, other])))
     assert check_concatenated_axis(model) == []
+
+
+# --- kinds added after round 2026-12-10's first pass: inputs that never vary, weights that
+# --- cannot be right, layers that cannot train, heads that are one ------------------------------
+
+
+def _table(seed, rows=400, n=5):
+    rng = np.random.default_rng(seed)
+    raw = np.column_stack([rng.uniform(18, 90, rows), rng.uniform(0, 1, rows),
+                           rng.normal(size=rows), rng.uniform(1000, 9000, rows),
+                           rng.normal(size=rows)])[:, :n].astype("float32")
+    y = (raw[:, 0] / 90 + raw[:, 2] > 0.8).astype("float32")
+    return raw, y
+
+
+def _standardised(a):
+    return ((a - a.mean(0)) / (a.std(0) + 1e-7)).astype("float32")
+
+
+@pytest.mark.parametrize("case, kind", [
+    ("scaled into an integer array", "error"),
+    ("rows appended as one list", "error"),
+    ("clipped before scaling", "warning"),
+    ("scaled", None),
+])
+def test_inputs_that_never_vary(case, kind):
+    raw, y = _table(13)
+    if case == "scaled into an integer array":
+        x = np.zeros(raw.shape, dtype="int32")
+        x[:] = raw / raw.max(axis=0)  # every value in [0, 1) truncated to 0 (the max to 1)
+        x = x[np.all(x == 0, axis=1)].astype("float32")
+        y = y[:len(x)]
+    elif case == "rows appended as one list":
+        row, rows = [0.0] * 5, []
+        for r in raw:
+            row[:] = r  # the same list, refilled
+            rows.append(row)
+        x = np.array(rows, dtype="float32")
+    elif case == "clipped before scaling":
+        x = _standardised(np.clip(raw, -3, 3))  # age and income collapse to 3
+    else:
+        x = _standardised(raw)
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    found = diagnosed(model, x, y)
+    hit = [f for f in found if f.name == "constant_inputs"]
+    assert (hit[0].severity if hit else None) == kind, dx.format_report(found)
+
+
+def test_images_with_blank_borders_and_padded_ids_vary_where_it_counts():
+    """Pixels at an image's border are 0 in every row, and pre-padded sequences start with
+    zeros in every row: neither is a table of features that never vary."""
+    from scen.diagnose.data import check_constant_inputs
+
+    rng = np.random.default_rng(14)
+    images = np.zeros((200, 8, 8), dtype="float32")
+    images[:, 2:6, 2:6] = rng.random((200, 4, 4))
+    ids = np.zeros((200, 30), dtype="int32")
+    ids[:, 12:] = rng.integers(1, 50, size=(200, 18))
+    assert check_constant_inputs(images) == [] and check_constant_inputs(ids) == []
+
+
+@pytest.mark.parametrize("weights, fires", [("standardised", True), ("raw", False)])
+def test_sample_weights_below_zero(weights, fires):
+    raw, y = _table(15)
+    x = _standardised(raw[:, :3])
+    exposure = np.random.default_rng(16).uniform(0.1, 2.0, len(x)).astype("float32")
+    w = _standardised(exposure) if weights == "standardised" else exposure
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(8, activation="relu"),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    diag = dx.DiagnoseCallback(x, y, sample_weight=w, verbose=False)
+    model.fit(x, y, sample_weight=w, epochs=1, callbacks=[diag], verbose=0)
+    found = diag.findings()
+    assert ("negative_sample_weights" in shown(found)) is fires, dx.format_report(found)
+
+
+@pytest.mark.parametrize("where, fires", [("after the output", True), ("before it", False)])
+def test_dropout_after_the_output_layer(where, fires):
+    from scen.diagnose.wiring import check_dropout_after_output
+
+    keras.backend.clear_session()
+    stack = [keras.Input((6,)), layers.Dense(16, activation="relu")]
+    if where == "after the output":
+        stack += [layers.Dense(4, activation="softmax"), layers.Dropout(0.25)]
+    else:
+        stack += [layers.Dropout(0.25), layers.Dense(4, activation="softmax")]
+    found = check_dropout_after_output(keras.Sequential(stack))
+    assert bool(found) is fires
+    if fires:
+        assert "rate 0.25" in found[0].evidence
+
+
+class FixedProjection(layers.Layer):
+    """A custom layer whose kernel is made untrainable by mistake (or, `frozen`, on purpose)."""
+
+    def __init__(self, units, kernel_trainable, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.kernel_trainable = units, kernel_trainable
+
+    def build(self, shape):
+        self.w = self.add_weight(shape=(shape[-1], self.units), initializer="glorot_uniform",
+                                 trainable=self.kernel_trainable)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+    def call(self, x):
+        return keras.ops.tanh(x @ self.w + self.b)
+
+
+@pytest.mark.parametrize("case, fires", [("kernel untrainable", True), ("trainable", False),
+                                         ("frozen whole", False), ("batch norm", False)])
+def test_a_kernel_kept_out_of_training(case, fires):
+    from scen.diagnose.wiring import check_kernels_not_trainable
+
+    keras.backend.clear_session()
+    first = (layers.BatchNormalization() if case == "batch norm" else
+             FixedProjection(8, case != "kernel untrainable"))
+    model = keras.Sequential([keras.Input((5,)), first, layers.Dense(1)])
+    if case == "frozen whole":
+        first.trainable = False
+    found = check_kernels_not_trainable(model)
+    assert bool(found) is fires
+    if fires:
+        assert "(5, 8) weight" in found[0].evidence
+
+
+@pytest.mark.parametrize("ids, fires", [("clipped", True), ("re-indexed", False)])
+def test_entity_ids_clipped_into_an_embedding(ids, fires):
+    rng = np.random.default_rng(17)
+    raw = rng.choice(np.arange(100, 50_000, 37), size=600)  # sparse database ids
+    if ids == "clipped":
+        x = np.minimum(raw, 299)
+    else:
+        x = np.unique(raw, return_inverse=True)[1] % 300
+    y = rng.normal(size=600).astype("float32")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((1,), dtype="int32"), layers.Embedding(300, 4),
+                              layers.Flatten(), layers.Dense(1)])
+    model.compile("adam", "mse")
+    found = diagnosed(model, x.reshape(-1, 1).astype("int32"), y)
+    assert ("embedding_ids_clipped" in shown(found)) is fires, dx.format_report(found)
+
+
+@pytest.mark.parametrize("shared, fires", [(True, True), (False, False)])
+def test_two_outputs_computed_by_one_head(shared, fires):
+    rng = np.random.default_rng(18)
+    x = rng.normal(size=(300, 6)).astype("float32")
+    ys = {"colour": (x[:, 0] > 0).astype("float32"), "size": (x[:, 1] > 0).astype("float32")}
+    keras.backend.clear_session()
+    inp = keras.Input((6,))
+    trunk = layers.Dense(16, activation="relu")(inp)
+    head = layers.Dense(1, activation="sigmoid")
+    outs = {}
+    for name in ys:
+        layer = head if shared else layers.Dense(1, activation="sigmoid")
+        outs[name] = layers.Identity(name=name)(layer(trunk))
+    model = keras.Model(inp, outs)
+    model.compile("adam", {"colour": "binary_crossentropy", "size": "binary_crossentropy"})
+    found = diagnosed(model, x, ys)
+    assert ("outputs_identical" in shown(found)) is fires, dx.format_report(found)
+
+
+STUCK_GENERATOR = '''
+import numpy as np
+import keras
+
+rng = np.random.default_rng(19)
+x = rng.normal(size=(1000, 6)).astype("float32")
+y = (x[:, 0] > 0).astype("float32")
+
+def batches(batch_size=50):
+    start = 0
+    while True:
+        yield x[start:start + batch_size], y[start:start + batch_size]
+        {advance}
+
+model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1, activation="sigmoid")])
+model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+model.fit(batches(), steps_per_epoch=20, epochs=2, verbose=0)
+'''
+
+
+@pytest.mark.parametrize("advance, fires", [("pass", True),
+                                            ("start = (start + batch_size) % len(x)", False)])
+def test_a_generator_that_yields_the_same_rows_again(tmp_path, advance, fires):
+    from scen.script import ScriptSpec, run_script
+
+    path = tmp_path / "stuck.py"
+    path.write_text(STUCK_GENERATOR.replace("{advance}", advance))
+    (run,) = run_script(ScriptSpec(str(path), logdir=str(tmp_path / "runs"), verbose=0)).runs
+    assert run.status == "completed"
+    assert ("batches_repeat_rows" in [f["name"] for f in run.findings]) is fires

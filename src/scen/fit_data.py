@@ -101,20 +101,24 @@ def fit_data(a: dict):
                   bool(a.get("shuffle")))
         note = f"arrays: x {_shape(x)}" + ("" if y is None else f", y {_shape(y)}")
         return x, Dataset(_numpy(x), None if y is None else _numpy(y), validation, note), fit, note
-    first, x = first_batch(x)
-    kind = type(x).__name__ if first is None else data_kind(a.get("x"))
+    given = x
+    first, x, second = first_batch(x)
+    second = second if second is not None else second_batch(x)
+    kind = type(x).__name__ if first is None else data_kind(given)
     if first is None or not isinstance(first, (list, tuple)) or len(first) < 2:
         note = f"{kind}: no (x, y) sample for the diagnosis"
         return x, Dataset(None, None, note=note), Fit(epochs, 32), note
     bx, by = _numpy(first[0]), _numpy(first[1])
     note = f"{kind}; diagnosis samples its first batch, x {_shape(bx)}"
-    return x, Dataset(bx, by, note=note), Fit(epochs, n_rows(bx), shuffle=False), note
+    second = _numpy(second[0]) if isinstance(second, (list, tuple)) and second else None
+    return x, Dataset(bx, by, note=note, second=second), Fit(epochs, n_rows(bx), shuffle=False), \
+        note
 
 
 def first_batch(x):
-    """(the first batch or None, the input to pass on to fit). Looking must not change what
-    the script's fit then sees: a generator is consumed by looking, so a new generator that
-    yields that batch first takes its place; a PyDataset's or DataLoader's look is undone on
+    """(the first batch or None, the input to pass on to fit, a generator's second batch or
+    None). Looking must not change what the script's fit then sees: a generator is consumed by
+    looking, so a new generator that yields those batches first takes its place; a PyDataset's or DataLoader's look is undone on
     the global random generators it may draw from (a shuffling DataLoader's iterator draws its
     order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
     shuffling one takes the next shuffle), so the diagnosis has no sample of it."""
@@ -123,22 +127,25 @@ def first_batch(x):
     try:
         if isinstance(x, types.GeneratorType):
             first = next(x)
+            second = next(x, None)  # the script's own code, run in its own order, earlier
 
             def replay(rest=x):
                 yield first
+                if second is not None:
+                    yield second
                 yield from rest
 
-            return first, replay()
+            return first, replay(), second
         if type(x).__module__.startswith("tensorflow"):
-            return None, x
+            return None, x, None
         with _random_state_kept(x):
             if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
-                return x[0], x
+                return x[0], x, None
             if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # a DataLoader
-                return next(iter(x)), x
+                return next(iter(x)), x, None
     except Exception:  # an input we cannot look into: fit will say what it makes of it
         pass
-    return None, x
+    return None, x, None
 
 
 def second_batch(x):

@@ -24,8 +24,7 @@ import traceback
 from contextlib import nullcontext
 
 from scen.diagnose import Diagnostics
-from scen.fit_data import (data_digest, fit_data, fit_weights, is_arrays, load_by_structure,
-                           second_batch)
+from scen.fit_data import data_digest, fit_data, fit_weights, load_by_structure
 from scen.keras_run import (KerasProbe, cpu_threads_for, hooks_class, largest_change,
                             loss_name, numerics, precision_of, save_weights, start_from,
                             versions)
@@ -198,8 +197,7 @@ class FitRun:
         self._safe(lambda: self.observers.before_training(self.model, data), None)
         self.diagnosis.check_callbacks(self.callbacks)
         self.diagnosis.check_fit(self.asked_shuffle, self.fit.validation_split)
-        if not is_arrays(self.x):
-            self.diagnosis.check_batches(self.data.x, second_batch(self.x))
+        self.diagnosis.check_batches(self.data.x, self.data.second)
         self.info = RunInfo(
             scenario=self.spec.scenario, variant=self.spec.variant, backend=self.spec.backend,
             device=self.spec.device, precision=self.spec.precision,

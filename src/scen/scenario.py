@@ -34,6 +34,7 @@ class Dataset:
     validation: tuple[Any, np.ndarray] | None = None  # explicit validation_data, if posted
     note: str = ""  # how the data was made, for the summary
     sample_weight: np.ndarray | None = None  # fit(sample_weight=...), (n,), if posted
+    second: Any = None  # a dataset's batch 1, where scen looked at it beside batch 0 (fit_data)
 
 
 @dataclass(frozen=True)

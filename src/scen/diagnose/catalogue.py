@@ -222,6 +222,35 @@ ENTRIES = [
           "Drop kernel_constraint=NonNeg() from the hidden layers. To keep predictions "
           "non-negative, constrain the output instead (a 'softplus' or 'relu' activation on "
           "the last layer, or predict log(price) and exponentiate)."),
+    Entry("constant_inputs", "error", "{name} is the same in every row",
+          "Check the step that built the inputs: rows made with [[0.0] * k] * n share one list "
+          "(use np.zeros((n, k))), values divided into an integer array are truncated (make "
+          "it float: np.empty_like(x, dtype='float32')), a clip or a cast meant for scaled "
+          "values flattens raw ones. Print x[:3] and x.std(axis=0) before fit."),
+    Entry("constant_inputs:columns", "warning", "features of {name} that never vary",
+          "Check the step that built those features (a clip to [-3, 3] meant for z-scores "
+          "applied to raw values, a cast that truncated them); print x.std(axis=0) before "
+          "fit."),
+    Entry("dropout_after_output", "error",
+          "{kind} after the output layer '{output}' changes what the loss sees",
+          "Move the {kind} before the last Dense layer (or drop it): the output layer must be "
+          "the model's last, so that training and inference compute the same predictions."),
+    Entry("kernels_not_trainable", "error", "layer '{layer}' keeps its kernel out of training",
+          "Create the kernel with add_weight(..., trainable=True) (the default), or freeze the "
+          "whole layer on purpose with layer.trainable = False."),
+    Entry("embedding_ids_clipped", "error",
+          "a large share of the ids fall on Embedding '{layer}''s last row",
+          "Re-index the ids to 0..n-1 (np.unique(ids, return_inverse=True), or a "
+          "keras.layers.IntegerLookup / StringLookup layer) and size the Embedding "
+          "input_dim=n (+1 for an out-of-vocabulary row), instead of clipping them into range."),
+    Entry("outputs_identical", "error", "outputs {first} and {second} are computed alike",
+          "Give each output its own layers: create the head's layers inside the loop (a new "
+          "Dense per output), not once outside it; calling one layer object twice shares its "
+          "weights."),
+    Entry("negative_sample_weights", "error", "negative sample weights",
+          "Give fit weights of 0 or more: pass the raw column (an exposure, a count) as "
+          "sample_weight, not its standardised copy, and keep it out of the features you "
+          "scale."),
     Entry("concatenated_on_the_wrong_axis", "warning",
           "two inputs' branches joined along axis {axis}, not side by side",
           "Join the branches on the feature axis: layers.Concatenate(axis=-1) (the default), "
@@ -230,7 +259,8 @@ ENTRIES = [
           "consecutive batches share {shared} of {rows} rows: each epoch repeats a sliver",
           "In a PyDataset's __getitem__(self, idx), idx counts batches: slice rows "
           "x[idx * self.batch_size:(idx + 1) * self.batch_size], and let __len__ return "
-          "math.ceil(len(x) / self.batch_size)."),
+          "math.ceil(len(x) / self.batch_size). In a generator, yield inside the loop over "
+          "the batches, each its own slice of the rows."),
     Entry("padding_id_collides", "error",
           "a real token has id 0, the id that mask_zero masks as padding",
           "Number the vocabulary from 1 and keep 0 for padding only (Keras's TextVectorization "
@@ -536,7 +566,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "negative_cross_entropy": ("labels_out_of_range", "regression_with_classification_loss"),
     "huge_cross_entropy": ("regularisation_dominates", "float16_throughout!",
                            "regression_with_classification_loss", "unscaled_inputs"),
-    "loss_metric_disagreement": ("regularisation_dominates",),
+    "loss_metric_disagreement": ("negative_sample_weights", "regularisation_dominates"),
     # units dead or saturated from the start pass almost no gradient: any rate looks too low
     "learning_rate_too_low": ("few_updates", "learning_rate_decayed", "clipping_too_tight",
                               "dead_relu!", "saturated_units!", "symmetric_units"),
@@ -614,12 +644,15 @@ CAUSES: dict[str, tuple[str, ...]] = {
 # Faults that make the model fit something other than the data (a loss outside its targets'
 # domain, a layer drawn anew on every call): every symptom of the curves follows from them.
 FITS_SOMETHING_ELSE = ("layer_created_in_call", "input_not_used", "constraint_limits_model",
-                       "padding_id_collides", "batches_repeat_rows", "loss_domain_excludes_targets",
-                       "percentage_loss_near_zero_targets")
+                       "padding_id_collides", "batches_repeat_rows", "constant_inputs",
+                       "negative_sample_weights", "dropout_after_output",
+                       "kernels_not_trainable", "embedding_ids_clipped", "outputs_identical",
+                       "loss_domain_excludes_targets", "percentage_loss_near_zero_targets")
 for _symptom in ("still_improving_at_end", "slow_start", "mean_predictor",
                  "majority_class_predictor", "worse_than_constant", "plateau", "loss_levelled_off",
                  "learning_rate_too_low", "dead_relu", "validation_at_chance", "overfitting",
-                 "train_val_gap", "weights_without_gradient", "argmax_ties"):
+                 "train_val_gap", "weights_without_gradient", "argmax_ties", "diverging_loss",
+                 "oscillating_loss", "loss_spikes", "no_gradient", "weights_never_change"):
     CAUSES[_symptom] = FITS_SOMETHING_ELSE + CAUSES.get(_symptom, ())
 
 CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."

@@ -191,13 +191,73 @@ def check_same_array_twice(x) -> list[Finding]:
     return []
 
 
+TABLE_COLUMNS = 64  # a table of features, not pixels or steps (whose borders may be constant)
+CONSTANT_SHARE = 1 / 3  # of a table's features one value in every row: a step that flattened them
+
+
+def check_constant_inputs(x) -> list[Finding]:
+    """Inputs that do not differ between rows: every row the same (rows filled through one shared
+    list, values truncated to 0 by an integer array they were stored in), or - in a table of a
+    few dozen float features - a third or more of them one value in every row (a clip meant for
+    z-scores applied to raw values). The model cannot tell rows apart by what does not vary.
+    x: fit's inputs (all of them where at hand), an array or a list or dict of arrays."""
+    items = (list(x.items()) if isinstance(x, dict) else
+             [(f"input {i}", a) for i, a in enumerate(x)] if isinstance(x, (list, tuple))
+             else [("the input", x)])
+    for name, a in items:
+        a = np.asarray(a) if hasattr(a, "shape") else None
+        if a is None or a.ndim < 1 or len(a) < 2 or not np.issubdtype(a.dtype, np.number):
+            continue
+        flat = a.reshape(len(a), -1)
+        same = np.all(flat == flat[:1], axis=0)
+        if same.all():
+            values = np.unique(flat[0])
+            shown = (f"every value {fmt(float(values[0]))}" if values.size == 1 else
+                     f"{values.size} distinct values, the same in every row")
+            return [finding(
+                "constant_inputs",
+                f"all {len(a):,} rows of {name} are identical ({flat.shape[1]:,} values each: "
+                f"{shown}): the model cannot tell one sample from another, and can only "
+                "predict the same for all.", name=name)]
+        floats = np.issubdtype(a.dtype, np.floating)
+        if floats and a.ndim == 2 and flat.shape[1] <= TABLE_COLUMNS and same.sum() >= 2 \
+                and same.mean() >= CONSTANT_SHARE:
+            cols = np.flatnonzero(same)
+            listed = ", ".join(f"{i} (= {fmt(float(flat[0, i]))})" for i in cols[:6])
+            return [finding(
+                "constant_inputs:columns",
+                f"{cols.size} of the {flat.shape[1]} features of {name} hold one value in every "
+                f"row: feature(s) {listed}{', ...' if cols.size > 6 else ''}. Whatever they were "
+                "meant to carry was lost before training.", severity="warning", name=name)]
+    return []
+
+
+def check_sample_weights(weights) -> list[Finding]:
+    """Negative weights (fit's sample_weight, times class_weight): for those rows the optimizer
+    raises the loss instead of lowering it, and a weighted loss can fall without end."""
+    if weights is None:
+        return []
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    w = w[np.isfinite(w)]
+    negative = int((w < 0).sum())
+    if not w.size or not negative:
+        return []
+    return [finding(
+        "negative_sample_weights",
+        f"{negative:,} of the {w.size:,} sample weights ({negative / w.size:.0%}) are negative "
+        f"(range [{fmt(float(w.min()))}, {fmt(float(w.max()))}]): fit multiplies each row's "
+        "loss by its weight, so for those rows every step makes the fit worse, and the "
+        "weighted loss can fall below zero without end.")]
+
+
 REPEATED_ROWS = 0.5  # half of batch 1's rows already in batch 0: a batch, not a data set, repeats
 
 
 def check_batches_overlap(first, second) -> list[Finding]:
     """A dataset whose consecutive batches share most of their rows (a PyDataset's __getitem__
-    that slices x[idx:idx + batch_size], taking the batch index for a row offset): each epoch
-    then shows the model a sliver of the data, over and over. first, second: batch 0's and
+    that slices x[idx:idx + batch_size], taking the batch index for a row offset; a generator
+    whose yield sits after its loop over the batches, yielding the last one forever): each
+    epoch then shows the model a sliver of the data, over and over. first, second: batch 0's and
     batch 1's inputs (arrays, or the first array of a list or dict)."""
     def rows(batch):
         a = batch[0] if isinstance(batch, (list, tuple)) else batch

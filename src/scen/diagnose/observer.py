@@ -21,7 +21,7 @@ from scen.diagnose.detectors import run_detectors
 from scen.diagnose.model import SAMPLE_SIZE, has_graph, n_rows, sample
 from scen.diagnose.predictions import predict_sample, prediction_stats
 from scen.diagnose.data import (check_batches_overlap, check_class_order,
-                                check_same_array_twice)
+                                check_same_array_twice, check_sample_weights)
 from scen.diagnose.preflight import check_monitors, preflight
 from scen.diagnose.report import format_report, sorted_findings
 from scen.diagnose.trace import (EpochRecord, Facts, Flat, Trace, all_grad_stats, input_shift,
@@ -93,6 +93,7 @@ class Diagnostics(Observer):
             self.x = self.y = None
         self._weights = (sample(sample_weight, None, self.sample_size)[0]
                          if sample_weight is not None and y is not None else None)
+        self._all_weights = sample_weight if y is not None else None
         self._labels = y  # class shares and the constant-prediction loss use them all
         self._inputs = x  # and the token ids an Embedding takes
 
@@ -110,6 +111,7 @@ class Diagnostics(Observer):
                 lambda: near_copies(self._inputs, validation[0]), None)
         self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels,
                                             inputs=self._inputs)
+        self.preflight_findings += safely(lambda: check_sample_weights(self._all_weights)) or []
         try:  # labels the loss cannot take raise here: preflight has said why
             self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:

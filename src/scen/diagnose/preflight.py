@@ -18,15 +18,18 @@ import numpy as np
 from scen.diagnose.activations import ActivationExtractor, check_activations
 from scen.diagnose.backend import to_numpy
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.data import check_feature_copies_target, check_input_codes, columns_apart
+from scen.diagnose.data import (check_constant_inputs, check_feature_copies_target,
+                                check_input_codes, columns_apart)
 from scen.diagnose.labels import check_one_class, check_output_and_loss, check_unknown_output
 from scen.diagnose.model import (ONE_OF_K, PROBABILITY, SELF_SCALING, activation_of,
                                  arrays, consumers, flatten, has_graph,
                                  layer_tensors, output_specs, sample)
 from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
-from scen.diagnose.wiring import (check_concatenated_axis, check_inputs_reach_output,
-                                  check_layers_made_in_call, check_monotone_by_constraint,
+from scen.diagnose.wiring import (check_concatenated_axis, check_dropout_after_output,
+                                  check_ids_on_last_row, check_inputs_reach_output,
+                                  check_kernels_not_trainable, check_layers_made_in_call,
+                                  check_monotone_by_constraint, check_outputs_identical,
                                   check_padding_inside)
 from scen.observe import error_message
 
@@ -52,13 +55,19 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
         y = labels
     findings += check_precision(model) + check_inputs(model, x, inputs)
     findings += check_feature_copies_target(inputs, labels)
+    findings += check_constant_inputs(inputs if inputs is not None else x)
     if not _token_ids(model, x, inputs):  # an id is a name, not a measurement: no code in it
         findings += check_input_codes(inputs)
     findings += check_softmax_axes(model) + check_dropout(model) + check_trainable(model)
     made_in_call = check_layers_made_in_call(model)
     findings += made_in_call
+    findings += check_kernels_not_trainable(model)
     if has_graph(model, x):
-        findings += check_concatenated_axis(model)
+        findings += check_concatenated_axis(model) + check_dropout_after_output(model)
+        try:
+            findings += check_outputs_identical(model, x, y)
+        except Exception:  # noqa: BLE001 - as the check below
+            pass
     try:  # (a model that makes layers in call draws new weights on every call: not called)
         findings += [] if made_in_call else check_inputs_reach_output(model, x)
     except Exception:  # noqa: BLE001 - a call the diagnosis may not make, or that fails on
@@ -180,6 +189,7 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
         findings += _embedding_ids(first_layers, ids, name)
         findings += _padding_read_last(model, first_layers, ids, name)
         findings += check_padding_inside(first_layers, ids, name)
+        findings += check_ids_on_last_row(first_layers, ids, name)
         unadapted = [c for c in first_layers if _never_adapted(c)]
         if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs

@@ -8,6 +8,11 @@ silently, each seen before the first step (round 2026-12-09's families, as gener
   feature;
 - check_padding_inside: a real token numbered 0 under Embedding(mask_zero=True).
 
+- check_dropout_after_output: a Dropout (or noise) layer after the output layer;
+- check_kernels_not_trainable: a layer whose kernel is kept out of training while its bias trains;
+- check_ids_on_last_row: token or entity ids clipped into an Embedding's range;
+- check_outputs_identical: two outputs that the same layers compute (one head called twice).
+
 preflight.py calls them; their texts are in catalogue.py.
 """
 
@@ -198,3 +203,114 @@ def check_monotone_by_constraint(model, x, y) -> list[Finding]:
         f"output can only rise as any feature rises; but the target falls as feature(s) "
         f"{listed} rise{'s' if falling.size == 1 else ''} on the sample. The model cannot "
         "fit those features' effect.", layer=weighted[0].name)]
+
+
+NOISE = {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
+PASSING = {"Activation", "Reshape", "Flatten", "Softmax"}
+
+
+def check_dropout_after_output(model) -> list[Finding]:
+    """A Dropout (or noise) layer between the last weighted layer and an output: in training it
+    zeroes a share of the predictions and scales the rest by 1 / (1 - rate), which the loss
+    then fits; at inference it is off, so the model predicts another scale than it trained on."""
+    if not getattr(model, "outputs", None):
+        return []
+    producers = {id(t): layer for layer in model.layers for t in layer_tensors(layer, "output")}
+    for out in model.outputs:
+        layer, noise = producers.get(id(out)), None
+        while layer is not None and type(layer).__name__ in NOISE | PASSING:
+            if type(layer).__name__ in NOISE:
+                noise = layer
+            inputs = layer_tensors(layer, "input")
+            layer = producers.get(id(inputs[0])) if inputs else None
+        if noise is not None and layer is not None and getattr(layer, "kernel", None) is not None:
+            rate = getattr(noise, "rate", getattr(noise, "stddev", None))
+            return [finding(
+                "dropout_after_output",
+                f"layer '{noise.name}' ({type(noise).__name__}"
+                f"{f', rate {rate}' if rate is not None else ''}) comes after the output layer "
+                f"'{layer.name}': during training it perturbs the predictions themselves (a "
+                "Dropout zeroes a share and scales the rest up), so the loss trains the model "
+                "to predict for that, and predict() - without it - gives another scale.",
+                layer=noise.name, kind=type(noise).__name__, output=layer.name)]
+    return []
+
+
+def check_kernels_not_trainable(model) -> list[Finding]:
+    """A layer (a custom one, as a rule) that trains its bias but keeps its kernel - a weight of
+    two or more axes - out of training (add_weight(..., trainable=False)): the model trains as
+    fixed random features. A layer frozen whole (layer.trainable = False) is meant."""
+    for layer in model._flatten_layers(include_self=False) if hasattr(
+            model, "_flatten_layers") else model.layers:
+        if not getattr(layer, "trainable", True) or not layer.trainable_weights:
+            continue
+        own = getattr(layer, "_trainable_variables", None)  # its own, not its sublayers'
+        frozen = [v for v in getattr(layer, "_non_trainable_variables", [])
+                  if len(v.shape) >= 2]
+        if frozen and own:
+            v = frozen[0]
+            return [finding(
+                "kernels_not_trainable",
+                f"layer '{layer.name}' ({type(layer).__name__}) trains "
+                f"{sum(int(np.prod(w.shape)) for w in own):,} values ({', '.join(w.name for w in own[:3])}) "
+                f"but keeps its {tuple(v.shape)} weight '{v.name}' out of training "
+                "(trainable=False): the optimizer never updates it.", layer=layer.name)]
+    return []
+
+
+LAST_ROW_SHARE = 0.2  # ids on an Embedding's last row: a vocabulary's last id is rarely its commonest
+
+
+def check_ids_on_last_row(first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
+    """Ids forced into an Embedding's range (np.clip(ids, 0, input_dim - 1), np.minimum):
+    every id beyond the table lands on its last row, and all of those rows share one vector."""
+    if not np.issubdtype(np.asarray(ids).dtype, np.number) or not np.size(ids):
+        return []
+    for emb in first_layers:
+        dim = getattr(emb, "input_dim", None)
+        if type(emb).__name__ != "Embedding" or not dim or dim < 10:
+            continue
+        share = float(np.mean(np.asarray(ids) == dim - 1))
+        if share < LAST_ROW_SHARE:
+            continue
+        return [finding(
+            "embedding_ids_clipped",
+            f"{share:.0%} of the ids in {name} are {dim - 1}, the last row of Embedding "
+            f"'{emb.name}' (input_dim {dim}): ids beyond the table were forced onto its last "
+            "row, so all of them share one vector and cannot be told apart.", layer=emb.name)]
+    return []
+
+
+def check_outputs_identical(model, x, y) -> list[Finding]:
+    """Two outputs with the same values on the sample (exactly) while their targets differ: the
+    same layers compute both - one head's layers created once and called for each output."""
+    import keras
+
+    outputs = getattr(model, "outputs", None)
+    if not outputs or len(outputs) < 2 or y is None:
+        return []
+    context = contextlib.nullcontext()
+    if keras.backend.backend() == "torch":
+        import torch
+
+        context = torch.no_grad()
+    with context, looked_at(model):
+        got = [np.asarray(keras.ops.convert_to_numpy(t)) for t in
+               flatten(model(x, training=False))]
+    names = list(getattr(model, "output_names", None) or [f"output {i}" for i in range(len(got))])
+    targets = list(y.values()) if isinstance(y, dict) else list(y) \
+        if isinstance(y, (list, tuple)) else []
+    for i in range(len(got)):
+        for j in range(i + 1, len(got)):
+            if got[i].shape != got[j].shape or not np.array_equal(got[i], got[j]):
+                continue
+            if len(targets) == len(got) and np.array_equal(np.asarray(targets[i]),
+                                                           np.asarray(targets[j])):
+                continue  # the same targets: the same prediction is no fault
+            return [finding(
+                "outputs_identical",
+                f"outputs '{names[i]}' and '{names[j]}' are exactly equal on a "
+                f"{len(got[i])}-row sample, while their targets differ: the same layers, with "
+                "the same weights, compute both, so they can only ever predict the same.",
+                first=repr(names[i]), second=repr(names[j]))]
+    return []

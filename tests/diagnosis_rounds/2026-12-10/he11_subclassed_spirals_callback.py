@@ -12,7 +12,7 @@ def make_spirals(n_per_arm):
     xs, ys = [], []
     for k in range(N_ARMS):
         r = rng.uniform(0.1, 1.0, n_per_arm)
-        theta = 4.0 * r + 2 * np.pi * k / N_ARMS + rng.normal(0, 0.12, n_per_arm)
+        theta = 3.5 * np.pi * r + 2 * np.pi * k / N_ARMS + rng.normal(0, 0.3, n_per_arm)
         xs.append(np.column_stack([r * np.cos(theta), r * np.sin(theta)]))
         ys.append(np.full(n_per_arm, k))
     x = np.concatenate(xs).astype("float32")
@@ -62,7 +62,7 @@ class ValAccuracyLogger(keras.callbacks.Callback):
 
 model = ResidualMLP()
 model.compile(
-    optimizer=keras.optimizers.Adam(3e-3),
+    optimizer=keras.optimizers.Adam(1e-3),
     loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     metrics=["accuracy"],
 )
