@@ -655,3 +655,37 @@ def test_a_generator_that_yields_the_same_rows_again(tmp_path, advance, fires):
     (run,) = run_script(ScriptSpec(str(path), logdir=str(tmp_path / "runs"), verbose=0)).runs
     assert run.status == "completed"
     assert ("batches_repeat_rows" in [f["name"] for f in run.findings]) is fires
+
+
+def _towers(bind_now: bool):
+    keras.backend.clear_session()
+    inp = keras.Input((12,))
+    branches = []
+    for k in range(3):  # three blocks of four features, one tower each
+        fn = (lambda t, k=k: t[:, 4 * k:4 * k + 4]) if bind_now else (lambda t: t[:, 4 * k:4 * k + 4])
+        branches.append(layers.Dense(4, activation="relu")(layers.Lambda(fn)(inp)))
+    model = keras.Model(inp, layers.Dense(1)(layers.Concatenate()(branches)))
+    model.compile("adam", "mse")
+    return model
+
+
+@pytest.mark.parametrize("bind_now, fires", [(False, True), (True, False)])
+def test_lambdas_made_in_a_loop_that_read_its_variable_late(bind_now, fires):
+    x = np.random.default_rng(20).normal(size=(200, 12)).astype("float32")
+    found = diagnosed(_towers(bind_now), x, x[:, 0] - x[:, 5] + x[:, 9])
+    assert ("lambda_slices_alike" in shown(found)) is fires, dx.format_report(found)
+
+
+@pytest.mark.parametrize("targets, fires", [("forces", True), ("unit directions", False)])
+def test_cosine_similarity_on_vectors_whose_lengths_matter(targets, fires):
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(300, 5)).astype("float32")
+    y = np.stack([x[:, 0] * 3, x[:, 1] + x[:, 2], np.abs(x[:, 3]) * 2], axis=1)
+    if targets == "unit directions":
+        y = y / np.linalg.norm(y, axis=1, keepdims=True)
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(16, activation="relu"),
+                              layers.Dense(3)])
+    model.compile("adam", keras.losses.CosineSimilarity())
+    found = diagnosed(model, x, y.astype("float32"))
+    assert ("loss_ignores_scale" in shown(found)) is fires, dx.format_report(found)

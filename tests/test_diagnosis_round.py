@@ -21,6 +21,10 @@ PICKED = {
     "2026-12-08": ["fb01_loan_default_missing_sentinel.py",
                    "fb09_listing_two_outputs_swapped_targets.py",
                    "fb10_article_tags_label_smoothing.py", "hb07_fraud_subclass_sample_weight.py"],
+    "2026-12-09": ["fc07_mnist_pydataset.py", "fc09_house_price_nonneg.py",
+                   "fd06_two_tower_ctr.py", "fd08_load_forecast_msle.py",
+                   "fd10_landcover_subclassed.py", "hc06_listing_multi_io.py",
+                   "hd06_shop_multitask.py"],
 }
 ROUND = ROUNDS / "2026-12-06"  # the torch-and-JAX kinds test's round
 SCEN = str(Path(sys.executable).with_name("scen"))

@@ -231,6 +231,15 @@ ENTRIES = [
           "Check the step that built those features (a clip to [-3, 3] meant for z-scores "
           "applied to raw values, a cast that truncated them); print x.std(axis=0) before "
           "fit."),
+    Entry("lambda_slices_alike", "error", "Lambda layers built in a loop all compute the same",
+          "Bind the loop's variable when each Lambda is made: Lambda(lambda t, s=start: "
+          "t[:, s:s + k]), or use layers that hold their own slice (a custom layer with the "
+          "start as an attribute), or split the input with keras.ops.split."),
+    Entry("loss_ignores_scale", "warning",
+          "{loss} fits the targets' directions, not their lengths",
+          "Train on a loss that sees the whole vector, 'mean_squared_error' (or 'huber'); "
+          "keep cosine similarity as a metric, or use it only where the lengths do not "
+          "matter (unit-length embeddings)."),
     Entry("dropout_after_output", "error",
           "{kind} after the output layer '{output}' changes what the loss sees",
           "Move the {kind} before the last Dense layer (or drop it): the output layer must be "
@@ -647,6 +656,7 @@ FITS_SOMETHING_ELSE = ("layer_created_in_call", "input_not_used", "constraint_li
                        "padding_id_collides", "batches_repeat_rows", "constant_inputs",
                        "negative_sample_weights", "dropout_after_output",
                        "kernels_not_trainable", "embedding_ids_clipped", "outputs_identical",
+                       "lambda_slices_alike", "loss_ignores_scale",
                        "loss_domain_excludes_targets", "percentage_loss_near_zero_targets")
 for _symptom in ("still_improving_at_end", "slow_start", "mean_predictor",
                  "majority_class_predictor", "worse_than_constant", "plateau", "loss_levelled_off",

@@ -34,6 +34,8 @@ NONNEGATIVE_LOSSES = {"meansquaredlogarithmicerror": "log(max(y, 1e-7) + 1)",
                       "msle": "log(max(y, 1e-7) + 1)",
                       "poisson": "y_pred - y * log(y_pred + 1e-7)"}
 PERCENTAGE_LOSSES = {"meanabsolutepercentageerror", "mape"}
+DIRECTION_LOSSES = {"cosinesimilarity"}  # -cos(y, y_pred) per row: blind to lengths
+LENGTHS_VARY = 0.25  # target rows' L2 norms varying by over a quarter of their mean: a length to fit
 OUT_OF_DOMAIN_SHARE = 0.05  # targets outside a loss's domain before it counts: a few stray
 # negative values are noise; one in twenty is a target the loss was not made for.
 NEAR_ZERO = 0.05  # |y| under this share of the median |y| is "near zero" for a percentage error:
@@ -315,6 +317,17 @@ def check_loss_domain(spec: OutputSpec, y: np.ndarray) -> list[Finding]:
                 f"{spec.loss_name} computes {NONNEGATIVE_LOSSES[key]}: below zero every target "
                 "counts as the same value (or the loss has no floor), so the model is fitted "
                 "to targets the data do not have.", layer=spec.layer, loss=spec.loss_name)]
+    if key in DIRECTION_LOSSES and v.size > len(y) and y.ndim == 2 and y.shape[1] > 1:
+        norms = np.linalg.norm(y, axis=1)
+        spread = float(norms.std() / norms.mean()) if norms.mean() > 0 else 0.0
+        if spread > LENGTHS_VARY:
+            return [finding(
+                "loss_ignores_scale",
+                f"the target rows' lengths vary from {fmt(float(norms.min()))} to "
+                f"{fmt(float(norms.max()))} (their spread {spread:.0%} of the mean "
+                f"{fmt(float(norms.mean()))}), but {spec.loss_name} scores only each "
+                "prediction's direction: any length is as good as the right one, so the model "
+                "never learns it.", severity="warning", layer=spec.layer, loss=spec.loss_name)]
     if key in PERCENTAGE_LOSSES:
         size = np.abs(v)
         median = float(np.median(size))

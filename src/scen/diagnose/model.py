@@ -42,7 +42,7 @@ LOSS_KINDS = {
     "mse": {"meansquarederror", "mse"},
     "mae": {"meanabsoluteerror", "mae"},
     "regression": {"huber", "logcosh", "meansquaredlogarithmicerror", "msle",
-                   "meanabsolutepercentageerror", "mape", "poisson"},
+                   "meanabsolutepercentageerror", "mape", "poisson", "cosinesimilarity"},
 }
 CROSS_ENTROPY = {"binary_ce", "categorical_ce", "sparse_ce"}
 ONE_OF_K = {"categorical_ce", "sparse_ce"}  # losses whose accuracy is an argmax

@@ -28,6 +28,7 @@ from scen.diagnose.precision import check_precision
 from scen.diagnose.report import sorted_findings
 from scen.diagnose.wiring import (check_concatenated_axis, check_dropout_after_output,
                                   check_ids_on_last_row, check_inputs_reach_output,
+                                  check_lambdas_alike,
                                   check_kernels_not_trainable, check_layers_made_in_call,
                                   check_monotone_by_constraint, check_outputs_identical,
                                   check_padding_inside)
@@ -64,10 +65,11 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     findings += check_kernels_not_trainable(model)
     if has_graph(model, x):
         findings += check_concatenated_axis(model) + check_dropout_after_output(model)
-        try:
-            findings += check_outputs_identical(model, x, y)
-        except Exception:  # noqa: BLE001 - as the check below
-            pass
+        for check in (check_outputs_identical, check_lambdas_alike):
+            try:
+                findings += check(model, x, y)
+            except Exception:  # noqa: BLE001 - as the check below
+                pass
     try:  # (a model that makes layers in call draws new weights on every call: not called)
         findings += [] if made_in_call else check_inputs_reach_output(model, x)
     except Exception:  # noqa: BLE001 - a call the diagnosis may not make, or that fails on

@@ -11,7 +11,8 @@ silently, each seen before the first step (round 2026-12-09's families, as gener
 - check_dropout_after_output: a Dropout (or noise) layer after the output layer;
 - check_kernels_not_trainable: a layer whose kernel is kept out of training while its bias trains;
 - check_ids_on_last_row: token or entity ids clipped into an Embedding's range;
-- check_outputs_identical: two outputs that the same layers compute (one head called twice).
+- check_outputs_identical: two outputs that the same layers compute (one head called twice);
+- check_lambdas_alike: Lambda layers built in a loop that all compute the same slice.
 
 preflight.py calls them; their texts are in catalogue.py.
 """
@@ -313,4 +314,36 @@ def check_outputs_identical(model, x, y) -> list[Finding]:
                 f"{len(got[i])}-row sample, while their targets differ: the same layers, with "
                 "the same weights, compute both, so they can only ever predict the same.",
                 first=repr(names[i]), second=repr(names[j]))]
+    return []
+
+
+def check_lambdas_alike(model, x, y=None) -> list[Finding]:
+    """Several Lambda layers on the same model input that give exactly the same values on the
+    sample: built in a loop (`Lambda(lambda t: t[:, start:start + k])`), each closes over the
+    loop's variable, which Python reads when the layer runs - after the loop, at its last
+    value - so every branch gets the last slice and the others are never seen."""
+    import keras
+
+    if not has_graph(model, x) or len(getattr(model, "inputs", [])) < 1:
+        return []
+    samples = x if isinstance(x, (list, tuple)) else [x]
+    if len(samples) != len(model.inputs):
+        return []
+    for tensor, values in zip(model.inputs, samples):
+        lambdas = [layer for layer in model.layers if type(layer).__name__ == "Lambda"
+                   and any(t is tensor for t in layer_tensors(layer, "input"))]
+        if len(lambdas) < 2:
+            continue
+        with looked_at(model):
+            outs = [np.asarray(keras.ops.convert_to_numpy(layer(values))) for layer in lambdas]
+        alike = [layer.name for layer, o in zip(lambdas[1:], outs[1:])
+                 if o.shape == outs[0].shape and np.array_equal(o, outs[0])]
+        if alike and np.ptp(outs[0]) > 0:
+            names = [lambdas[0].name] + alike
+            return [finding(
+                "lambda_slices_alike",
+                f"Lambda layers {', '.join(map(repr, names))} all take {tensor.name!r} and give "
+                f"exactly the same values on the sample: built in a loop, each function reads "
+                "the loop's variable when it runs, after the loop, so every branch gets the "
+                "last slice and the other slices are never seen.", layer=names[0])]
     return []
