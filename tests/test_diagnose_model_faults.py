@@ -689,3 +689,28 @@ def test_cosine_similarity_on_vectors_whose_lengths_matter(targets, fires):
     model.compile("adam", keras.losses.CosineSimilarity())
     found = diagnosed(model, x, y.astype("float32"))
     assert ("loss_ignores_scale" in shown(found)) is fires, dx.format_report(found)
+
+
+class TokensAndPlaces(layers.Layer):
+    """Token plus position embeddings in one custom layer, as transformer examples write it."""
+
+    def __init__(self, vocab, length, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.tokens, self.places = layers.Embedding(vocab, dim), layers.Embedding(length, dim)
+
+    def call(self, ids):
+        return self.tokens(ids) + self.places(keras.ops.arange(keras.ops.shape(ids)[-1]))
+
+
+def test_ids_into_a_custom_embedding_layer_are_not_unscaled_inputs():
+    """Round 2026-12-10's healthy transformer drew unscaled_inputs: ids in the thousands, fed
+    to a custom layer that holds the Embeddings."""
+    rng = np.random.default_rng(22)
+    ids = rng.integers(1, 3000, size=(200, 16)).astype("int32")
+    keras.backend.clear_session()
+    inp = keras.Input((16,), dtype="int32")
+    h = layers.GlobalAveragePooling1D()(TokensAndPlaces(3000, 16, 8)(inp))
+    model = keras.Model(inp, layers.Dense(1, activation="sigmoid")(h))
+    model.compile("adam", "binary_crossentropy")
+    found = diagnosed(model, ids, (ids[:, 0] > 1500).astype("float32"))
+    assert "unscaled_inputs" not in [f.name for f in found], dx.format_report(found)

@@ -197,6 +197,9 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
             continue  # ids for an Embedding, or a model that scales its own inputs
         if t is None and np.issubdtype(samples[i].dtype, np.integer):
             continue  # a subclassed model fed integers: probably ids, cannot tell
+        if t is not None and "int" in str(getattr(t, "dtype", "")) or any(
+                _holds_embedding(c) for c in first_layers):
+            continue  # an Input declared integer, or a custom layer around an Embedding: ids
         top = float(np.percentile(np.abs(a), 99.9))
         std = float(a.reshape(len(a), -1).std(axis=0).max()) if len(a) > 1 else 0.0
         if top > INPUT_ABS_LIMIT or std > INPUT_STD_LIMIT:
@@ -231,6 +234,13 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
                 "not the features. A sample's features then say only how they compare with "
                 "each other, and how large the sample was is lost.", name=name))
     return findings
+
+
+def _holds_embedding(layer) -> bool:
+    """A custom layer with an Embedding inside (token plus position embeddings)."""
+    inner = layer._flatten_layers(include_self=False) if hasattr(layer, "_flatten_layers") \
+        else []
+    return any(type(sub).__name__ == "Embedding" for sub in inner)
 
 
 ROW_FEATURES = (2, 64)  # tabular rows; a bag of words or TF-IDF vector (normalised on purpose)
