@@ -714,3 +714,23 @@ def test_ids_into_a_custom_embedding_layer_are_not_unscaled_inputs():
     model.compile("adam", "binary_crossentropy")
     found = diagnosed(model, ids, (ids[:, 0] > 1500).astype("float32"))
     assert "unscaled_inputs" not in [f.name for f in found], dx.format_report(found)
+
+
+@pytest.mark.parametrize("loss, acc, fires", [
+    ([0.6932, 0.6931, 0.6932, 0.6930, 0.6931], [0.50, 0.51, 0.49, 0.50, 0.52], True),
+    ([0.6932, 0.66, 0.61, 0.55, 0.50], [0.50, 0.58, 0.66, 0.71, 0.75], False),  # learning
+    ([0.6932, 0.6931, 0.6932], [0.50, 0.51, 0.49][:3], True),  # three epochs are a trend
+    ([0.6932] * 12, [0.5] * 12, False),  # ten epochs or more: slow_start's to judge
+])
+def test_a_short_run_that_never_left_chance(loss, acc, fires):
+    import math
+
+    from test_diagnose import BCE, make_trace
+
+    from scen.diagnose.loss_curve import detect_stuck_at_chance
+
+    assert math.isclose(BCE.baseline_loss, 0.6931, rel_tol=1e-3)
+    found = detect_stuck_at_chance(make_trace(loss, acc=acc, facts=BCE))
+    assert bool(found) is fires
+    if fires:
+        assert f"in all {len(loss)} epochs" in found[0].evidence

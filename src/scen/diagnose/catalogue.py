@@ -231,6 +231,12 @@ ENTRIES = [
           "Check the step that built those features (a clip to [-3, 3] meant for z-scores "
           "applied to raw values, a cast that truncated them); print x.std(axis=0) before "
           "fit."),
+    Entry("stuck_at_chance", "warning", "the run never left chance in {epochs} epochs",
+          "Nothing learned, and no cause in the run shows: check that the labels belong to "
+          "their rows and that the inputs reach the output as meant (attention and padding "
+          "masks the right way round, positions visible where order matters); then see "
+          "whether the model can overfit 100 training rows. If it can, raise the learning "
+          "rate or train longer."),
     Entry("lambda_slices_alike", "error", "Lambda layers built in a loop all compute the same",
           "Bind the loop's variable when each Lambda is made: Lambda(lambda t, s=start: "
           "t[:, s:s + k]), or use layers that hold their own slice (a custom layer with the "
@@ -662,7 +668,8 @@ for _symptom in ("still_improving_at_end", "slow_start", "mean_predictor",
                  "majority_class_predictor", "worse_than_constant", "plateau", "loss_levelled_off",
                  "learning_rate_too_low", "dead_relu", "validation_at_chance", "overfitting",
                  "train_val_gap", "weights_without_gradient", "argmax_ties", "diverging_loss",
-                 "oscillating_loss", "loss_spikes", "no_gradient", "weights_never_change"):
+                 "oscillating_loss", "loss_spikes", "no_gradient", "weights_never_change",
+                 "stuck_at_chance"):
     CAUSES[_symptom] = FITS_SOMETHING_ELSE + CAUSES.get(_symptom, ())
 
 CONSEQUENCE_FIX = "None of its own: fix {cause} above, and this follows."

@@ -23,6 +23,7 @@ from scen.diagnose.loss_curve import (detect_cross_entropy_range, detect_diverge
                                       detect_learning_rate_decayed, detect_oscillation,
                                       detect_plateau, detect_regularisation_dominates,
                                       detect_output_drowned, detect_slow_start,
+                                      detect_stuck_at_chance,
                                       detect_still_improving_at_end,
                                       detect_stopped_while_improving, detect_worse_than_constant)
 from scen.diagnose.metrics_fit import detect_loss_metric_disagreement, detect_metric_mismatch
@@ -172,6 +173,7 @@ DETECTORS = [detect_backend_error, detect_nonfinite, detect_no_gradient,
              detect_majority_class, detect_worse_than_constant, detect_output_drowned,
              detect_mean_predictor, detect_oscillation, detect_units, detect_batchnorm_statistics,
              detect_vanishing_gradients, detect_few_updates, detect_slow_start,
+             detect_stuck_at_chance,
              detect_plateau, detect_validation_shift, detect_validation_copies,
              detect_validation_at_chance,
              detect_stopped_while_improving, detect_still_improving_at_end,

@@ -293,6 +293,30 @@ def detect_slow_start(t: Trace) -> list[Finding]:
                  else " 10-100x"))]
 
 
+FROZEN_LOSS = 0.02  # a loss within 2% of the constant prediction's, every epoch: nothing learned
+
+
+def detect_stuck_at_chance(t: Trace) -> list[Finding]:
+    """A short run (under SLOW_START_EPOCHS) that never left chance: accuracy at the majority
+    share and the loss at the constant prediction's in every epoch. Too short to call a slow
+    start, and its loss does not creep; but the run learned nothing, and says so."""
+    key, chance, base = t.accuracy_key(), t.facts.chance_accuracy, t.facts.baseline_loss
+    if key is None or chance is None or not base or t.facts.loss_kind not in CROSS_ENTROPY:
+        return []
+    acc, loss = t.series(key), t.series("loss")
+    n = len(acc)
+    if not MIN_EPOCHS_TREND <= n < SLOW_START_EPOCHS or np.any(acc > chance + CHANCE_MARGIN):
+        return []
+    if not np.all(np.isfinite(loss)) or np.any(np.abs(loss - base) > FROZEN_LOSS * base):
+        return []
+    return [finding(
+        "stuck_at_chance",
+        f"in all {n} epochs {key} stayed at chance ({fmt(float(acc.min()))}-"
+        f"{fmt(float(acc.max()))}; the majority share is {chance:.2f}) and the loss at the "
+        f"constant prediction's ({fmt(float(loss.min()))}-{fmt(float(loss.max()))} against "
+        f"{fmt(base)}): the model learned nothing it could use.", epochs=n)]
+
+
 def detect_regularisation_dominates(t: Trace) -> list[Finding]:
     """The weight penalties (kernel_regularizer=l2(...), ...) weigh more at initialisation
     than the whole loss of a constant prediction: the optimizer mostly shrinks weights, and
