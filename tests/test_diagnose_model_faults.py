@@ -734,3 +734,28 @@ def test_a_short_run_that_never_left_chance(loss, acc, fires):
     assert bool(found) is fires
     if fires:
         assert f"in all {len(loss)} epochs" in found[0].evidence
+
+
+class Ratings(keras.Model):
+    """A subclassed recommender taking (user, item) id columns, as keras-io's does."""
+
+    def __init__(self, users, items):
+        super().__init__()
+        self.users, self.items = layers.Embedding(users, 4), layers.Embedding(items, 4)
+
+    def call(self, ids):
+        return keras.ops.sum(self.users(ids[:, 0]) * self.items(ids[:, 1]), axis=1,
+                             keepdims=True)
+
+
+@pytest.mark.parametrize("clipped, fires", [(True, True), (False, False)])
+def test_ids_clipped_into_a_subclassed_models_embedding(clipped, fires):
+    rng = np.random.default_rng(23)
+    users = rng.integers(0, 5000, size=800)
+    users = np.minimum(users, 199) if clipped else users % 200
+    ids = np.stack([users, rng.integers(0, 50, size=800)], axis=1).astype("int64")
+    keras.backend.clear_session()
+    model = Ratings(200, 50)
+    model.compile("adam", "mse")
+    found = diagnosed(model, ids, rng.normal(size=(800, 1)).astype("float32"))
+    assert ("embedding_ids_clipped" in shown(found)) is fires, dx.format_report(found)

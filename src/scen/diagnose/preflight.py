@@ -196,6 +196,7 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
         if any(type(c).__name__ in SELF_SCALING and c not in unadapted for c in first_layers):
             continue  # ids for an Embedding, or a model that scales its own inputs
         if t is None and np.issubdtype(samples[i].dtype, np.integer):
+            findings += _ids_of_unknown_embeddings(model, ids, name)
             continue  # a subclassed model fed integers: probably ids, cannot tell
         if t is not None and "int" in str(getattr(t, "dtype", "")) or any(
                 _holds_embedding(c) for c in first_layers):
@@ -234,6 +235,25 @@ def check_inputs(model, x, whole=None) -> list[Finding]:
                 "not the features. A sample's features then say only how they compare with "
                 "each other, and how large the sample was is lost.", name=name))
     return findings
+
+
+def _ids_of_unknown_embeddings(model, ids: np.ndarray, name: str) -> list[Finding]:
+    """A subclassed model's integer inputs, whose Embeddings cannot be traced to them: each
+    column (a (rows, k) array of k id columns, as keras-io's recommender takes users and
+    movies) beside each Embedding whose last row is the column's largest id."""
+    layers = model._flatten_layers(include_self=False) if hasattr(model, "_flatten_layers") \
+        else []
+    tables = [layer for layer in layers if type(layer).__name__ == "Embedding"]
+    if not tables or np.ndim(ids) != 2 or ids.shape[1] > 16:
+        return []
+    for j in range(ids.shape[1]):
+        column = ids[:, j]
+        top = column.max() if column.size else None
+        found = check_ids_on_last_row([e for e in tables if e.input_dim - 1 == top], column,
+                                      f"column {j} of {name}")
+        if found:
+            return found
+    return []
 
 
 def _holds_embedding(layer) -> bool:
