@@ -759,3 +759,23 @@ def test_ids_clipped_into_a_subclassed_models_embedding(clipped, fires):
     model.compile("adam", "mse")
     found = diagnosed(model, ids, rng.normal(size=(800, 1)).astype("float32"))
     assert ("embedding_ids_clipped" in shown(found)) is fires, dx.format_report(found)
+
+
+def test_features_piled_at_their_top_are_clipped_and_at_their_bottom_are_honest():
+    """A clip to [-3, 3] of raw ages (2-90) and distances leaves most rows at 3, a few below:
+    a warning. Zero-inflated incomes (most rows 0, the rest spread above) and rare 0/1
+    indicators are how honest tables look."""
+    from scen.diagnose.data import check_constant_inputs
+
+    rng = np.random.default_rng(24)
+    n = 1000
+    age, dist = rng.uniform(2, 90, n), rng.exponential(8, n)
+    normal = rng.normal(size=(n, 2))
+    clipped = np.column_stack([np.clip(age, -3, 3), np.clip(dist, -3, 3), normal])
+    found = check_constant_inputs(clipped.astype("float32"))
+    assert found and found[0].severity == "warning" and "at its largest value" in \
+        found[0].evidence
+    income = np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(10, 1, n))
+    rare = (rng.random(n) < 0.03).astype(float)
+    honest = np.column_stack([income, rare, normal, rng.normal(size=n)])
+    assert check_constant_inputs(honest.astype("float32")) == []

@@ -227,7 +227,7 @@ ENTRIES = [
           "(use np.zeros((n, k))), values divided into an integer array are truncated (make "
           "it float: np.empty_like(x, dtype='float32')), a clip or a cast meant for scaled "
           "values flattens raw ones. Print x[:3] and x.std(axis=0) before fit."),
-    Entry("constant_inputs:columns", "warning", "features of {name} that never vary",
+    Entry("constant_inputs:columns", "warning", "features of {name} that hardly vary",
           "Check the step that built those features (a clip to [-3, 3] meant for z-scores "
           "applied to raw values, a cast that truncated them); print x.std(axis=0) before "
           "fit."),

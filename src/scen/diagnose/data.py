@@ -220,16 +220,36 @@ def check_constant_inputs(x) -> list[Finding]:
                 f"{shown}): the model cannot tell one sample from another, and can only "
                 "predict the same for all.", name=name)]
         floats = np.issubdtype(a.dtype, np.floating)
-        if floats and a.ndim == 2 and flat.shape[1] <= TABLE_COLUMNS and same.sum() >= 2 \
-                and same.mean() >= CONSTANT_SHARE:
-            cols = np.flatnonzero(same)
-            listed = ", ".join(f"{i} (= {fmt(float(flat[0, i]))})" for i in cols[:6])
+        if not (floats and a.ndim == 2 and flat.shape[1] <= TABLE_COLUMNS):
+            continue
+        piled = np.array([_piled_at_max(flat[:, j]) for j in range(flat.shape[1])])
+        flattened = same | piled
+        if flattened.sum() >= 2 and flattened.mean() >= CONSTANT_SHARE:
+            cols = np.flatnonzero(flattened)
+            listed = ", ".join(
+                f"{i} (= {fmt(float(flat[0, i]))})" if same[i] else
+                f"{i} ({np.mean(flat[:, i] == flat[:, i].max()):.0%} at its largest value)"
+                for i in cols[:6])
             return [finding(
                 "constant_inputs:columns",
-                f"{cols.size} of the {flat.shape[1]} features of {name} hold one value in every "
-                f"row: feature(s) {listed}{', ...' if cols.size > 6 else ''}. Whatever they were "
+                f"{cols.size} of the {flat.shape[1]} features of {name} hardly vary: feature(s) "
+                f"{listed}{', ...' if cols.size > 6 else ''} hold one value in every row, or in "
+                "most rows their largest, the rest spread below it (a clip). Whatever they were "
                 "meant to carry was lost before training.", severity="warning", name=name)]
     return []
+
+
+PILED = 0.5  # half of a feature's rows at exactly its largest value...
+SPREAD_BELOW = 10  # ...and at least this many other values below it: a measurement clipped
+
+
+def _piled_at_max(column: np.ndarray) -> bool:
+    """A continuous feature clipped from above: most rows at its maximum (a 0/1 column, or a
+    count with a few levels, is not one; values piled at the minimum - zero-inflated incomes,
+    counts - are common in honest data, so only the top counts)."""
+    top = column.max()
+    at_top = column == top
+    return bool(at_top.mean() >= PILED and np.unique(column[~at_top]).size >= SPREAD_BELOW)
 
 
 def check_sample_weights(weights) -> list[Finding]:
