@@ -25,6 +25,10 @@ PICKED = {
                    "fd06_two_tower_ctr.py", "fd08_load_forecast_msle.py",
                    "fd10_landcover_subclassed.py", "hc06_listing_multi_io.py",
                    "hd06_shop_multitask.py"],
+    "2026-12-10": ["fe01_custom_dense_regression.py", "fe03_price_regressor_dropout.py",
+                   "fe09_sensor_towers_lambda.py", "fe11_generator_last_batch.py",
+                   "fe13_multi_horizon_heads.py", "fe19_claims_exposure_weights.py",
+                   "he07_topic_transformer_cls.py", "he12_sessions_multi_input_weights.py"],
 }
 ROUND = ROUNDS / "2026-12-06"  # the torch-and-JAX kinds test's round
 SCEN = str(Path(sys.executable).with_name("scen"))
