@@ -26,7 +26,15 @@ SLOW = (
     # Kinds of round 2026-12-09's misses: one program that fires and one control per kind in
     # the quick run; the other controls here (2026-12-07).
     "tests/test_diagnose_model_faults.py::test_a_loss_defined_for_non_negative_targets[poisson-counts-False]",
-    "tests/test_diagnose_model_faults.py::test_a_loss_defined_for_non_negative_targets[mean_squared_logarithmic_error-returns-True]",
+    "tests/test_diagnose_model_faults.py::test_a_loss_defined_for_non_negative_targets[poisson-standardised counts-True]",
+    "tests/test_diagnose_model_faults.py::test_an_out_of_vocabulary_id_of_zero_under_mask_zero[1-False]",
+    "tests/test_diagnose_model_faults.py::test_a_kernel_kept_out_of_training[frozen whole-False]",
+    "tests/test_diagnose_model_faults.py::test_a_kernel_kept_out_of_training[trainable-False]",
+    "tests/test_diagnose_model_faults.py::test_ids_clipped_into_a_subclassed_models_embedding[False-False]",
+    "tests/test_diagnose_model_faults.py::test_a_generator_that_yields_the_same_rows_again[start",
+    # (2026-12-07: the quick run neared 5 minutes; subclassed models on the port keep
+    # test_a_model_built_by_its_first_batch_is_built_as_keras_fit_builds_it in the quick run)
+    "tests/test_script_native.py::test_subclassed_models_train_on_the_port_from_arrays_and_a_generator",
     "tests/test_diagnose_model_faults.py::test_a_percentage_error_on_targets_near_zero[demand with closed days-True]",
     "tests/test_diagnose_model_faults.py::test_non_negative_kernels_against_a_falling_target[the output only-falls with weight-False]",
     "tests/test_diagnose_model_faults.py::test_a_subclassed_tower_fed_the_other_key[False]",
