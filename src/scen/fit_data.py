@@ -118,9 +118,9 @@ def fit_data(a: dict):
 def first_batch(x):
     """(the first batch or None, the input to pass on to fit, a generator's second batch or
     None). Looking must not change what the script's fit then sees: a generator is consumed by
-    looking, so a new generator that yields those batches first takes its place; a PyDataset's or DataLoader's look is undone on
-    the global random generators it may draw from (a shuffling DataLoader's iterator draws its
-    order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
+    looking, so a new generator that yields those batches first takes its place; a
+    PyDataset's or DataLoader's look is undone on the global random generators it may draw
+    from (a shuffling DataLoader's iterator draws its order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
     shuffling one takes the next shuffle), so the diagnosis has no sample of it."""
     import types
 

@@ -17,7 +17,7 @@ import contextlib
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding
-from scen.diagnose.model import activation_of, layer_tensors, looked_at
+from scen.diagnose.model import activation_of, layer_tensors, looked_at, without_gradients
 
 
 SIGMOID_SATURATED = 0.0025  # sigmoid'(z) = s(1-s) below 1% of its maximum 0.25: |z| > ~6.
@@ -53,11 +53,7 @@ class ActivationExtractor:
                       and len(layer_tensors(l, "input")) == 1]
 
     def _run(self, model, x) -> list[np.ndarray]:
-        context = contextlib.nullcontext()
-        if self.keras.backend.backend() == "torch":
-            import torch
-
-            context = torch.no_grad()
+        context = without_gradients()
         with context, looked_at(model):  # Keras warns about input structure and batch size
             values = model(x, training=False)
         values = values if isinstance(values, (list, tuple)) else [values]

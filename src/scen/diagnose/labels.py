@@ -35,7 +35,8 @@ NONNEGATIVE_LOSSES = {"meansquaredlogarithmicerror": "log(max(y, 1e-7) + 1)",
                       "poisson": "y_pred - y * log(y_pred + 1e-7)"}
 PERCENTAGE_LOSSES = {"meanabsolutepercentageerror", "mape"}
 DIRECTION_LOSSES = {"cosinesimilarity"}  # -cos(y, y_pred) per row: blind to lengths
-LENGTHS_VARY = 0.25  # target rows' L2 norms varying by over a quarter of their mean: a length to fit
+LENGTHS_VARY = 0.25  # target rows' L2 norms varying by over a quarter of their mean: lengths
+# that are part of what is to be fitted
 OUT_OF_DOMAIN_SHARE = 0.05  # targets outside a loss's domain before it counts: a few stray
 # negative values are noise; one in twenty is a target the loss was not made for.
 NEAR_ZERO = 0.05  # |y| under this share of the median |y| is "near zero" for a percentage error:

@@ -240,6 +240,18 @@ def output_specs(model, x=None) -> list[OutputSpec]:
     return specs
 
 
+def without_gradients():
+    """torch.no_grad() on the torch backend (a diagnosis call must not build a graph); nothing
+    on the others, whose calls outside a training step record none."""
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.no_grad()
+
+
 class CallHasSideEffects(RuntimeError):
     """The diagnosis does not call a model whose call leaves marks the script could see."""
 

@@ -9,12 +9,11 @@ as each class, and for a regression the spread of the predictions against the ta
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.model import ONE_OF_K, looked_at
+from scen.diagnose.model import ONE_OF_K, looked_at, without_gradients
 from scen.diagnose.trace import Facts, Trace, unlearned
 
 
@@ -34,11 +33,7 @@ def predict_sample(model, x) -> np.ndarray:
     """The model's (single) output on the sample, as float64 numpy, without gradients."""
     import keras
 
-    context = contextlib.nullcontext()
-    if keras.backend.backend() == "torch":
-        import torch
-
-        context = torch.no_grad()
+    context = without_gradients()
     with context, looked_at(model):
         y = model(x, training=False)
     if isinstance(y, (list, tuple, dict)):

@@ -19,12 +19,12 @@ preflight.py calls them; their texts are in catalogue.py.
 
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 
 from scen.diagnose.catalogue import Finding, finding, fmt
-from scen.diagnose.model import activation_of, flatten, has_graph, layer_tensors, looked_at, sources
+from scen.diagnose.model import (activation_of, flatten, has_graph, layer_tensors, looked_at,
+                                 sources, without_gradients)
 
 INSIDE_ROWS = 0.1  # rows with a 0 between tokens: one in ten is a token, not stray padding
 
@@ -48,8 +48,9 @@ def check_padding_inside(first_layers: list, ids: np.ndarray, name: str) -> list
             continue
         return [finding(
             "padding_id_collides",
-            f"{rows:.0%} of the rows of {name} hold id 0 between other tokens ({int(inside.sum()):,} "
-            f"times in all), but Embedding '{emb.name}' has mask_zero=True: 0 is the padding "
+            f"{rows:.0%} of the rows of {name} hold id 0 between other tokens "
+            f"({int(inside.sum()):,} times in all), but Embedding '{emb.name}' has "
+            "mask_zero=True: 0 is the padding "
             "id, so that token is masked out wherever it occurs and the model never sees it.",
             layer=emb.name)]
     return []
@@ -85,11 +86,7 @@ def check_inputs_reach_output(model, x) -> list[Finding]:
             return {k: np.roll(a, n // 2, axis=0) if k == key else a for k, a in x.items()}
         return type(x)(np.roll(a, n // 2, axis=0) if name == key else a for name, a in named)
 
-    context = contextlib.nullcontext()
-    if keras.backend.backend() == "torch":
-        import torch
-
-        context = torch.no_grad()
+    context = without_gradients()
     with context:
         base = outputs(x)
         effect = {}
@@ -253,13 +250,15 @@ def check_kernels_not_trainable(model) -> list[Finding]:
             return [finding(
                 "kernels_not_trainable",
                 f"layer '{layer.name}' ({type(layer).__name__}) trains "
-                f"{sum(int(np.prod(w.shape)) for w in own):,} values ({', '.join(w.name for w in own[:3])}) "
+                f"{sum(int(np.prod(w.shape)) for w in own):,} values "
+                f"({', '.join(w.name for w in own[:3])}) "
                 f"but keeps its {tuple(v.shape)} weight '{v.name}' out of training "
                 "(trainable=False): the optimizer never updates it.", layer=layer.name)]
     return []
 
 
-LAST_ROW_SHARE = 0.2  # ids on an Embedding's last row: a vocabulary's last id is rarely its commonest
+LAST_ROW_SHARE = 0.2  # ids on an Embedding's last row: a vocabulary's last id is rarely its
+# commonest
 
 
 def check_ids_on_last_row(first_layers: list, ids: np.ndarray, name: str) -> list[Finding]:
@@ -290,11 +289,7 @@ def check_outputs_identical(model, x, y) -> list[Finding]:
     outputs = getattr(model, "outputs", None)
     if not outputs or len(outputs) < 2 or y is None:
         return []
-    context = contextlib.nullcontext()
-    if keras.backend.backend() == "torch":
-        import torch
-
-        context = torch.no_grad()
+    context = without_gradients()
     with context, looked_at(model):
         got = [np.asarray(keras.ops.convert_to_numpy(t)) for t in
                flatten(model(x, training=False))]
