@@ -1,13 +1,13 @@
 """How the model is put together, against what it is given: faults in its wiring that train on
-silently, each seen before the first step (round 2026-12-09's families, as generic rules).
+silently, each seen before the first step (rounds 2026-12-09's and 2026-12-10's families, as
+generic rules).
 
 - check_layers_made_in_call: a layer constructed inside a `call`, new on every call;
 - check_inputs_reach_output: one of several inputs that no output depends on;
 - check_concatenated_axis: two inputs' branches joined along the steps, not side by side;
 - check_monotone_by_constraint: NonNeg kernels everywhere against a target that falls with a
   feature;
-- check_padding_inside: a real token numbered 0 under Embedding(mask_zero=True).
-
+- check_padding_inside: a real token numbered 0 under Embedding(mask_zero=True);
 - check_dropout_after_output: a Dropout (or noise) layer after the output layer;
 - check_kernels_not_trainable: a layer whose kernel is kept out of training while its bias trains;
 - check_ids_on_last_row: token or entity ids clipped into an Embedding's range;
@@ -18,7 +18,6 @@ preflight.py calls them; their texts are in catalogue.py.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 
@@ -50,8 +49,8 @@ def check_padding_inside(first_layers: list, ids: np.ndarray, name: str) -> list
             "padding_id_collides",
             f"{rows:.0%} of the rows of {name} hold id 0 between other tokens "
             f"({int(inside.sum()):,} times in all), but Embedding '{emb.name}' has "
-            "mask_zero=True: 0 is the padding "
-            "id, so that token is masked out wherever it occurs and the model never sees it.",
+            "mask_zero=True: 0 is the padding id, so that token is masked out wherever it "
+            "occurs and the model never sees it.",
             layer=emb.name)]
     return []
 
@@ -86,8 +85,7 @@ def check_inputs_reach_output(model, x) -> list[Finding]:
             return {k: np.roll(a, n // 2, axis=0) if k == key else a for k, a in x.items()}
         return type(x)(np.roll(a, n // 2, axis=0) if name == key else a for name, a in named)
 
-    context = without_gradients()
-    with context:
+    with without_gradients():
         base = outputs(x)
         effect = {}
         for name, a in named:
@@ -289,8 +287,7 @@ def check_outputs_identical(model, x, y) -> list[Finding]:
     outputs = getattr(model, "outputs", None)
     if not outputs or len(outputs) < 2 or y is None:
         return []
-    context = without_gradients()
-    with context, looked_at(model):
+    with without_gradients(), looked_at(model):
         got = [np.asarray(keras.ops.convert_to_numpy(t)) for t in
                flatten(model(x, training=False))]
     names = list(getattr(model, "output_names", None) or [f"output {i}" for i in range(len(got))])
