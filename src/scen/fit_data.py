@@ -103,7 +103,6 @@ def fit_data(a: dict):
         return x, Dataset(_numpy(x), None if y is None else _numpy(y), validation, note), fit, note
     given = x
     first, x, second = first_batch(x)
-    second = second if second is not None else second_batch(x)
     kind = type(x).__name__ if first is None else data_kind(given)
     if first is None or not isinstance(first, (list, tuple)) or len(first) < 2:
         note = f"{kind}: no (x, y) sample for the diagnosis"
@@ -116,11 +115,12 @@ def fit_data(a: dict):
 
 
 def first_batch(x):
-    """(the first batch or None, the input to pass on to fit, a generator's second batch or
-    None). Looking must not change what the script's fit then sees: a generator is consumed by
-    looking, so a new generator that yields those batches first takes its place; a
-    PyDataset's or DataLoader's look is undone on the global random generators it may draw
-    from (a shuffling DataLoader's iterator draws its order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
+    """(the first batch or None, the input to pass on to fit, the second batch or None: a
+    generator's, or a PyDataset's where second_batch may look). Looking must not change what
+    the script's fit then sees: a generator is consumed by looking, so a new generator that
+    yields those batches first takes its place; a PyDataset's or DataLoader's look is undone
+    on the global random generators it may draw from (a shuffling DataLoader's iterator draws
+    its order from torch's); a tf.data.Dataset is not looked into (each new iterator of a
     shuffling one takes the next shuffle), so the diagnosis has no sample of it."""
     import types
 
@@ -140,7 +140,7 @@ def first_batch(x):
             return None, x, None
         with _random_state_kept(x):
             if hasattr(x, "__getitem__") and hasattr(x, "num_batches"):  # a Keras PyDataset
-                return x[0], x, None
+                return x[0], x, second_batch(x)
             if hasattr(x, "__iter__") and not isinstance(x, (str, bytes)):  # a DataLoader
                 return next(iter(x)), x, None
     except Exception:  # an input we cannot look into: fit will say what it makes of it

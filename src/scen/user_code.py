@@ -50,6 +50,13 @@ DRAWS = ("random", "rng", "shuffle", "permutation", "choice", "normal", "uniform
          "augment", "sample")
 
 
+def _assigned(node: ast.AST) -> list:
+    """The targets a statement assigns to (x = ..., x += ..., x: int = ...); [] for others."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    return [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+
+
 def reads_only(cls, method: str = "__getitem__") -> bool:
     """Whether a class's own `method` (a PyDataset's __getitem__) can be called once more
     without the script seeing it: its source draws no random number (no name such as
@@ -62,8 +69,7 @@ def reads_only(cls, method: str = "__getitem__") -> bool:
         name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
         if isinstance(name, str) and any(word in name.lower() for word in DRAWS):
             return False
-        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
-                   if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        targets = _assigned(node)
         if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
             return False
     return True
@@ -76,8 +82,7 @@ def _class_side_effects(cls) -> str | None:
             f = node.func
             if (f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")) in LOGGING:
                 return f"its call prints ({cls.__name__}.call)"
-        targets = (node.targets if isinstance(node, ast.Assign) else [node.target]
-                   if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        targets = _assigned(node)
         if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
                and t.value.id == "self" for t in targets):
             return f"its call keeps state on self ({cls.__name__}.call)"

@@ -144,7 +144,8 @@ def detect_loss_metric_disagreement(t: Trace) -> list[Finding]:
         if not (up or down) or not np.all(np.isfinite(values[[0, -1]])):
             continue
         change = (values[-1] - values[0]) * (1 if down else -1)  # > 0: worse
-        if change < 0 or change <= enough * max(abs(values[0]), 1e-12) and enough:
+        worse_enough = change > enough * max(abs(values[0]), 1e-12) if enough else change >= 0
+        if not worse_enough:
             return []  # a metric that agrees (or holds): no disagreement to report
         worse.append(f"'{key}' from {fmt(values[0])} to {fmt(values[-1])}")
     if not worse:

@@ -111,7 +111,7 @@ class Diagnostics(Observer):
                 lambda: near_copies(self._inputs, validation[0]), None)
         self.preflight_findings = preflight(model, self.x, self.y, labels=self._labels,
                                             inputs=self._inputs)
-        self.preflight_findings += safely(lambda: check_sample_weights(self._all_weights)) or []
+        self._add(lambda: check_sample_weights(self._all_weights))
         try:  # labels the loss cannot take raise here: preflight has said why
             self.facts.initial_loss = initial_loss(model, self.x, self.y, self._weights)
         except Exception:
@@ -122,16 +122,19 @@ class Diagnostics(Observer):
     def check_callbacks(self, callbacks) -> None:
         """The fit's own callbacks, where the caller sees them (a script's fit): preflight's
         check that each monitors its metric the right way round."""
-        found = safely(lambda: check_monitors(callbacks))
-        if found:
-            self.preflight_findings = (self.preflight_findings or []) + found
+        self._add(lambda: check_monitors(callbacks))
 
     def check_batches(self, first, second) -> None:
         """A dataset's batches 0 and 1 (scen.fit_data.first_batch, second_batch), where the
         caller has both: batches that repeat each other's rows."""
-        if first is None or second is None:
-            return
-        found = safely(lambda: check_batches_overlap(first, second))
+        if first is not None and second is not None:
+            self._add(lambda: check_batches_overlap(first, second))
+
+    def _add(self, check) -> None:
+        """A check's findings (none where it fails: safely) joined to the preflight's. Only
+        where it found something: None says the preflight has not run yet (on_epoch_end then
+        runs it), which an empty list would hide."""
+        found = safely(check)
         if found:
             self.preflight_findings = (self.preflight_findings or []) + found
 
@@ -139,14 +142,12 @@ class Diagnostics(Observer):
         """fit's own settings, where the caller sees them: rows sorted by class that fit does
         not shuffle, inputs fed the same array twice, and - for a validation_split, whose
         rows are the last ones of x - validation rows copied in the training rows."""
-        found = safely(lambda: check_class_order(self._labels, shuffle, validation_split)) or []
-        found += safely(lambda: check_same_array_twice(self._inputs)) or []
+        self._add(lambda: check_class_order(self._labels, shuffle, validation_split))
+        self._add(lambda: check_same_array_twice(self._inputs))
         if validation_split and self.facts.validation_copies is None:
             cut = int(n_rows(self._inputs) * (1.0 - validation_split))
             self.facts.validation_copies = safely(
                 lambda: near_copies(self._inputs[:cut], self._inputs[cut:]), None)
-        if found:
-            self.preflight_findings = (self.preflight_findings or []) + found
 
     def on_train_begin(self, info: RunInfo) -> None:
         self.info = info

@@ -51,10 +51,10 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     hold over LABELS_WHOLE values); inputs: all of the inputs (the token ids an Embedding
     takes are checked whole, like labels)."""
     x, y = sample(x, y)
-    findings = check_monotone_by_constraint(model, x, y)
+    monotone = check_monotone_by_constraint(model, x, y)  # x and y of the same rows
     if labels is not None and sum(np.size(t) for t in flatten(labels)) <= LABELS_WHOLE:
         y = labels
-    findings += check_precision(model) + check_inputs(model, x, inputs)
+    findings = monotone + check_precision(model) + check_inputs(model, x, inputs)
     findings += check_feature_copies_target(inputs, labels)
     findings += check_constant_inputs(inputs if inputs is not None else x)
     if not _token_ids(model, x, inputs):  # an id is a name, not a measurement: no code in it
@@ -65,9 +65,10 @@ def preflight(model, x, y, when: str = "at initialisation", labels=None,
     findings += check_kernels_not_trainable(model)
     if has_graph(model, x):
         findings += check_concatenated_axis(model) + check_dropout_after_output(model)
-        for check in (check_outputs_identical, check_lambdas_alike):
+        for check in (lambda: check_outputs_identical(model, x, y),
+                      lambda: check_lambdas_alike(model, x)):
             try:
-                findings += check(model, x, y)
+                findings += check()
             except Exception:  # noqa: BLE001 - as the check below
                 pass
     try:  # (a model that makes layers in call draws new weights on every call: not called)

@@ -55,13 +55,21 @@ def check_padding_inside(first_layers: list, ids: np.ndarray, name: str) -> list
     return []
 
 
+def sample_outputs(model, inputs) -> list[np.ndarray]:
+    """The model's outputs on `inputs` (a sample), in inference mode, as float64 arrays: a
+    call the script does not see (looked_at) and that records no gradient."""
+    import keras
+
+    with without_gradients(), looked_at(model):
+        got = model(inputs, training=False)
+    return [np.asarray(keras.ops.convert_to_numpy(t), dtype=np.float64) for t in flatten(got)]
+
+
 def check_inputs_reach_output(model, x) -> list[Finding]:
     """Of a model's several inputs, one that no output depends on: its rows swapped for other
     rows' (rolled by half the sample) change no prediction at all, exactly, while another
     input's do. A wiring slip (a branch applied to the wrong tensor, a tower fed the other
     input) trains on silently without the features it was given."""
-    import keras
-
     if isinstance(x, dict):
         named = list(x.items())
     elif isinstance(x, (list, tuple)):
@@ -75,24 +83,18 @@ def check_inputs_reach_output(model, x) -> list[Finding]:
     if len(named) < 2 or n < 4:
         return []
 
-    def outputs(inputs):
-        with looked_at(model):
-            got = model(inputs, training=False)
-        return [np.asarray(keras.ops.convert_to_numpy(t), dtype=np.float64) for t in flatten(got)]
-
     def rolled(key):
         if isinstance(x, dict):
             return {k: np.roll(a, n // 2, axis=0) if k == key else a for k, a in x.items()}
         return type(x)(np.roll(a, n // 2, axis=0) if name == key else a for name, a in named)
 
-    with without_gradients():
-        base = outputs(x)
-        effect = {}
-        for name, a in named:
-            if not np.any(np.roll(a, n // 2, axis=0) != a):
-                continue  # every row alike: rolling cannot tell
-            effect[name] = max(float(np.max(np.abs(o - b))) for o, b in zip(outputs(rolled(name)),
-                                                                             base))
+    base = sample_outputs(model, x)
+    effect = {}
+    for name, a in named:
+        if not np.any(np.roll(a, n // 2, axis=0) != a):
+            continue  # every row alike: rolling cannot tell
+        effect[name] = max(float(np.max(np.abs(o - b)))
+                           for o, b in zip(sample_outputs(model, rolled(name)), base))
     unused = [name for name, e in effect.items() if e == 0.0]
     if not unused or len(unused) == len(effect):
         return []  # all of them or none: a constant model is other checks' business
@@ -282,14 +284,10 @@ def check_ids_on_last_row(first_layers: list, ids: np.ndarray, name: str) -> lis
 def check_outputs_identical(model, x, y) -> list[Finding]:
     """Two outputs with the same values on the sample (exactly) while their targets differ: the
     same layers compute both - one head's layers created once and called for each output."""
-    import keras
-
     outputs = getattr(model, "outputs", None)
     if not outputs or len(outputs) < 2 or y is None:
         return []
-    with without_gradients(), looked_at(model):
-        got = [np.asarray(keras.ops.convert_to_numpy(t)) for t in
-               flatten(model(x, training=False))]
+    got = sample_outputs(model, x)
     names = list(getattr(model, "output_names", None) or [f"output {i}" for i in range(len(got))])
     targets = list(y.values()) if isinstance(y, dict) else list(y) \
         if isinstance(y, (list, tuple)) else []
@@ -309,7 +307,7 @@ def check_outputs_identical(model, x, y) -> list[Finding]:
     return []
 
 
-def check_lambdas_alike(model, x, y=None) -> list[Finding]:
+def check_lambdas_alike(model, x) -> list[Finding]:
     """Several Lambda layers on the same model input that give exactly the same values on the
     sample: built in a loop (`Lambda(lambda t: t[:, start:start + k])`), each closes over the
     loop's variable, which Python reads when the layer runs - after the loop, at its last
